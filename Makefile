@@ -1,0 +1,142 @@
+# stm32net - one Makefile for the host unit tests, the simulator, the
+# cross-compile check of the portable firmware and the end-to-end tests.
+#
+#   make run     build and start the simulator (installs what it needs)
+#   make test    all tests: unit (ASan+UBSan), cross check, end to end
+#
+# lwIP 2.1.3 is fetched from Debian's source archive into third_party/ (ignored
+# by git); LWIP_DIR=/path/to/lwip-2.1.3 uses your own copy instead.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+LWIP_DEFAULT := third_party/lwip-2.1.3
+LWIP_DIR ?= $(LWIP_DEFAULT)
+LWIP_STAMP := $(LWIP_DIR)/src/include/lwip/init.h
+BUILD := build
+
+CC ?= cc
+CROSS_CC := arm-none-eabi-gcc
+
+WARN := -Wall -Wextra -Werror
+CSTD := -std=c11
+INCLUDES := -Ifirmware -Ifirmware/net -I$(LWIP_DIR)/src/include -I$(BUILD)/gen
+# lwIP's own sources: warnings shown, not fatal (third-party code we do not edit)
+LWIP_WARN := -Wall -Wno-unused-parameter -Wno-address
+
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+UNIT_CFLAGS := $(CSTD) -g -O1 $(SAN) -DSTM32NET_UNIT_TEST -D_DEFAULT_SOURCE $(INCLUDES) -Itests/unit
+SIM_CFLAGS := $(CSTD) -g -O2 -DFW_NO_MAIN -DSTM32NET_SIM -D_DEFAULT_SOURCE $(INCLUDES) -Ihal_stub -Iusbip_bridge -Isim
+CROSS_CFLAGS := $(CSTD) -mcpu=cortex-m0 -mthumb -Os -ffunction-sections -fdata-sections \
+                $(WARN) $(INCLUDES)
+
+LWIP_SRCS = $(wildcard $(LWIP_DIR)/src/core/*.c) $(wildcard $(LWIP_DIR)/src/core/ipv4/*.c) \
+            $(LWIP_DIR)/src/netif/ethernet.c \
+            $(LWIP_DIR)/src/apps/http/httpd.c $(LWIP_DIR)/src/apps/http/fs.c
+
+# Portable firmware: identical in every build.
+FW_SRCS := firmware/config.c firmware/ident.c firmware/link_stats.c firmware/main.c \
+           $(wildcard firmware/usb/*.c firmware/net/*.c firmware/app/*.c)
+SIM_SRCS := $(wildcard hal_stub/*.c usbip_bridge/*.c sim/*.c)
+SIM_BIN := $(BUILD)/stm32net-sim
+
+# Each fragment may add rules (e.g. the web pages -> fsdata generator).
+FSDATA_C := $(BUILD)/gen/fsdata_stm32net.c
+-include firmware/app/web.mk
+
+.PHONY: all deps lwip unit cross-check sim run test e2e clean help
+all: sim
+
+help:
+	@sed -n '3,9p' Makefile
+
+deps:
+	@bash scripts/deps.sh
+
+lwip: $(LWIP_STAMP)
+$(LWIP_STAMP):
+	@if [ "$(LWIP_DIR)" = "$(LWIP_DEFAULT)" ]; then bash scripts/fetch-lwip.sh "$(LWIP_DIR)"; \
+	 else echo "LWIP_DIR=$(LWIP_DIR) does not hold lwIP 2.1.3 sources" >&2; exit 1; fi
+
+# ---------------------------------------------------------------- unit tests
+# tests/unit/test_NAME.mk declares:  UNIT_TESTS += NAME
+#                                    test_NAME_SRCS := production .c + fakes
+#                                    test_NAME_LWIP := 1   (link lwIP + httpd)
+include $(wildcard tests/unit/*.mk)
+
+UNIT_LWIP_OBJS = $(patsubst $(LWIP_DIR)/%.c,$(BUILD)/unit/lwip/%.o,$(LWIP_SRCS))
+$(BUILD)/unit/lwip/%.o: $(LWIP_DIR)/%.c | $(LWIP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) $(LWIP_WARN) -MMD -c $< -o $@
+$(BUILD)/unit/lwip/src/apps/http/fs.o: $(FSDATA_C)
+$(BUILD)/unit/liblwip.a: $(UNIT_LWIP_OBJS)
+	@rm -f $@; ar rcs $@ $^
+
+$(BUILD)/unit/obj/%.o: %.c | $(LWIP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) $(WARN) -MMD -c $< -o $@
+
+define UNIT_template
+$(BUILD)/unit/test_$(1): $(BUILD)/unit/obj/tests/unit/test_$(1).o \
+    $(patsubst %.c,$(BUILD)/unit/obj/%.o,$(test_$(1)_SRCS)) \
+    $(if $(filter 1,$(test_$(1)_LWIP)),$(BUILD)/unit/liblwip.a)
+	$(CC) $(SAN) -o $$@ $$^ -lcmocka
+UNIT_BINS += $(BUILD)/unit/test_$(1)
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_template,$(t))))
+
+unit: $(UNIT_BINS)
+	@fail=0; for t in $(UNIT_BINS); do echo "== $$t"; \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  $$t || fail=1; done; exit $$fail
+
+# ------------------------------------------------------ cross compile check
+CROSS_OBJS = $(patsubst %.c,$(BUILD)/cross/%.o,$(FW_SRCS)) \
+             $(patsubst $(LWIP_DIR)/%.c,$(BUILD)/cross/lwip/%.o,$(LWIP_SRCS))
+$(BUILD)/cross/%.o: %.c | $(LWIP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CROSS_CC) $(CROSS_CFLAGS) -MMD -c $< -o $@
+$(BUILD)/cross/lwip/%.o: $(LWIP_DIR)/%.c | $(LWIP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CROSS_CC) $(filter-out -Werror,$(CROSS_CFLAGS)) $(LWIP_WARN) -MMD -c $< -o $@
+$(BUILD)/cross/lwip/src/apps/http/fs.o: $(FSDATA_C)
+# Sources that include generated files depend on them.
+$(patsubst %.c,$(BUILD)/cross/%.o,$(FW_SRCS)): | $(FSDATA_C)
+
+cross-check: $(CROSS_OBJS)
+	@echo "cross-check: $(words $(CROSS_OBJS)) files compile for Cortex-M0 (-Os -Werror for ours)"
+
+# ---------------------------------------------------------------- simulator
+SIM_OBJS = $(patsubst %.c,$(BUILD)/sim/%.o,$(FW_SRCS) $(SIM_SRCS)) \
+           $(patsubst $(LWIP_DIR)/%.c,$(BUILD)/sim/lwip/%.o,$(LWIP_SRCS))
+$(BUILD)/sim/%.o: %.c | $(LWIP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(SIM_CFLAGS) $(WARN) -MMD -c $< -o $@
+$(BUILD)/sim/lwip/%.o: $(LWIP_DIR)/%.c | $(LWIP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(SIM_CFLAGS) $(LWIP_WARN) -MMD -c $< -o $@
+$(BUILD)/sim/lwip/src/apps/http/fs.o: $(FSDATA_C)
+$(patsubst %.c,$(BUILD)/sim/%.o,$(FW_SRCS)): | $(FSDATA_C)
+
+$(SIM_BIN): $(SIM_OBJS)
+	$(CC) -o $@ $^ -lpcap
+
+sim: $(SIM_BIN)
+
+run: deps
+	@$(MAKE) --no-print-directory sim
+	exec $(SIM_BIN) $(ARGS)
+
+# ---------------------------------------------------------------- all tests
+e2e: sim
+	@bash tests/e2e/run-all.sh
+
+test: deps
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory cross-check
+	@$(MAKE) --no-print-directory e2e
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,98 @@
+/*
+ * lwipopts.h - the one lwIP 2.1.3 configuration for the chip, the simulator
+ * and the unit tests, so the simulator runs inside the chip's memory budget
+ * and runs out of memory where the chip would.
+ *
+ * Layer: firmware/net. Budget (16 KB RAM in total with the ECM frame buffers
+ * of 2 x 1.5 KB and a >= 2 KB stack): lwIP heap + pools stay under ~7 KB.
+ * TCP_MSS 536 keeps every segment the host sends us (it honours our MSS)
+ * inside one pool buffer; bigger frames (only from hosts that ignore that)
+ * chain over several.
+ */
+#ifndef STM32NET_LWIPOPTS_H
+#define STM32NET_LWIPOPTS_H
+
+/* ---- system: bare metal, one thread, no libc heap ---- */
+#define NO_SYS                      1
+#define SYS_LIGHTWEIGHT_PROT        0   /* lwIP runs only from the main loop */
+#define LWIP_SOCKET                 0
+#define LWIP_NETCONN                0
+#define LWIP_NETIF_API              0
+#define MEM_LIBC_MALLOC             0
+#define MEMP_MEM_MALLOC             0
+#define MEM_ALIGNMENT               4
+#define LWIP_RAND()                 0   /* unused: no DHCP/DNS client, no mDNS */
+
+/* ---- memory ---- */
+#define MEM_SIZE                    3072  /* PBUF_RAM: copied TCP data, UDP replies */
+#define MEMP_NUM_PBUF               8     /* PBUF_ROM/REF: httpd sends flash data by reference */
+#define MEMP_NUM_UDP_PCB            3     /* DHCP server, DNS server, spare */
+#define MEMP_NUM_TCP_PCB            4     /* a browser opens a few at once */
+#define MEMP_NUM_TCP_PCB_LISTEN     1     /* httpd */
+#define MEMP_NUM_TCP_SEG            12
+#define MEMP_NUM_REASSDATA          0
+#define MEMP_NUM_FRAG_PBUF          0
+#define MEMP_NUM_ARP_QUEUE          2
+#define MEMP_NUM_SYS_TIMEOUT        (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 1)
+#define PBUF_POOL_SIZE              4
+#define PBUF_POOL_BUFSIZE           LWIP_MEM_ALIGN_SIZE(TCP_MSS + 40 + PBUF_LINK_ENCAPSULATION_HLEN + PBUF_LINK_HLEN)
+
+/* ---- protocols ---- */
+#define LWIP_IPV4                   1
+#define LWIP_IPV6                   0
+#define LWIP_ARP                    1
+#define ARP_TABLE_SIZE              4
+#define ARP_QUEUEING                0
+#define ETHARP_SUPPORT_VLAN         0
+#define LWIP_ETHERNET               1
+#define IP_FORWARD                  0
+#define IP_REASSEMBLY               0     /* nothing we serve needs fragments */
+#define IP_FRAG                     0
+#define LWIP_ICMP                   1
+#define LWIP_BROADCAST_PING         0
+#define LWIP_RAW                    0
+#define LWIP_UDP                    1
+#define LWIP_TCP                    1
+#define LWIP_DHCP                   0     /* we are the server, not a client */
+#define LWIP_AUTOIP                 0
+#define LWIP_IGMP                   0
+#define LWIP_DNS                    0     /* no resolver client; dnss.c is our server */
+#define IP_SOF_BROADCAST            0     /* DHCP replies go to 255.255.255.255 */
+
+/* ---- TCP ---- */
+#define TCP_MSS                     536
+#define TCP_WND                     (2 * TCP_MSS)
+#define TCP_SND_BUF                 (2 * TCP_MSS)
+#define TCP_SND_QUEUELEN            8
+#define TCP_QUEUE_OOSEQ             0
+#define LWIP_TCP_KEEPALIVE          0
+#define LWIP_TCP_TIMESTAMPS         0
+#define TCP_LISTEN_BACKLOG          0
+
+/* ---- netif ---- */
+#define LWIP_NETIF_HOSTNAME         0
+#define LWIP_NETIF_STATUS_CALLBACK  0
+#define LWIP_NETIF_LINK_CALLBACK    0
+#define LWIP_SINGLE_NETIF           1
+#define LWIP_NETIF_TX_SINGLE_PBUF   0
+#define LWIP_HAVE_LOOPIF            0
+#define LWIP_NETIF_LOOPBACK         0
+
+/* ---- checksums: all in software (USB has its own CRC, but frames leave the host unchecked) ---- */
+#define LWIP_CHECKSUM_ON_COPY       0
+
+/* ---- statistics: only the unit tests count pool use ---- */
+#ifdef STM32NET_UNIT_TEST
+#define LWIP_STATS                  1
+#define LWIP_STATS_DISPLAY          0
+#define MEM_STATS                   1
+#define MEMP_STATS                  1
+#define SYS_STATS                   0
+#else
+#define LWIP_STATS                  0
+#endif
+
+/* ---- HTTP server options live with the web app ---- */
+#include "lwipopts_httpd.h"
+
+#endif

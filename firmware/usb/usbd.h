@@ -1,0 +1,51 @@
+/*
+ * usbd.h - the USB device core: event queue, ep0 state machine, standard
+ * requests (USB 2.0 chapter 9) and dispatch to one class driver.
+ *
+ * Layer: portable (firmware/usb). Uses udc.h below and a usbd_class_t above.
+ */
+#ifndef USBD_H
+#define USBD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* USB 2.0, 9.3: the SETUP packet, little-endian on the wire */
+typedef struct {
+    uint8_t bmRequestType;
+    uint8_t bRequest;
+    uint16_t wValue;
+    uint16_t wIndex;
+    uint16_t wLength;
+} usb_setup_t;
+
+/* Largest OUT data stage the core buffers for class requests; longer -> STALL */
+#ifndef USBD_EP0_BUF_SIZE
+#define USBD_EP0_BUF_SIZE 64u
+#endif
+
+typedef struct {
+    /* Bus reset, unplug or SET_CONFIGURATION(0): forget all state, endpoints are closed. */
+    void (*reset)(void);
+    /* SET_CONFIGURATION(1) accepted: open the always-on endpoints (interrupt IN). */
+    void (*configured)(void);
+    /* SET_INTERFACE on one of our interfaces, alt already range-checked by the
+     * core against the descriptors. false -> STALL. */
+    bool (*set_interface)(uint8_t itf, uint8_t alt);
+    /* Class/vendor request addressed to an interface. For IN requests fill
+     * buf (room bytes) and return the length; for OUT requests the data stage
+     * has already been received into buf (setup->wLength bytes). Return < 0 to
+     * STALL. */
+    int (*control)(const usb_setup_t *setup, uint8_t *buf, uint16_t room);
+    /* A transfer on a non-zero endpoint completed. */
+    void (*xfer_done)(uint8_t ep, uint16_t len);
+    /* The host cleared ENDPOINT_HALT on one of the class's endpoints (toggle reset done). */
+    void (*halt_cleared)(uint8_t ep);
+} usbd_class_t;
+
+void usbd_init(const usbd_class_t *cls);  /* calls udc_init() and udc_connect() */
+void usbd_task(void);                     /* drain the event queue; main loop only */
+bool usbd_configured(void);
+uint8_t usbd_alt_setting(uint8_t itf);
+
+#endif

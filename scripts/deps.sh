@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every Debian package the project needs (build, unit tests, simulator,
+# cross build, end-to-end tests). Idempotent: packages already present are not
+# touched, so a second run costs one dpkg query. Uses sudo when not root.
+set -euo pipefail
+
+PKGS=(
+  build-essential pkg-config make
+  libcmocka-dev libpcap-dev
+  gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
+  dpkg-dev xz-utils ca-certificates
+  qemu-system-x86 busybox-static usbip cpio kmod
+  iproute2 ethtool jq tcpdump dnsutils curl udhcpc
+)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "deps: not root and no sudo; install as root: ${PKGS[*]}" >&2; exit 2
+  fi
+fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+  st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [ "$st" = "installed" ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "deps: installing ${missing[*]}"
+# A stale or partly unreachable third-party list must not stop us: Debian's
+# own lists are what we need, and apt-get install fails loudly if they are missing.
+$SUDO apt-get update -q || echo "deps: apt-get update reported errors; trying install anyway" >&2
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,18 @@
+/* fake_board.h - test double of board.h: time, unique ID, LEDs and button are
+ * plain variables the tests set and read. board_panic() fails the test. */
+#ifndef FAKE_BOARD_H
+#define FAKE_BOARD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "board.h"
+
+extern uint32_t fake_board_ms;
+extern uint8_t fake_board_uid[BOARD_UID_LEN];
+extern bool fake_board_leds[BOARD_LED_COUNT];
+extern bool fake_board_button;
+extern unsigned fake_board_bootloader_calls;
+
+void fake_board_reset(void);
+
+#endif
