@@ -43,6 +43,8 @@ SIM_BIN := $(BUILD)/stm32net-sim
 # Each fragment may add rules (e.g. the web pages -> fsdata generator).
 FSDATA_C := $(BUILD)/gen/fsdata_stm32net.c
 -include firmware/app/web.mk
+# The STM32F072 build (make firmware / size / flash) lives with its port.
+-include firmware/port/stm32f072/port.mk
 
 .PHONY: all deps lwip unit cross-check sim run test e2e clean help
 all: sim
