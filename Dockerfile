@@ -1,0 +1,35 @@
+# stm32net simulator image.
+#   docker build -t stm32net .
+#   docker run --rm -p 127.0.0.1:3240:3240 stm32net [simulator options...]
+# then on the host: sudo modprobe vhci-hcd; sudo usbip attach -r 127.0.0.1 -b 1-1
+#
+# Stage 1 builds build/stm32net-sim with the project's own Makefile (lwIP comes
+# from Debian's source archive, like everywhere else). Stage 2 holds only the
+# binary, the shared libraries it loads and a passwd entry for the non-root
+# user it runs as: a few MB instead of a whole distribution.
+
+FROM debian:bookworm AS build
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      build-essential libpcap-dev dpkg-dev xz-utils ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+RUN make sim
+# Collect the binary and exactly the libraries the dynamic loader resolves for it.
+RUN set -e; mkdir -p /rootfs/usr/local/bin /rootfs/etc; \
+    cp build/stm32net-sim /rootfs/usr/local/bin/; \
+    for lib in $(ldd build/stm32net-sim | awk '/=>/ {print $3} /^\t\/lib/ {print $1}' | sort -u); do \
+      cp --parents -L "$lib" /rootfs/; \
+    done; \
+    echo 'stm32net:x:10001:10001:stm32net simulator:/:/nonexistent' > /rootfs/etc/passwd; \
+    echo 'stm32net:x:10001:' > /rootfs/etc/group
+
+FROM scratch
+COPY --from=build /rootfs/ /
+USER 10001:10001
+EXPOSE 3240
+# The container is the boundary: listen on all of its addresses; publish the
+# port only to the host's loopback (-p 127.0.0.1:3240:3240). Options given
+# after the image name are appended and override these.
+ENTRYPOINT ["/usr/local/bin/stm32net-sim", "--listen", "0.0.0.0:3240"]
