@@ -11,7 +11,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#ifndef BYTE_ORDER  /* glibc's <endian.h> may define it already */
 #define BYTE_ORDER LITTLE_ENDIAN
+#endif
 
 void board_panic(const char *msg, const char *file, int line);
 

@@ -1,0 +1,912 @@
+/* test_dnss.c - DNS server (firmware/net/dnss.c): dnss_answer() byte by byte
+ * against replies built here from RFC 1035 4.1 / RFC 6891 6.1, malformed
+ * and mutated input under ASan (every query and reply buffer is an exactly
+ * sized heap block, so one byte of over-read or over-write aborts), and, when
+ * the lwIP harness is linked, one UDP query through a fake netif. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "config.h"
+#include "dnss.h"
+#include "ident.h"
+#include "lwip_harness.h"
+/* <stdlib.h> (malloc, for exactly sized ASan blocks) brings glibc's
+ * BYTE_ORDER; arch/cc.h defines it again with the same meaning. */
+#undef BYTE_ORDER
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+
+/* ------------------------------------------------------------ helpers */
+
+/* Calls dnss_answer with q and out in heap blocks of exactly qlen / room
+ * bytes; copies the reply to res (>= DNSS_REPLY_MAX + 64 bytes). */
+static uint16_t answer(const uint8_t *q, size_t qlen, uint8_t *res, uint16_t room)
+{
+    uint8_t *qh = malloc(qlen ? qlen : 1);
+    uint8_t *oh = malloc(room ? room : 1);
+    assert_non_null(qh);
+    assert_non_null(oh);
+    memcpy(qh, q, qlen);
+    memset(oh, 0xEE, room ? room : 1);
+    uint16_t n = dnss_answer(qh, (uint16_t)qlen, oh, room);
+    assert_true(n <= room);
+    memcpy(res, oh, n);
+    assert_memory_equal(qh, q, qlen);   /* input is const */
+    free(qh);
+    free(oh);
+    return n;
+}
+
+static size_t put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+    return 2;
+}
+
+/* Dotted name -> wire labels (a trailing dot gives the same wire form). */
+static size_t enc_name(uint8_t *p, const char *name)
+{
+    size_t n = 0;
+    while (*name != '\0') {
+        const char *dot = strchr(name, '.');
+        size_t len = dot ? (size_t)(dot - name) : strlen(name);
+        p[n++] = (uint8_t)len;
+        memcpy(p + n, name, len);
+        n += len;
+        name += len;
+        if (*name == '.') {
+            name++;
+        }
+    }
+    p[n++] = 0;
+    return n;
+}
+
+static size_t hdr(uint8_t *p, uint16_t id, uint8_t f2, uint8_t f3, uint16_t qd, uint16_t an,
+                  uint16_t ns, uint16_t ar)
+{
+    put16(p, id);
+    p[2] = f2;
+    p[3] = f3;
+    put16(p + 4, qd);
+    put16(p + 6, an);
+    put16(p + 8, ns);
+    put16(p + 10, ar);
+    return 12;
+}
+
+/* A standard query with RD=1, one question. */
+static size_t mkq(uint8_t *p, uint16_t id, const char *name, uint16_t qtype, uint16_t qclass)
+{
+    size_t n = hdr(p, id, 0x01, 0x00, 1, 0, 0, 0);
+    n += enc_name(p + n, name);
+    n += put16(p + n, qtype);
+    n += put16(p + n, qclass);
+    return n;
+}
+
+/* The reply we expect: header with QR (and AA), RD as given, the question
+ * copied verbatim from the query, then optionally the A record and an OPT. */
+static size_t mkreply(uint8_t *p, const uint8_t *q, size_t qsec_end, bool aa, uint8_t rcode,
+                      bool with_a, const uint8_t ip[4], bool opt)
+{
+    size_t n = hdr(p, (uint16_t)(q[0] << 8 | q[1]),
+                   (uint8_t)(0x80 | (q[2] & 0x79) | (aa ? 0x04 : 0)), rcode,
+                   qsec_end > 12 ? 1 : 0, with_a ? 1 : 0, 0, opt ? 1 : 0);
+    memcpy(p + n, q + 12, qsec_end - 12);
+    n = qsec_end;
+    if (with_a) {
+        const uint8_t rr[] = { 0xC0, 0x0C, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 60, 0x00, 0x04 };
+        memcpy(p + n, rr, sizeof rr);
+        n += sizeof rr;
+        memcpy(p + n, ip, 4);
+        n += 4;
+    }
+    if (opt) {
+        const uint8_t o[] = { 0x00, 0x00, 0x29, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 };
+        memcpy(p + n, o, sizeof o);
+        n += sizeof o;
+    }
+    return n;
+}
+
+static const uint8_t dev_ip[4] = { 192, 168, 7, 1 };
+
+/* Query for name/type/class; expect the given reply class. */
+static void expect(const char *name, uint16_t qtype, uint16_t qclass, bool aa, uint8_t rcode,
+                   bool with_a)
+{
+    uint8_t q[600], want[700], got[700];
+    size_t qlen = mkq(q, 0xBEEF, name, qtype, qclass);
+    size_t wlen = mkreply(want, q, qlen, aa, rcode, with_a, dev_ip, false);
+    uint16_t n = answer(q, qlen, got, 600);
+    assert_int_equal(n, wlen);
+    assert_memory_equal(got, want, wlen);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    static const fw_config_t defaults = { { 192, 168, 7, 1 }, { 255, 255, 255, 0 }, "stm32net", "usb" };
+    fw_config = defaults;
+    return 0;
+}
+
+/* ------------------------------------------------------------ answers */
+
+static void test_a_literal_bytes(void **state)
+{
+    (void)state;
+    const uint8_t q[] = {
+        0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        8, 's', 't', 'm', '3', '2', 'n', 'e', 't', 3, 'u', 's', 'b', 0,
+        0x00, 0x01, 0x00, 0x01,
+    };
+    const uint8_t want[] = {
+        0x12, 0x34, 0x85, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+        8, 's', 't', 'm', '3', '2', 'n', 'e', 't', 3, 'u', 's', 'b', 0,
+        0x00, 0x01, 0x00, 0x01,
+        0xC0, 0x0C, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x3C, 0x00, 0x04, 192, 168, 7, 1,
+    };
+    uint8_t got[700];
+    uint16_t n = answer(q, sizeof q, got, 512);
+    assert_int_equal(n, sizeof want);
+    assert_memory_equal(got, want, sizeof want);
+}
+
+static void test_a_any_case_bare(void **state)
+{
+    (void)state;
+    expect("stm32net.usb", 1, 1, true, 0, true);
+    expect("stm32net.usb.", 1, 1, true, 0, true);   /* same wire form */
+    expect("stm32net.usb", 255, 1, true, 0, true);  /* ANY */
+    expect("STM32NET.USB", 1, 1, true, 0, true);    /* echoed as sent */
+    expect("StM32nEt.uSb", 1, 1, true, 0, true);
+    expect("stm32net", 1, 1, true, 0, true);
+    expect("STM32NET", 255, 1, true, 0, true);
+    expect("stm32net.usb", 1, 255, true, 0, true);  /* QCLASS ANY */
+}
+
+static void test_nodata(void **state)
+{
+    (void)state;
+    expect("stm32net.usb", 28, 1, true, 0, false);  /* AAAA */
+    expect("stm32net.usb", 15, 1, true, 0, false);  /* MX */
+    expect("stm32net.usb", 16, 1, true, 0, false);  /* TXT */
+    expect("stm32net", 28, 1, true, 0, false);
+    expect("usb", 1, 1, true, 0, false);            /* zone apex exists, holds nothing */
+    expect("USB.", 6, 1, true, 0, false);
+}
+
+static void test_nxdomain(void **state)
+{
+    (void)state;
+    expect("other.usb", 1, 1, true, 3, false);
+    expect("a.b.usb", 1, 1, true, 3, false);
+    expect("x.stm32net.usb", 1, 1, true, 3, false);
+    expect("stm32net.stm32net.usb", 28, 1, true, 3, false);
+    expect("stm32ne.usb", 1, 1, true, 3, false);
+    expect("stm32nett.usb", 1, 1, true, 3, false);
+}
+
+static void test_refused(void **state)
+{
+    (void)state;
+    expect("example.com", 1, 1, false, 5, false);
+    expect("foo", 1, 1, false, 5, false);
+    expect("", 2, 1, false, 5, false);               /* the root */
+    expect("stm32net.com", 1, 1, false, 5, false);
+    expect("usb.com", 1, 1, false, 5, false);
+    expect("stm32net.usb", 16, 3, false, 5, false);  /* class CH */
+    expect("us", 1, 1, false, 5, false);
+    expect("usbx", 1, 1, false, 5, false);
+}
+
+static void test_config_names_and_ip_followed(void **state)
+{
+    (void)state;
+    strcpy(fw_config.hostname, "Dev-1");
+    strcpy(fw_config.zone, "lan");
+    const uint8_t ip[4] = { 10, 1, 2, 3 };
+    memcpy(fw_config.ip, ip, 4);
+    uint8_t q[600], want[700], got[700];
+    size_t qlen = mkq(q, 7, "dev-1.LAN", 1, 1);
+    size_t wlen = mkreply(want, q, qlen, true, 0, true, ip, false);
+    assert_int_equal(answer(q, qlen, got, 512), wlen);
+    assert_memory_equal(got, want, wlen);
+    expect("stm32net.usb", 1, 1, false, 5, false);
+    expect("x.lan", 1, 1, true, 3, false);
+}
+
+static void test_header_bits(void **state)
+{
+    (void)state;
+    uint8_t q[600], got[700];
+    size_t qlen = mkq(q, 0xFFFF, "stm32net.usb", 1, 1);
+    q[2] = 0x00;          /* RD=0 */
+    q[3] = 0x70;          /* Z, AD, CD set */
+    uint16_t n = answer(q, qlen, got, 512);
+    assert_int_equal(n, qlen + 16);
+    assert_int_equal(got[0], 0xFF);
+    assert_int_equal(got[1], 0xFF);
+    assert_int_equal(got[2], 0x84);   /* QR AA, RD 0, TC 0 */
+    assert_int_equal(got[3], 0x10);   /* RA 0, Z 0, AD 0, CD copied, NOERROR */
+    q[2] = 0x03;                      /* TC + RD in a query: TC not echoed */
+    n = answer(q, qlen, got, 512);
+    assert_int_equal(n, qlen + 16);
+    assert_int_equal(got[2], 0x85);
+}
+
+/* A query carrying records of its own: never echoed, counts are ours. */
+static void test_query_records_not_echoed(void **state)
+{
+    (void)state;
+    uint8_t q[600], want[700], got[700];
+    size_t qsec = mkq(q, 0x0101, "stm32net.usb", 1, 1);
+    put16(q + 6, 1);   /* ANCOUNT 1 */
+    put16(q + 8, 1);   /* NSCOUNT 1 */
+    size_t n = qsec;
+    const uint8_t an[] = { 0xC0, 0x0C, 0, 1, 0, 1, 0, 0, 1, 0, 0, 4, 1, 2, 3, 4 };
+    memcpy(q + n, an, sizeof an);
+    n += sizeof an;
+    n += enc_name(q + n, "ns.example");
+    const uint8_t ns[] = { 0, 2, 0, 1, 0, 0, 1, 0, 0, 2, 0xC0, 0x0C };
+    memcpy(q + n, ns, sizeof ns);
+    n += sizeof ns;
+    size_t wlen = mkreply(want, q, qsec, true, 0, true, dev_ip, false);
+    assert_int_equal(answer(q, n, got, 512), wlen);
+    assert_memory_equal(got, want, wlen);
+    /* trailing garbage past the counted records is ignored */
+    q[n] = 0x55;
+    assert_int_equal(answer(q, n + 1, got, 512), wlen);
+    assert_memory_equal(got, want, wlen);
+    /* a record cut short is a format error (question kept: it was parsed) */
+    wlen = mkreply(want, q, qsec, false, 1, false, dev_ip, false);
+    assert_int_equal(answer(q, n - 1, got, 512), wlen);
+    assert_memory_equal(got, want, wlen);
+}
+
+/* ------------------------------------------------------------ EDNS */
+
+static size_t add_opt(uint8_t *p, uint16_t size, uint8_t version, bool dnssec_ok,
+                      const uint8_t *rdata, uint16_t rdlen)
+{
+    size_t n = 0;
+    p[n++] = 0;
+    n += put16(p + n, 41);
+    n += put16(p + n, size);
+    p[n++] = 0;
+    p[n++] = version;
+    p[n++] = dnssec_ok ? 0x80 : 0;
+    p[n++] = 0;
+    n += put16(p + n, rdlen);
+    if (rdlen) {
+        memcpy(p + n, rdata, rdlen);
+    }
+    return n + rdlen;
+}
+
+static void test_edns_gets_our_opt(void **state)
+{
+    (void)state;
+    uint8_t q[600], want[700], got[700];
+    size_t qsec = mkq(q, 0x4242, "stm32net.usb", 1, 1);
+    put16(q + 10, 1);
+    const uint8_t cookie[] = { 0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8 };   /* RFC 7873 client cookie */
+    size_t qlen = qsec + add_opt(q + qsec, 1232, 0, false, cookie, sizeof cookie);
+    size_t wlen = mkreply(want, q, qsec, true, 0, true, dev_ip, true);
+    assert_int_equal(wlen, qsec + 16 + 11);
+    assert_int_equal(answer(q, qlen, got, 512), wlen);
+    assert_memory_equal(got, want, wlen);
+    assert_int_equal(got[11], 1);   /* ARCOUNT: our OPT only */
+
+    /* DO copied (RFC 3225 3) */
+    qlen = qsec + add_opt(q + qsec, 4096, 0, true, NULL, 0);
+    want[wlen - 4] = 0x80;
+    assert_int_equal(answer(q, qlen, got, 512), wlen);
+    assert_memory_equal(got, want, wlen);
+
+    /* NODATA / NXDOMAIN / REFUSED keep the OPT too */
+    qsec = mkq(q, 0x4243, "nope.usb", 28, 1);
+    put16(q + 10, 1);
+    qlen = qsec + add_opt(q + qsec, 512, 0, false, NULL, 0);
+    wlen = mkreply(want, q, qsec, true, 3, false, dev_ip, true);
+    assert_int_equal(answer(q, qlen, got, 512), wlen);
+    assert_memory_equal(got, want, wlen);
+}
+
+static void test_edns_errors(void **state)
+{
+    (void)state;
+    uint8_t q[600], want[700], got[700];
+    size_t qsec = mkq(q, 0x5151, "stm32net.usb", 1, 1);
+    put16(q + 10, 1);
+
+    /* version 1 -> BADVERS (16): header RCODE 0, extended RCODE 1 in our OPT */
+    size_t qlen = qsec + add_opt(q + qsec, 512, 1, false, NULL, 0);
+    size_t wlen = mkreply(want, q, qsec, false, 0, false, dev_ip, true);
+    want[wlen - 6] = 1;
+    assert_int_equal(answer(q, qlen, got, 512), wlen);
+    assert_memory_equal(got, want, wlen);
+
+    /* two OPTs -> FORMERR with OPT (RFC 6891 6.1.1) */
+    put16(q + 10, 2);
+    qlen = qsec + add_opt(q + qsec, 512, 0, false, NULL, 0);
+    qlen += add_opt(q + qlen, 512, 0, false, NULL, 0);
+    wlen = mkreply(want, q, qsec, false, 1, false, dev_ip, true);
+    assert_int_equal(answer(q, qlen, got, 512), wlen);
+    assert_memory_equal(got, want, wlen);
+
+    /* option framing overruns the RDATA -> FORMERR with OPT (RFC 6891 7) */
+    put16(q + 10, 1);
+    const uint8_t bad[] = { 0, 10, 0, 9, 1, 2, 3, 4, 5, 6, 7, 8 };
+    qlen = qsec + add_opt(q + qsec, 512, 0, false, bad, sizeof bad);
+    assert_int_equal(answer(q, qlen, got, 512), wlen);
+    assert_memory_equal(got, want, wlen);
+
+    /* OPT owner not the root -> FORMERR with OPT */
+    size_t n = qsec + enc_name(q + qsec, "x");
+    n += add_opt(q + n, 512, 0, false, NULL, 0) - 1;
+    memmove(q + qsec + 3, q + qsec + 4, n - qsec - 3);   /* drop the root byte add_opt wrote */
+    assert_int_equal(answer(q, n, got, 512), wlen);
+    assert_memory_equal(got, want, wlen);
+
+    /* OPT in the answer section -> FORMERR, no OPT of ours (none accepted) */
+    put16(q + 6, 1);
+    put16(q + 10, 0);
+    qlen = qsec + add_opt(q + qsec, 512, 0, false, NULL, 0);
+    wlen = mkreply(want, q, qsec, false, 1, false, dev_ip, false);
+    assert_int_equal(answer(q, qlen, got, 512), wlen);
+    assert_memory_equal(got, want, wlen);
+
+    /* ARCOUNT 1 but no record there -> FORMERR */
+    put16(q + 6, 0);
+    put16(q + 10, 1);
+    assert_int_equal(answer(q, qsec, got, 512), wlen);
+    assert_memory_equal(got, want, wlen);
+}
+
+/* ------------------------------------------------------------ errors */
+
+/* FORMERR / NOTIMP without question: ID, opcode and RD copied, counts 0. */
+static void expect_bare_error(const uint8_t *q, size_t qlen, uint8_t rcode)
+{
+    uint8_t got[700];
+    uint8_t want[12] = { q[0], q[1], (uint8_t)(0x80 | (q[2] & 0x79)), rcode, 0, 0, 0, 0, 0, 0, 0, 0 };
+    assert_int_equal(answer(q, qlen, got, 512), 12);
+    assert_memory_equal(got, want, 12);
+}
+
+static void test_qdcount_not_one(void **state)
+{
+    (void)state;
+    uint8_t q[600];
+    size_t qlen = mkq(q, 0x0A0B, "stm32net.usb", 1, 1);
+    put16(q + 4, 0);
+    expect_bare_error(q, qlen, 1);
+    expect_bare_error(q, 12, 1);
+    put16(q + 4, 2);
+    size_t n = qlen + enc_name(q + qlen, "stm32net");
+    n += put16(q + n, 1);
+    n += put16(q + n, 1);
+    expect_bare_error(q, n, 1);
+    put16(q + 4, 0xFFFF);
+    expect_bare_error(q, n, 1);
+}
+
+static void test_opcode_notimp(void **state)
+{
+    (void)state;
+    uint8_t q[600];
+    size_t qlen = mkq(q, 0x0C0D, "stm32net.usb", 1, 1);
+    q[2] = (uint8_t)(2 << 3 | 1);       /* STATUS, RD */
+    expect_bare_error(q, qlen, 4);
+    uint8_t got[700];
+    assert_int_equal(answer(q, qlen, got, 512), 12);
+    assert_int_equal(got[2], 0x80 | 0x10 | 0x01);
+    q[2] = (uint8_t)(5 << 3);           /* UPDATE */
+    expect_bare_error(q, qlen, 4);
+    q[2] = (uint8_t)(1 << 3);           /* IQUERY (obsolete, RFC 3425) */
+    expect_bare_error(q, 12, 4);
+    q[2] = (uint8_t)(15 << 3);
+    expect_bare_error(q, qlen, 4);
+}
+
+static void test_pointer_in_question(void **state)
+{
+    (void)state;
+    uint8_t q[600];
+    size_t n = hdr(q, 0x1111, 0x01, 0, 1, 0, 0, 0);
+    q[n++] = 0xC0;   /* points at itself: a loop if followed */
+    q[n++] = 0x0C;
+    n += put16(q + n, 1);
+    n += put16(q + n, 1);
+    expect_bare_error(q, n, 1);
+    /* a label then a pointer back to that label */
+    n = hdr(q, 0x1112, 0x01, 0, 1, 0, 0, 0);
+    n += enc_name(q + n, "a") - 1;
+    q[n++] = 0xC0;
+    q[n++] = 0x0C;
+    n += put16(q + n, 1);
+    n += put16(q + n, 1);
+    expect_bare_error(q, n, 1);
+    /* pointer into the header */
+    q[12] = 0xC0;
+    q[13] = 0x00;
+    expect_bare_error(q, n, 1);
+    /* extended label types 0x40 / 0x80 */
+    q[12] = 0x41;
+    expect_bare_error(q, n, 1);
+    q[12] = 0x80;
+    expect_bare_error(q, n, 1);
+}
+
+static void test_truncated_question(void **state)
+{
+    (void)state;
+    uint8_t q[600];
+    size_t qlen = mkq(q, 0x2222, "stm32net.usb", 1, 1);
+    /* every cut inside the question: inside the name, no QTYPE, half QCLASS */
+    for (size_t cut = 12; cut < qlen; cut++) {
+        expect_bare_error(q, cut, 1);
+    }
+}
+
+static void test_label_and_name_limits(void **state)
+{
+    (void)state;
+    uint8_t q[600];
+    char name[300];
+    memset(name, 'a', 63);
+    strcpy(name + 63, ".usb");
+    expect(name, 1, 1, true, 3, false);                  /* 63: fine, inside the zone */
+
+    size_t n = hdr(q, 0x3333, 0x01, 0, 1, 0, 0, 0);
+    q[n++] = 64;
+    memset(q + n, 'a', 64);
+    n += 64;
+    n += enc_name(q + n, "usb");
+    n += put16(q + n, 1);
+    n += put16(q + n, 1);
+    expect_bare_error(q, n, 1);                          /* 64: FORMERR */
+
+    /* 255 wire octets: 3 x (1+63) + (1+57) + (1+3) + root = 255 -> valid */
+    name[0] = '\0';
+    for (int i = 0; i < 3; i++) {
+        memset(name + strlen(name), 'b', 63);
+        name[63 * (i + 1) + i] = '.';
+        name[63 * (i + 1) + i + 1] = '\0';
+    }
+    size_t l = strlen(name);
+    memset(name + l, 'c', 57);
+    strcpy(name + l + 57, ".usb");
+    assert_int_equal(enc_name(q, name), 255);
+    expect(name, 1, 1, true, 3, false);
+    /* 256 -> FORMERR */
+    memmove(name + l + 1, name + l, strlen(name + l) + 1);
+    name[l] = 'c';
+    assert_int_equal(enc_name(q, name), 256);
+    size_t qlen = mkq(q, 0x3334, name, 1, 1);
+    expect_bare_error(q, qlen, 1);
+}
+
+static void test_dropped(void **state)
+{
+    (void)state;
+    uint8_t q[600], got[700];
+    size_t qlen = mkq(q, 0x4444, "stm32net.usb", 1, 1);
+    q[2] |= 0x80;                                    /* a response */
+    assert_int_equal(answer(q, qlen, got, 512), 0);
+    q[2] = 0x84 | (2 << 3);                          /* a response, other opcode */
+    assert_int_equal(answer(q, qlen, got, 512), 0);
+    q[2] = 0x01;
+    for (size_t len = 0; len < 12; len++) {
+        assert_int_equal(answer(q, len, got, 512), 0);
+    }
+    assert_int_equal(dnss_answer(NULL, 30, got, 512), 0);
+    assert_int_equal(dnss_answer(q, (uint16_t)qlen, NULL, 512), 0);
+}
+
+static void test_room_too_small(void **state)
+{
+    (void)state;
+    uint8_t q[600], full[700], got[700];
+    size_t qsec = mkq(q, 0x5555, "stm32net.usb", 1, 1);
+    put16(q + 10, 1);
+    size_t qlen = qsec + add_opt(q + qsec, 512, 0, false, NULL, 0);
+    uint16_t need = answer(q, qlen, full, 512);
+    assert_int_equal(need, qsec + 16 + 11);
+    for (uint16_t room = 0; room < need; room++) {
+        assert_int_equal(answer(q, qlen, got, room), 0);   /* answer() checks via ASan */
+    }
+    assert_int_equal(answer(q, qlen, got, need), need);
+    assert_memory_equal(got, full, need);
+    /* errors need room too */
+    put16(q + 4, 0);
+    assert_int_equal(answer(q, qlen, got, 11), 0);
+    assert_int_equal(answer(q, qlen, got, 12), 12);
+}
+
+/* ------------------------------------------------------------ fuzz-ish */
+
+static uint32_t rng_state;
+static uint32_t rng(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 17;
+    rng_state ^= rng_state << 5;
+    return rng_state;
+}
+
+/* Any reply: a header with QR, our ID, no TC/RA/Z, a known RCODE, and a
+ * length that is exactly what the counts say. */
+static void check_reply(const uint8_t *q, size_t qlen, const uint8_t *r, uint16_t n)
+{
+    if (n == 0) {
+        return;
+    }
+    assert_true(qlen >= 12);
+    assert_true(n >= 12 && n <= DNSS_REPLY_MAX);
+    assert_int_equal(r[0], q[0]);
+    assert_int_equal(r[1], q[1]);
+    assert_int_equal(r[2] & 0x80, 0x80);
+    assert_int_equal(r[2] & 0x78, q[2] & 0x78);
+    assert_int_equal(r[2] & 0x02, 0);
+    assert_int_equal(r[3] & 0xE0, 0);
+    uint8_t rc = r[3] & 0x0F;
+    assert_true(rc == 0 || rc == 1 || rc == 3 || rc == 4 || rc == 5);
+    uint16_t qd = (uint16_t)(r[4] << 8 | r[5]), an = (uint16_t)(r[6] << 8 | r[7]);
+    uint16_t ns = (uint16_t)(r[8] << 8 | r[9]), ar = (uint16_t)(r[10] << 8 | r[11]);
+    assert_true(qd <= 1 && an <= 1 && ns == 0 && ar <= 1);
+    size_t len = 12;
+    if (qd) {
+        size_t p = 12;
+        while (r[p] != 0) {
+            assert_true(r[p] <= 63);
+            p += 1u + r[p];
+            assert_true(p < n);
+        }
+        len = p + 5;
+        assert_memory_equal(r + 12, q + 12, len - 12);   /* echoed verbatim */
+    }
+    if (an) {
+        assert_int_equal(rc, 0);
+        assert_true(qd == 1);
+        assert_int_equal(r[len], 0xC0);
+        assert_int_equal(r[len + 1], 0x0C);
+        assert_memory_equal(r + len + 12, dev_ip, 4);
+        len += 16;
+    }
+    if (ar) {
+        assert_int_equal(r[len], 0);
+        assert_int_equal(r[len + 1], 0);
+        assert_int_equal(r[len + 2], 41);
+        len += 11;
+    }
+    assert_int_equal(len, n);
+}
+
+static void test_every_truncation(void **state)
+{
+    (void)state;
+    uint8_t q[600], got[700];
+    size_t qsec = mkq(q, 0x6666, "stm32net.usb", 1, 1);
+    put16(q + 6, 1);
+    put16(q + 10, 1);
+    const uint8_t an[] = { 0xC0, 0x0C, 0, 1, 0, 1, 0, 0, 1, 0, 0, 4, 1, 2, 3, 4 };
+    memcpy(q + qsec, an, sizeof an);
+    size_t qlen = qsec + sizeof an;
+    qlen += add_opt(q + qlen, 512, 0, false, (const uint8_t[]){ 0, 8, 0, 0 }, 4);
+    for (size_t len = 0; len <= qlen; len++) {
+        uint16_t n = answer(q, len, got, DNSS_REPLY_MAX);
+        check_reply(q, len, got, n);
+        if (len < 12) {
+            assert_int_equal(n, 0);
+        } else if (len < qlen) {
+            assert_int_equal(got[3] & 0x0F, 1);   /* every cut is a FORMERR */
+        } else {
+            assert_int_equal(n, qsec + 16 + 11);
+            assert_int_equal(got[3] & 0x0F, 0);
+        }
+    }
+}
+
+static void test_mutations(void **state)
+{
+    (void)state;
+    rng_state = 0x2545F491u;
+    uint8_t base[600], q[600], got[700];
+    size_t qsec = mkq(base, 0x7777, "stm32net.usb", 1, 1);
+    put16(base + 10, 1);
+    size_t blen = qsec + add_opt(base + qsec, 512, 0, false, (const uint8_t[]){ 0, 10, 0, 2, 9, 9 }, 6);
+    unsigned replies = 0, rcodes[16] = { 0 };
+    for (int iter = 0; iter < 6000; iter++) {
+        size_t len = blen;
+        memcpy(q, base, blen);
+        int edits = 1 + (int)(rng() % 4);
+        for (int e = 0; e < edits; e++) {
+            uint32_t r = rng();
+            switch (r % 5) {
+            case 0: q[rng() % len] = (uint8_t)rng(); break;                   /* random byte */
+            case 1: q[rng() % len] ^= (uint8_t)(1u << (rng() % 8)); break;    /* bit flip */
+            case 2: len = 1 + rng() % len; break;                            /* truncate */
+            case 3: if (len < 500) { size_t extra = rng() % 64;              /* append junk */
+                        for (size_t i = 0; i < extra; i++) q[len + i] = (uint8_t)rng();
+                        len += extra; } break;
+            default: q[12 + rng() % (len > 12 ? len - 12 : 1)] =              /* label-ish bytes */
+                         (uint8_t[]){ 0x00, 0x3F, 0x40, 0xC0, 0xFF, 0x01 }[rng() % 6]; break;
+            }
+            if (len > 12) {
+                q[2] &= 0x7F;   /* keep most of them queries, so they get parsed */
+            }
+        }
+        if (iter % 7 == 0 && len >= 12) {
+            q[2] |= 0x80;
+        }
+        uint16_t room = (iter % 11 == 0) ? (uint16_t)(rng() % 64) : (uint16_t)DNSS_REPLY_MAX;
+        uint16_t n = answer(q, len, got, room);
+        check_reply(q, len, got, n);
+        if (len >= 12 && (q[2] & 0x80)) {
+            assert_int_equal(n, 0);
+        }
+        if (n) {
+            replies++;
+            rcodes[got[3] & 0x0F]++;
+        }
+    }
+    /* the mutations reach every outcome, not only FORMERR */
+    assert_true(replies > 3000);
+    assert_true(rcodes[0] > 0 && rcodes[1] > 0 && rcodes[3] > 0 && rcodes[4] > 0 && rcodes[5] > 0);
+}
+
+/* Purely random messages, some with valid-looking headers. */
+static void test_random_messages(void **state)
+{
+    (void)state;
+    rng_state = 0x9E3779B9u;
+    uint8_t q[600], got[700];
+    for (int iter = 0; iter < 4000; iter++) {
+        size_t len = rng() % 300;
+        for (size_t i = 0; i < len; i++) {
+            q[i] = (uint8_t)rng();
+        }
+        if (len >= 12 && (iter & 1)) {
+            q[2] &= 0x07;
+            q[4] = 0;
+            q[5] = 1;
+        }
+        uint16_t n = answer(q, len, got, DNSS_REPLY_MAX);
+        check_reply(q, len, got, n);
+    }
+}
+
+/* ------------------------------------------------------------ lwIP */
+
+static const uint8_t host_mac[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
+static const uint8_t host_ip[4] = { 192, 168, 7, 2 };
+
+static int setup_lwip(void **state)
+{
+    setup(state);
+    harness_init();
+    dnss_init();
+    memset(&dnss_stats, 0, sizeof dnss_stats);
+    harness_mark();   /* the server's pcb is the clean state */
+    harness_arp_seed(host_ip, host_mac);
+    return 0;
+}
+
+static int teardown_lwip(void **state)
+{
+    (void)state;
+    harness_teardown();
+    return 0;
+}
+
+/* Sends payload from host_ip:sport to dst_ip:53; returns the frame count. */
+static unsigned send_query(const uint8_t dst_ip[4], const uint8_t *payload, uint16_t plen,
+                           uint16_t sport)
+{
+    uint8_t frame[HARNESS_FRAME_MAX], dev_mac[6];
+    ident_device_mac(dev_mac);
+    const uint8_t bcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+    bool bcast = dst_ip[3] == 255;
+    uint16_t flen = harness_build_udp(frame, sizeof frame, host_mac, bcast ? bcast_mac : dev_mac,
+                                      host_ip, dst_ip, sport, 53, payload, plen);
+    assert_true(flen > 0);
+    harness_out_clear();
+    harness_input(frame, flen);
+    return harness_out_count();
+}
+
+/* The one reply frame: from 192.168.7.1:53 to host_ip:sport, to host_mac. */
+static const uint8_t *reply_payload(uint16_t sport, uint16_t *plen)
+{
+    uint16_t flen, sp, dp;
+    uint8_t mac[6], sip[4], dip[4];
+    assert_int_equal(harness_out_count(), 1);
+    const uint8_t *f = harness_out(0, &flen);
+    assert_non_null(f);
+    const uint8_t *pl = harness_parse_udp(f, flen, mac, sip, dip, &sp, &dp, plen);
+    assert_non_null(pl);
+    assert_memory_equal(mac, host_mac, 6);
+    assert_memory_equal(sip, dev_ip, 4);
+    assert_memory_equal(dip, host_ip, 4);
+    assert_int_equal(sp, 53);
+    assert_int_equal(dp, sport);
+    return pl;
+}
+
+static void test_lwip_query_answered(void **state)
+{
+    (void)state;
+    uint8_t q[600], want[700];
+    size_t qlen = mkq(q, 0xA1A2, "stm32net.usb", 1, 1);
+    size_t wlen = mkreply(want, q, qlen, true, 0, true, dev_ip, false);
+    assert_int_equal(send_query(dev_ip, q, (uint16_t)qlen, 40000), 1);
+    uint16_t plen;
+    const uint8_t *pl = reply_payload(40000, &plen);
+    assert_int_equal(plen, wlen);
+    assert_memory_equal(pl, want, wlen);
+    harness_assert_pools_clean();
+    assert_int_equal(dnss_stats.queries, 1);
+    assert_int_equal(dnss_stats.answered, 1);
+    assert_int_equal(dnss_stats.dropped, 0);
+}
+
+static void test_lwip_each_rcode_counted(void **state)
+{
+    (void)state;
+    uint8_t q[600], want[700];
+    uint16_t plen;
+    size_t qlen = mkq(q, 1, "nope.usb", 1, 1);
+    size_t wlen = mkreply(want, q, qlen, true, 3, false, dev_ip, false);
+    assert_int_equal(send_query(dev_ip, q, (uint16_t)qlen, 1053), 1);
+    const uint8_t *pl = reply_payload(1053, &plen);
+    assert_int_equal(plen, wlen);
+    assert_memory_equal(pl, want, wlen);
+
+    qlen = mkq(q, 2, "example.com", 1, 1);
+    assert_int_equal(send_query(dev_ip, q, (uint16_t)qlen, 1054), 1);
+    pl = reply_payload(1054, &plen);
+    assert_int_equal(pl[3], 5);
+
+    put16(q + 4, 2);
+    assert_int_equal(send_query(dev_ip, q, (uint16_t)qlen, 1055), 1);
+    pl = reply_payload(1055, &plen);
+    assert_int_equal(plen, 12);
+    assert_int_equal(pl[3], 1);
+
+    put16(q + 4, 1);
+    q[2] = 4 << 3;   /* NOTIFY */
+    assert_int_equal(send_query(dev_ip, q, (uint16_t)qlen, 1056), 1);
+    pl = reply_payload(1056, &plen);
+    assert_int_equal(pl[3], 4);
+
+    harness_assert_pools_clean();
+    assert_int_equal(dnss_stats.queries, 4);
+    assert_int_equal(dnss_stats.nxdomain, 1);
+    assert_int_equal(dnss_stats.refused, 1);
+    assert_int_equal(dnss_stats.formerr, 1);
+    assert_int_equal(dnss_stats.notimp, 1);
+    assert_int_equal(dnss_stats.answered + dnss_stats.dropped, 0);
+}
+
+static void test_lwip_dropped(void **state)
+{
+    (void)state;
+    uint8_t q[600];
+    size_t qlen = mkq(q, 0xB1B2, "stm32net.usb", 1, 1);
+    q[2] |= 0x80;                                                  /* a response */
+    assert_int_equal(send_query(dev_ip, q, (uint16_t)qlen, 40001), 0);
+    assert_int_equal(send_query(dev_ip, q, 11, 40001), 0);        /* too short */
+    q[2] = 0x01;
+    assert_int_equal(send_query(dev_ip, q, 0, 40001), 0);         /* empty datagram */
+    const uint8_t bcast[4] = { 192, 168, 7, 255 };
+    assert_int_equal(send_query(bcast, q, (uint16_t)qlen, 40001), 0);
+    assert_int_equal(send_query(dev_ip, q, (uint16_t)qlen, 0), 0);  /* no port to answer */
+    harness_assert_pools_clean();
+    assert_int_equal(dnss_stats.queries, 5);
+    assert_int_equal(dnss_stats.dropped, 5);
+    assert_int_equal(dnss_stats.answered, 0);
+    /* still serving afterwards */
+    assert_int_equal(send_query(dev_ip, q, (uint16_t)qlen, 40001), 1);
+    assert_int_equal(dnss_stats.answered, 1);
+}
+
+/* A datagram bigger than one pool pbuf arrives chained; the server looks at
+ * its first DNSS_QUERY_MAX octets only (all in the first pbuf here) and the
+ * junk after the counted records is ignored. */
+static void test_lwip_long_chained_query(void **state)
+{
+    (void)state;
+    uint8_t q[1200], want[700];
+    size_t qsec = mkq(q, 0xC1C2, "STM32NET", 255, 1);
+    for (size_t i = qsec; i < 1000; i++) {
+        q[i] = (uint8_t)i;
+    }
+    size_t wlen = mkreply(want, q, qsec, true, 0, true, dev_ip, false);
+    assert_int_equal(send_query(dev_ip, q, 1000, 5353), 1);
+    uint16_t plen;
+    const uint8_t *pl = reply_payload(5353, &plen);
+    assert_int_equal(plen, wlen);
+    assert_memory_equal(pl, want, wlen);
+    harness_assert_pools_clean();
+    assert_int_equal(dnss_stats.answered, 1);
+}
+
+
+/* A chain whose first pbuf ends inside the DNS header (lwIP only needs the
+ * IP and UDP headers contiguous): the server must copy before parsing. */
+static void test_lwip_split_query(void **state)
+{
+    (void)state;
+    uint8_t q[600], want[700], frame[HARNESS_FRAME_MAX], dev_mac[6];
+    size_t qlen = mkq(q, 0xD1D2, "stm32net.usb", 1, 1);
+    size_t wlen = mkreply(want, q, qlen, true, 0, true, dev_ip, false);
+    ident_device_mac(dev_mac);
+    uint16_t flen = harness_build_udp(frame, sizeof frame, host_mac, dev_mac, host_ip, dev_ip,
+                                      40002, 53, q, (uint16_t)qlen);
+    assert_true(flen > 50);
+    /* 6 octets of the DNS header in the first part. Both parts are multiples
+     * of 8 octets: with MEM_ALIGNMENT 4 on a 64-bit host, other sizes would
+     * leave the next heap block misaligned for struct pbuf (UBSan stops). */
+    const uint16_t cut = 14 + 20 + 8 + 6;
+    assert_int_equal(flen % 8, 0);
+    struct pbuf *a = pbuf_alloc(PBUF_RAW, cut, PBUF_RAM);
+    struct pbuf *b = pbuf_alloc(PBUF_RAW, (uint16_t)(flen - cut), PBUF_RAM);
+    assert_non_null(a);
+    assert_non_null(b);
+    memcpy(a->payload, frame, cut);
+    memcpy(b->payload, frame + cut, flen - cut);
+    pbuf_cat(a, b);
+    harness_out_clear();
+    if (netif_default->input(a, netif_default) != ERR_OK) {
+        pbuf_free(a);
+    }
+    uint16_t plen;
+    const uint8_t *pl = reply_payload(40002, &plen);
+    assert_int_equal(plen, wlen);
+    assert_memory_equal(pl, want, wlen);
+    harness_assert_pools_clean();
+    assert_int_equal(dnss_stats.answered, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_a_literal_bytes, setup),
+        cmocka_unit_test_setup(test_a_any_case_bare, setup),
+        cmocka_unit_test_setup(test_nodata, setup),
+        cmocka_unit_test_setup(test_nxdomain, setup),
+        cmocka_unit_test_setup(test_refused, setup),
+        cmocka_unit_test_setup(test_config_names_and_ip_followed, setup),
+        cmocka_unit_test_setup(test_header_bits, setup),
+        cmocka_unit_test_setup(test_query_records_not_echoed, setup),
+        cmocka_unit_test_setup(test_edns_gets_our_opt, setup),
+        cmocka_unit_test_setup(test_edns_errors, setup),
+        cmocka_unit_test_setup(test_qdcount_not_one, setup),
+        cmocka_unit_test_setup(test_opcode_notimp, setup),
+        cmocka_unit_test_setup(test_pointer_in_question, setup),
+        cmocka_unit_test_setup(test_truncated_question, setup),
+        cmocka_unit_test_setup(test_label_and_name_limits, setup),
+        cmocka_unit_test_setup(test_dropped, setup),
+        cmocka_unit_test_setup(test_room_too_small, setup),
+        cmocka_unit_test_setup(test_every_truncation, setup),
+        cmocka_unit_test_setup(test_mutations, setup),
+        cmocka_unit_test_setup(test_random_messages, setup),
+        cmocka_unit_test_setup_teardown(test_lwip_query_answered, setup_lwip, teardown_lwip),
+        cmocka_unit_test_setup_teardown(test_lwip_each_rcode_counted, setup_lwip, teardown_lwip),
+        cmocka_unit_test_setup_teardown(test_lwip_dropped, setup_lwip, teardown_lwip),
+        cmocka_unit_test_setup_teardown(test_lwip_long_chained_query, setup_lwip, teardown_lwip),
+        cmocka_unit_test_setup_teardown(test_lwip_split_query, setup_lwip, teardown_lwip),
+    };
+    return cmocka_run_group_tests_name("dnss", tests, NULL, NULL);
+}
