@@ -1,0 +1,26 @@
+/*
+ * http_api.h - the device's HTTP JSON API on lwIP 2.1.3's httpd.
+ *
+ * Layer: firmware/net. http_api_init() is called by net_init() after
+ * lwip_init() and the netif; it starts httpd on port 80. The rest of the
+ * module is lwIP's hook functions (fs_open_custom, httpd_post_*), declared
+ * by lwIP's own headers.
+ *
+ *   GET  /api/status           200 application/json (app_status_json)
+ *   POST /api/led  n=K&state=on|off|toggle   200 {"led":K,"state":S,"leds":[..]}
+ *   POST /api/time epoch=SECONDS             200 {"time":"..","epoch":N,"time_set":true}
+ *   bad parameters / body > HTTP_API_BODY_MAX     400 {"error":".."}
+ *   GET /api/led, GET /api/time   405 (Allow: POST); POST /api/status 405
+ *   other /api/... paths          404 JSON; other paths: httpd's /404.html
+ *   response buffer or POST body slot in use by another connection: 503
+ *   HEAD and other methods: httpd's /501.html (lwIP 2.1.3 parses GET/POST only)
+ */
+#ifndef HTTP_API_H
+#define HTTP_API_H
+
+#include "net.h"   /* declares http_api_init() */
+
+#define HTTP_API_BODY_MAX   64u    /* longest accepted POST body */
+#define HTTP_API_RESP_MAX   512u   /* one response: header + JSON */
+
+#endif

@@ -1,0 +1,757 @@
+/* test_http_api.c - the web page and JSON API (http_api.c + app.c) through
+ * lwIP's real httpd: raw Ethernet/IPv4/TCP frames from a host-side client
+ * (tcp_client.c) into the harness netif, the full HTTP response read back,
+ * lwIP's pools checked after every exchange. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "app/app.h"
+#include "config.h"
+#include "fake_board.h"
+#include "http_api.h"
+#include "lwip/apps/fs.h"
+#include "link_stats.h"
+#include "lwip_harness.h"
+#include "net.h"
+#include "tcp_client.h"
+
+static uint16_t next_port = 40000;
+
+static int setup(void **state)
+{
+    (void)state;
+    harness_init();
+    memset(fake_board_leds, 0, sizeof fake_board_leds);
+    fake_board_button = false;
+    app_init();
+    http_api_init();
+    harness_mark();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    harness_teardown();
+    return 0;
+}
+
+/* ------------------------------------------------------------ responses */
+
+typedef struct {
+    int status;
+    char head[1024];     /* status line + headers, NUL-terminated */
+    const char *body;    /* into the client's buffer */
+    size_t body_len;
+} resp_t;
+
+static tcp_client_t client;
+static bool check_pools = true;   /* off while a test holds another connection open */
+
+/* Splits a response, checks the framing every response must have: HTTP/1.0
+ * status line, Content-Length equal to the body received, then the
+ * connection closed by the device. */
+static void parse_response(const char *raw, size_t len, resp_t *r)
+{
+    const char *end = strstr(raw, "\r\n\r\n");
+    assert_non_null(end);
+    size_t hlen = (size_t)(end - raw) + 2u;
+    assert_true(hlen < sizeof r->head);
+    memcpy(r->head, raw, hlen);
+    r->head[hlen] = 0;
+    r->body = end + 4;
+    r->body_len = len - (hlen + 2u);
+    assert_memory_equal(raw, "HTTP/1.0 ", 9);
+    r->status = atoi(raw + 9);
+    const char *cl = strstr(r->head, "\r\nContent-Length: ");
+    assert_non_null(cl);
+    assert_int_equal(strtoul(cl + 18, NULL, 10), r->body_len);
+}
+
+static void request(const char *req, resp_t *r)
+{
+    tcp_client_init(&client, next_port++);
+    tcp_client_exchange(&client, req, strlen(req));
+    assert_false(client.rst_received);
+    parse_response((const char *)client.rx, client.rx_len, r);
+    if (check_pools) {
+        harness_assert_pools_clean();
+    }
+}
+
+static void get(const char *path, resp_t *r)
+{
+    char req[256];
+    snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 192.168.7.1\r\nAccept: */*\r\n\r\n", path);
+    request(req, r);
+}
+
+static void post(const char *path, const char *body, resp_t *r)
+{
+    char req[512];
+    snprintf(req, sizeof req,
+             "POST %s HTTP/1.1\r\nHost: 192.168.7.1\r\n"
+             "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %zu\r\n\r\n%s",
+             path, strlen(body), body);
+    request(req, r);
+}
+
+static void assert_header(const resp_t *r, const char *line)
+{
+    char want[128];
+    snprintf(want, sizeof want, "\r\n%s\r\n", line);
+    if (strstr(r->head, want) == NULL) {
+        fail_msg("header \"%s\" missing in:\n%s", line, r->head);
+    }
+}
+
+static void assert_body_contains(const resp_t *r, const char *s)
+{
+    if (strstr(r->body, s) == NULL) {
+        fail_msg("\"%s\" not in body: %.*s", s, (int)r->body_len, r->body);
+    }
+}
+
+/* ------------------------------------------------------------ strict JSON (RFC 8259) */
+
+static const char *js_ws(const char *p, const char *e)
+{
+    while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) {
+        p++;
+    }
+    return p;
+}
+
+static const char *js_value(const char *p, const char *e, int depth);
+
+static const char *js_string(const char *p, const char *e)
+{
+    if (p >= e || *p != '"') {
+        return NULL;
+    }
+    for (p++; p < e; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"') {
+            return p + 1;
+        }
+        if (c < 0x20u) {
+            return NULL;
+        }
+        if (c == '\\') {
+            if (++p >= e) {
+                return NULL;
+            }
+            if (*p == 'u') {
+                for (int i = 0; i < 4; i++) {
+                    if (++p >= e || strchr("0123456789abcdefABCDEF", *p) == NULL || *p == 0) {
+                        return NULL;
+                    }
+                }
+            } else if (strchr("\"\\/bfnrt", *p) == NULL || *p == 0) {
+                return NULL;
+            }
+        }
+    }
+    return NULL;
+}
+
+static const char *js_number(const char *p, const char *e)
+{
+    const char *s = p;
+    if (p < e && *p == '-') {
+        p++;
+    }
+    if (p < e && *p == '0') {
+        p++;
+    } else if (p < e && *p >= '1' && *p <= '9') {
+        while (p < e && *p >= '0' && *p <= '9') {
+            p++;
+        }
+    } else {
+        return NULL;
+    }
+    if (p < e && *p == '.') {
+        if (++p >= e || *p < '0' || *p > '9') {
+            return NULL;
+        }
+        while (p < e && *p >= '0' && *p <= '9') {
+            p++;
+        }
+    }
+    return p > s ? p : NULL;
+}
+
+static const char *js_value(const char *p, const char *e, int depth)
+{
+    if (depth > 8 || (p = js_ws(p, e)) >= e) {
+        return NULL;
+    }
+    if (*p == '{' || *p == '[') {
+        char close = *p == '{' ? '}' : ']';
+        int obj = *p == '{';
+        p = js_ws(p + 1, e);
+        if (p < e && *p == close) {
+            return p + 1;
+        }
+        for (;;) {
+            if (obj) {
+                p = js_string(js_ws(p, e), e);
+                if (p == NULL || (p = js_ws(p, e)) >= e || *p != ':') {
+                    return NULL;
+                }
+                p++;
+            }
+            p = js_value(p, e, depth + 1);
+            if (p == NULL || (p = js_ws(p, e)) >= e) {
+                return NULL;
+            }
+            if (*p == close) {
+                return p + 1;
+            }
+            if (*p != ',') {
+                return NULL;
+            }
+            p++;
+        }
+    }
+    if (*p == '"') {
+        return js_string(p, e);
+    }
+    if ((size_t)(e - p) >= 4 && (memcmp(p, "true", 4) == 0 || memcmp(p, "null", 4) == 0)) {
+        return p + 4;
+    }
+    if ((size_t)(e - p) >= 5 && memcmp(p, "false", 5) == 0) {
+        return p + 5;
+    }
+    return js_number(p, e);
+}
+
+static void assert_json(const resp_t *r)
+{
+    const char *e = r->body + r->body_len;
+    const char *p = js_value(r->body, e, 0);
+    if (p == NULL || js_ws(p, e) != e || r->body[0] != '{') {
+        fail_msg("not a JSON object: %.*s", (int)r->body_len, r->body);
+    }
+    assert_header(r, "Content-Type: application/json");
+    assert_header(r, "Cache-Control: no-store");
+    assert_header(r, "Connection: close");
+}
+
+static void test_json_checker_rejects(void **state)
+{
+    (void)state;
+    static const char *bad[] = {"{", "{\"a\":}", "{\"a\":1,}", "{a:1}", "[1 2]", "{\"a\":01}",
+                                "{\"a\":\"x\ny\"}", "{\"a\":tru}", "{\"a\":1}x", "{\"a\":\"\\q\"}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *e = bad[i] + strlen(bad[i]);
+        const char *p = js_value(bad[i], e, 0);
+        if (p != NULL && js_ws(p, e) == e) {
+            fail_msg("accepted %s", bad[i]);
+        }
+    }
+    const char *ok = "{\"a\":[1,-2.5,true,false,null,{}],\"b\":\"\\u00e9\\\"\"}";
+    const char *p = js_value(ok, ok + strlen(ok), 0);
+    assert_ptr_equal(p, ok + strlen(ok));
+}
+
+static void assert_error(const resp_t *r, int status, const char *msg)
+{
+    char want[96];
+    assert_int_equal(r->status, status);
+    assert_json(r);
+    snprintf(want, sizeof want, "{\"error\":\"%s\"}", msg);
+    assert_int_equal(r->body_len, strlen(want));
+    assert_memory_equal(r->body, want, r->body_len);
+}
+
+static void assert_no_change(void)
+{
+    for (unsigned i = 0; i < BOARD_LED_COUNT; i++) {
+        assert_false(fake_board_leds[i]);
+    }
+    assert_false(app_time_is_set());
+}
+
+/* ------------------------------------------------------------ tests */
+
+static void test_index_page(void **state)
+{
+    (void)state;
+    resp_t r;
+    get("/", &r);
+    assert_int_equal(r.status, 200);
+    assert_header(&r, "Content-Type: text/html");
+    assert_body_contains(&r, "id=\"time\">--<");
+    assert_body_contains(&r, "/api/status");
+    assert_body_contains(&r, "/api/led");
+    assert_body_contains(&r, "/api/time");
+    assert_true(r.body_len > 1000u);   /* the whole page, over several segments */
+    assert_memory_equal(r.body + r.body_len - 8, "</html>\n", 8);
+}
+
+static void test_status(void **state)
+{
+    (void)state;
+    resp_t r;
+    get("/api/status", &r);
+    assert_int_equal(r.status, 200);
+    assert_header(&r, "Server: stm32net");
+    assert_json(&r);
+    assert_memory_equal(r.body, "{\"hostname\":\"stm32net\",\"ip\":\"192.168.7.1\",\"uptime_ms\":", 53);
+    assert_body_contains(&r, "\"time\":\"1970-01-01T00:");
+    assert_body_contains(&r, "\"time_set\":false");
+    assert_body_contains(&r, "\"leds\":[0,0,0,0],\"button\":0,");
+    assert_body_contains(&r, "\"link\":{\"rx_frames\":");
+    assert_body_contains(&r, "\"tx_dropped\":");
+
+    fake_board_button = true;
+    get("/api/status?x=1", &r);     /* a query does not change the resource */
+    assert_int_equal(r.status, 200);
+    assert_json(&r);
+    assert_body_contains(&r, "\"button\":1,");
+}
+
+static void test_led_on_and_status_shows_it(void **state)
+{
+    (void)state;
+    resp_t r;
+    post("/api/led", "n=1&state=on", &r);
+    assert_int_equal(r.status, 200);
+    assert_json(&r);
+    assert_int_equal(r.body_len, strlen("{\"led\":1,\"state\":1,\"leds\":[0,1,0,0]}"));
+    assert_memory_equal(r.body, "{\"led\":1,\"state\":1,\"leds\":[0,1,0,0]}", r.body_len);
+    assert_true(fake_board_leds[1]);
+    assert_false(fake_board_leds[0]);
+    get("/api/status", &r);
+    assert_json(&r);
+    assert_body_contains(&r, "\"leds\":[0,1,0,0]");
+
+    post("/api/led", "state=off&n=1", &r);   /* any order */
+    assert_int_equal(r.status, 200);
+    assert_false(fake_board_leds[1]);
+}
+
+static void test_led_toggle(void **state)
+{
+    (void)state;
+    resp_t r;
+    post("/api/led", "n=3&state=toggle", &r);
+    assert_int_equal(r.status, 200);
+    assert_memory_equal(r.body, "{\"led\":3,\"state\":1,\"leds\":[0,0,0,1]}", r.body_len);
+    assert_true(fake_board_leds[3]);
+    post("/api/led", "n=3&state=toggle", &r);
+    assert_int_equal(r.status, 200);
+    assert_memory_equal(r.body, "{\"led\":3,\"state\":0,\"leds\":[0,0,0,0]}", r.body_len);
+    assert_false(fake_board_leds[3]);
+}
+
+static void test_time_set(void **state)
+{
+    (void)state;
+    resp_t r;
+    post("/api/time", "epoch=1700000000", &r);
+    assert_int_equal(r.status, 200);
+    assert_json(&r);
+    const char *want = "{\"time\":\"2023-11-14T22:13:20Z\",\"epoch\":1700000000,\"time_set\":true}";
+    assert_int_equal(r.body_len, strlen(want));
+    assert_memory_equal(r.body, want, r.body_len);
+    assert_true(app_time_is_set());
+    /* each exchange lets TIME_WAIT (2 min) pass: the clock runs on */
+    get("/api/status", &r);
+    assert_json(&r);
+    assert_body_contains(&r, "\"time\":\"2023-11-14T22:1");
+    assert_body_contains(&r, "\"time_set\":true");
+    assert_true(app_time_epoch() > 1700000100u && app_time_epoch() < 1700000400u);
+}
+
+static void test_bad_posts_are_400_and_change_nothing(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *path, *body, *msg;
+    } cases[] = {
+        {"/api/led", "n=9&state=on", "bad n"},
+        {"/api/led", "n=4&state=on", "bad n"},
+        {"/api/led", "n=-1&state=on", "bad n"},
+        {"/api/led", "n=&state=on", "bad n"},
+        {"/api/led", "n=0001&state=on", "bad n"},
+        {"/api/led", "n=1&state=blink", "bad state"},
+        {"/api/led", "n=1&state=ON", "bad state"},
+        {"/api/led", "n=1&state=on%00", "bad state"},
+        {"/api/led", "state=on", "missing n"},
+        {"/api/led", "n=1", "missing state"},
+        {"/api/led", "n=1&state=on&n=2", "duplicate parameter"},
+        {"/api/led", "n=1&state=on&x=1", "unknown parameter"},
+        {"/api/led", "n=1&state=on&", "malformed body"},
+        {"/api/led", "n=1&&state=on", "malformed body"},
+        {"/api/led", "=1", "malformed body"},
+        {"/api/led", "garbage", "malformed body"},
+        {"/api/led", "", "empty body"},
+        {"/api/time", "epoch=x", "bad epoch"},
+        {"/api/time", "epoch=", "bad epoch"},
+        {"/api/time", "epoch=17e8", "bad epoch"},
+        {"/api/time", "epoch=253402300800", "bad epoch"},
+        {"/api/time", "epoch=99999999999999999999", "bad epoch"},
+        {"/api/time", "epoch=1700000000&epoch=1", "duplicate parameter"},
+        {"/api/time", "time=1700000000", "unknown parameter"},
+        {"/api/time", "n=1&state=on", "unknown parameter"},
+        {"/api/led",
+         "n=1&state=on&aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+         "body too long"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        resp_t r;
+        post(cases[i].path, cases[i].body, &r);
+        if (r.status != 400) {
+            fail_msg("case %zu (%s): status %d", i, cases[i].body, r.status);
+        }
+        assert_error(&r, 400, cases[i].msg);
+        assert_no_change();
+    }
+}
+
+static void test_body_of_exactly_max_is_read(void **state)
+{
+    (void)state;
+    resp_t r;
+    char body[HTTP_API_BODY_MAX + 2];
+    /* leading zeros make the epoch field as long as needed: 64 bytes in all */
+    memset(body, 0, sizeof body);
+    strcpy(body, "epoch=");
+    size_t pad = HTTP_API_BODY_MAX - strlen("epoch=") - strlen("1700000000");
+    memset(body + 6, '0', pad);
+    strcpy(body + 6 + pad, "1700000000");
+    assert_int_equal(strlen(body), HTTP_API_BODY_MAX);
+    post("/api/time", body, &r);
+    assert_error(&r, 400, "bad epoch");     /* too many digits, but read and parsed */
+    body[HTTP_API_BODY_MAX - 1] = 0;
+    strcat(body, "00");
+    post("/api/time", body, &r);
+    assert_error(&r, 400, "body too long");
+    assert_no_change();
+}
+
+static void test_get_on_actions_is_405(void **state)
+{
+    (void)state;
+    resp_t r;
+    get("/api/led?n=1&state=on", &r);
+    assert_error(&r, 405, "use POST");
+    assert_header(&r, "Allow: POST");
+    assert_true(strncmp(r.head, "HTTP/1.0 405 Method Not Allowed\r\n", 33) == 0);
+    get("/api/time?epoch=1700000000", &r);
+    assert_error(&r, 405, "use POST");
+    assert_header(&r, "Allow: POST");
+    assert_no_change();
+
+    post("/api/status", "x=1", &r);
+    assert_error(&r, 405, "use GET");
+    assert_header(&r, "Allow: GET");
+}
+
+static void test_unknown_paths_are_404(void **state)
+{
+    (void)state;
+    resp_t r;
+    get("/nope", &r);
+    assert_int_equal(r.status, 404);
+    assert_header(&r, "Content-Type: text/html");
+    assert_body_contains(&r, "Not Found");
+    get("/api/nope", &r);
+    assert_error(&r, 404, "not found");
+    get("/api/.post", &r);   /* the internal result name holds nothing for a GET */
+    assert_error(&r, 404, "not found");
+    post("/nope", "n=1&state=on", &r);
+    assert_int_equal(r.status, 404);
+    post("/api/ledx", "n=1&state=on", &r);
+    assert_int_equal(r.status, 404);
+    assert_no_change();
+}
+
+static void test_other_methods_and_malformed(void **state)
+{
+    (void)state;
+    resp_t r;
+    request("HEAD /api/led HTTP/1.1\r\nHost: x\r\n\r\n", &r);
+    assert_int_equal(r.status, 501);
+    request("DELETE /api/led HTTP/1.1\r\nHost: x\r\n\r\n", &r);
+    assert_int_equal(r.status, 501);
+    /* POST without Content-Length: httpd's 400 page (RFC 7230 3.3.3) */
+    request("POST /api/led HTTP/1.1\r\nHost: x\r\n\r\nn=1&state=on", &r);
+    assert_int_equal(r.status, 400);
+    request("POST /api/led HTTP/1.1\r\nContent-Length: -5\r\n\r\nn=1&state=on", &r);
+    assert_int_equal(r.status, 400);
+    assert_no_change();
+}
+
+static void test_extra_bytes_after_content_length_ignored(void **state)
+{
+    (void)state;
+    resp_t r;
+    request("POST /api/led HTTP/1.1\r\nContent-Length: 10\r\n\r\nn=2&state=offGARBAGE", &r);
+    /* only "n=2&state=" was the body */
+    assert_error(&r, 400, "bad state");
+    request("POST /api/led HTTP/1.1\r\nContent-Length: 12\r\n\r\nn=2&state=onGARBAGE", &r);
+    assert_int_equal(r.status, 200);
+    assert_true(fake_board_leds[2]);
+}
+
+static void test_body_in_later_segments(void **state)
+{
+    (void)state;
+    resp_t r;
+    const char *head = "POST /api/led HTTP/1.1\r\nContent-Length: 16\r\n\r\n";
+    tcp_client_init(&client, next_port++);
+    tcp_client_connect(&client, 80);
+    tcp_client_send(&client, head, (uint16_t)strlen(head));
+    harness_advance_ms(500);
+    assert_false(client.fin_received);
+    tcp_client_send(&client, "n=0&sta", 7);
+    assert_false(fake_board_leds[0]);
+    tcp_client_send(&client, "te=toggle", 9);
+    assert_true(tcp_client_wait_fin(&client));
+    tcp_client_close(&client);
+    parse_response((const char *)client.rx, client.rx_len, &r);
+    assert_int_equal(r.status, 200);
+    assert_true(fake_board_leds[0]);
+    harness_assert_pools_clean();
+}
+
+static void test_second_post_while_body_pending_is_503(void **state)
+{
+    (void)state;
+    resp_t r;
+    tcp_client_t a;
+    const char *head = "POST /api/led HTTP/1.1\r\nContent-Length: 12\r\n\r\n";
+    tcp_client_init(&a, next_port++);
+    tcp_client_connect(&a, 80);
+    tcp_client_send(&a, head, (uint16_t)strlen(head));
+
+    /* another connection meanwhile (kept short: httpd drops a connection
+     * that stays silent for ~10 s) */
+    tcp_client_t b;
+    const char *req = "POST /api/led HTTP/1.1\r\nContent-Length: 12\r\n\r\nn=1&state=on";
+    tcp_client_init(&b, next_port++);
+    tcp_client_connect(&b, 80);
+    tcp_client_send(&b, req, (uint16_t)strlen(req));
+    assert_true(tcp_client_wait_fin(&b));
+    parse_response((const char *)b.rx, b.rx_len, &r);
+    assert_error(&r, 503, "busy");
+    assert_header(&r, "Retry-After: 1");
+    assert_false(fake_board_leds[1]);
+
+    tcp_client_send(&a, "n=2&state=on", 12);
+    assert_true(tcp_client_wait_fin(&a));
+    tcp_client_close(&b);
+    tcp_client_close(&a);
+    parse_response((const char *)a.rx, a.rx_len, &r);
+    assert_int_equal(r.status, 200);
+    assert_true(fake_board_leds[2]);
+    harness_assert_pools_clean();
+
+    post("/api/led", "n=1&state=on", &r);    /* the slot is free again */
+    assert_int_equal(r.status, 200);
+    assert_true(fake_board_leds[1]);
+}
+
+static void test_reset_mid_body_frees_the_slot(void **state)
+{
+    (void)state;
+    resp_t r;
+    tcp_client_t a;
+    const char *head = "POST /api/led HTTP/1.1\r\nContent-Length: 12\r\n\r\nn=2&";
+    tcp_client_init(&a, next_port++);
+    tcp_client_connect(&a, 80);
+    tcp_client_send(&a, head, (uint16_t)strlen(head));
+    tcp_client_abort(&a);                    /* httpd frees it without telling us */
+    harness_advance_ms(1000);                /* TCP timer stops when idle */
+    harness_assert_pools_clean();
+    post("/api/led", "n=1&state=on", &r);
+    assert_int_equal(r.status, 200);
+    assert_true(fake_board_leds[1]);
+    assert_false(fake_board_leds[2]);
+}
+
+/* A body owner that vanished (RST) while its memory went to another
+ * connection: the slot looks taken until HTTP_API_BODY_STALE_MS (15 s). */
+static void test_abandoned_body_times_out(void **state)
+{
+    (void)state;
+    resp_t r;
+    tcp_client_t a, x, b;
+    const char *head = "POST /api/led HTTP/1.1\r\nContent-Length: 12\r\n\r\n";
+    const char *req = "POST /api/led HTTP/1.1\r\nContent-Length: 12\r\n\r\nn=1&state=on";
+    tcp_client_init(&a, next_port++);
+    tcp_client_connect(&a, 80);
+    tcp_client_send(&a, head, (uint16_t)strlen(head));
+    tcp_client_abort(&a);
+    tcp_client_init(&x, next_port++);
+    tcp_client_connect(&x, 80);              /* takes the freed http_state */
+
+    tcp_client_init(&b, next_port++);
+    tcp_client_connect(&b, 80);
+    tcp_client_send(&b, req, (uint16_t)strlen(req));
+    assert_true(tcp_client_wait_fin(&b));
+    parse_response((const char *)b.rx, b.rx_len, &r);
+    assert_error(&r, 503, "busy");
+    assert_false(fake_board_leds[1]);
+    tcp_client_close(&b);
+
+    harness_advance_ms(16000);
+    check_pools = false;                     /* x is still around */
+    post("/api/led", "n=1&state=on", &r);
+    check_pools = true;
+    assert_int_equal(r.status, 200);
+    assert_true(fake_board_leds[1]);
+    /* teardown checks that x's leftovers are all freed */
+}
+
+static void test_overlong_and_incomplete_requests(void **state)
+{
+    (void)state;
+    resp_t r;
+    char big[1200];
+    /* a request line longer than httpd's request buffer, in 2 segments */
+    memcpy(big, "GET /", 5);
+    memset(big + 5, 'a', sizeof big - 5);
+    tcp_client_init(&client, next_port++);
+    tcp_client_connect(&client, 80);
+    tcp_client_send(&client, big, 600);
+    tcp_client_send(&client, big + 600, 600);
+    assert_true(tcp_client_wait_fin(&client));
+    tcp_client_close(&client);
+    parse_response((const char *)client.rx, client.rx_len, &r);
+    assert_int_equal(r.status, 400);
+    harness_assert_pools_clean();
+
+    /* no version (HTTP/0.9 is off) and a silent client: httpd gives up
+     * after its poll retries and closes; nothing leaks, nothing changes */
+    tcp_client_init(&client, next_port++);
+    tcp_client_connect(&client, 80);
+    tcp_client_send(&client, "GET /\r\n\r\n", 9);
+    assert_true(tcp_client_wait_fin(&client));
+    assert_int_equal(client.rx_len, 0);
+    tcp_client_close(&client);
+    harness_assert_pools_clean();
+
+    tcp_client_init(&client, next_port++);
+    tcp_client_connect(&client, 80);
+    tcp_client_send(&client, "POST /api/led HTTP/1.1\r\nContent-Length: 12\r\n\r\nn=1", 50);
+    assert_true(tcp_client_wait_fin(&client));   /* body never completes */
+    tcp_client_close(&client);
+    harness_assert_pools_clean();
+    assert_no_change();
+    post("/api/led", "n=1&state=on", &r);        /* and the slot was released */
+    assert_int_equal(r.status, 200);
+}
+
+static void test_directory_paths(void **state)
+{
+    (void)state;
+    resp_t r;
+    get("/api/status/", &r);
+    assert_int_equal(r.status, 404);
+    get("/api/", &r);
+    assert_int_equal(r.status, 404);
+    get("/index.html", &r);
+    assert_int_equal(r.status, 200);
+}
+
+/* fs.c's hooks, implemented by http_api.c */
+int fs_open_custom(struct fs_file *file, const char *name);
+void fs_close_custom(struct fs_file *file);
+
+/* While the one response buffer is held (a response still waiting for room
+ * in the TCP send queue), other API requests get the constant 503 and
+ * nothing changes; the static page is still served. */
+static void test_response_buffer_held_gives_503(void **state)
+{
+    (void)state;
+    resp_t r;
+    struct fs_file held;
+    memset(&held, 0, sizeof held);
+    assert_int_equal(fs_open_custom(&held, "/api/status"), 1);
+    assert_true(held.len > 0 && memcmp(held.data, "HTTP/1.0 200 OK\r\n", 17) == 0);
+    assert_int_equal(fs_open_custom(&held, "/index.html"), 0);   /* not ours */
+
+    get("/api/status", &r);
+    assert_error(&r, 503, "busy");
+    post("/api/led", "n=1&state=on", &r);
+    assert_error(&r, 503, "busy");
+    assert_no_change();
+    get("/", &r);
+    assert_int_equal(r.status, 200);
+
+    fs_close_custom(&held);
+    post("/api/led", "n=1&state=on", &r);
+    assert_int_equal(r.status, 200);
+    assert_true(fake_board_leds[1]);
+}
+
+static void test_many_requests_no_leak(void **state)
+{
+    (void)state;
+    resp_t r;
+    for (unsigned i = 0; i < 20; i++) {
+        post("/api/led", "n=0&state=toggle", &r);
+        assert_int_equal(r.status, 200);
+        get("/api/status", &r);
+        assert_int_equal(r.status, 200);
+        assert_json(&r);
+        assert_body_contains(&r, (i & 1u) ? "\"leds\":[0,0,0,0]" : "\"leds\":[1,0,0,0]");
+    }
+}
+
+static void test_status_worst_case_fits(void **state)
+{
+    (void)state;
+    resp_t r;
+    char saved[CONFIG_NAME_MAX];
+    memcpy(saved, fw_config.hostname, sizeof saved);
+    memset(fw_config.hostname, 'w', CONFIG_NAME_MAX - 1u);   /* longest valid label */
+    fw_config.hostname[CONFIG_NAME_MAX - 1u] = 0;
+    memcpy(fw_config.ip, (uint8_t[]){192, 168, 7, 1}, 4);
+    link_stats.rx_frames = link_stats.tx_frames = 0xFFFFFFFFu;
+    link_stats.rx_dropped = link_stats.tx_dropped = 0xFFFFFFFFu;
+    fake_board_button = true;
+    get("/api/status", &r);
+    memcpy(fw_config.hostname, saved, sizeof saved);
+    assert_int_equal(r.status, 200);
+    assert_json(&r);
+    assert_body_contains(&r, "\"tx_dropped\":4294967295}}");
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_json_checker_rejects),
+        T(test_index_page),
+        T(test_status),
+        T(test_led_on_and_status_shows_it),
+        T(test_led_toggle),
+        T(test_time_set),
+        T(test_bad_posts_are_400_and_change_nothing),
+        T(test_body_of_exactly_max_is_read),
+        T(test_get_on_actions_is_405),
+        T(test_unknown_paths_are_404),
+        T(test_other_methods_and_malformed),
+        T(test_extra_bytes_after_content_length_ignored),
+        T(test_body_in_later_segments),
+        T(test_second_post_while_body_pending_is_503),
+        T(test_reset_mid_body_frees_the_slot),
+        T(test_abandoned_body_times_out),
+        T(test_overlong_and_incomplete_requests),
+        T(test_directory_paths),
+        T(test_response_buffer_held_gives_503),
+        T(test_many_requests_no_leak),
+        T(test_status_worst_case_fits),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
