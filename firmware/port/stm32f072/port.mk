@@ -1,0 +1,74 @@
+# port.mk - the STM32F072 build: make firmware / size / flash.
+# Included by the top Makefile; uses FW_SRCS, LWIP_SRCS, LWIP_DIR, LWIP_STAMP,
+# FSDATA_C, INCLUDES, CROSS_CC, WARN, CSTD and BUILD from there.
+#
+#   make firmware   build/firmware/stm32net.{elf,bin,hex,map}
+#   make size       flash/RAM table; fails over budget or with malloc/printf
+#   make flash      dfu-util via the ROM bootloader (PROGRAMMER=openocd|stlink)
+#
+# FW_LTO=0 turns link-time optimisation off; FW_STACK sets the stack reserve.
+
+PORT_DIR := firmware/port/stm32f072
+PORT_SRCS := $(PORT_DIR)/startup.c $(PORT_DIR)/clock.c $(PORT_DIR)/board.c \
+             $(PORT_DIR)/udc_stm32.c $(PORT_DIR)/stm32_pma.c $(PORT_DIR)/stm32_epr.c
+PORT_LD := $(PORT_DIR)/stm32f072.ld
+
+FW_OUT := $(BUILD)/firmware
+FW_ELF := $(FW_OUT)/stm32net.elf
+FW_LTO ?= 1
+FW_STACK ?= 2048
+CROSS_PREFIX := $(patsubst %gcc,%,$(CROSS_CC))
+FW_OBJCOPY := $(CROSS_PREFIX)objcopy
+
+FW_ARCH := -mcpu=cortex-m0 -mthumb
+FW_CFLAGS := $(CSTD) $(FW_ARCH) -Os -g -ffunction-sections -fdata-sections \
+             $(if $(filter 1,$(FW_LTO)),-flto) -DSTM32NET_FIRMWARE $(INCLUDES)
+FW_LDFLAGS := $(FW_ARCH) -Os $(if $(filter 1,$(FW_LTO)),-flto -flto-partition=one) -nostartfiles \
+              --specs=nano.specs -T$(PORT_LD) -Wl,--gc-sections \
+              -Wl,--defsym=__stack_size=$(FW_STACK) -Wl,-Map=$(FW_OUT)/stm32net.map \
+              -Wl,--no-warn-rwx-segments
+
+# LTO and plain objects cannot be mixed: each variant has its own folder.
+FW_OBJDIR := $(FW_OUT)/$(if $(filter 1,$(FW_LTO)),lto,plain)
+FW_OBJS = $(patsubst %.c,$(FW_OBJDIR)/%.o,$(FW_SRCS) $(PORT_SRCS)) \
+          $(patsubst $(LWIP_DIR)/%.c,$(FW_OBJDIR)/lwip/%.o,$(LWIP_SRCS))
+
+$(FW_OBJDIR)/%.o: %.c | $(LWIP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CROSS_CC) $(FW_CFLAGS) $(WARN) -MMD -c $< -o $@
+$(FW_OBJDIR)/lwip/%.o: $(LWIP_DIR)/%.c | $(LWIP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CROSS_CC) $(FW_CFLAGS) $(LWIP_WARN) -MMD -c $< -o $@
+$(FW_OBJDIR)/lwip/src/apps/http/fs.o: $(FSDATA_C)
+$(patsubst %.c,$(FW_OBJDIR)/%.o,$(FW_SRCS)): | $(FSDATA_C)
+
+# Relinked when the variant changes (the stamp names it).
+$(FW_OUT)/.variant-$(FW_LTO)-$(FW_STACK):
+	@mkdir -p $(dir $@); rm -f $(FW_OUT)/.variant-*; touch $@
+$(FW_ELF): $(FW_OBJS) $(PORT_LD) $(FW_OUT)/.variant-$(FW_LTO)-$(FW_STACK)
+	$(CROSS_CC) $(FW_LDFLAGS) -o $@ $(FW_OBJS)
+$(FW_OUT)/stm32net.bin: $(FW_ELF)
+	$(FW_OBJCOPY) -O binary $< $@
+$(FW_OUT)/stm32net.hex: $(FW_ELF)
+	$(FW_OBJCOPY) -O ihex $< $@
+
+.PHONY: firmware size flash
+firmware: $(FW_ELF) $(FW_OUT)/stm32net.bin $(FW_OUT)/stm32net.hex
+	@echo "firmware: $(FW_ELF) (.bin .hex .map)"
+
+size: firmware
+	@CROSS_PREFIX=$(CROSS_PREFIX) bash scripts/size-report.sh $(FW_ELF)
+
+# dfu-util: BOOT0 high at reset (or board_enter_bootloader()) starts the ROM
+# DFU bootloader (0483:df11); ":leave" starts the new image afterwards.
+PROGRAMMER ?= dfu
+flash: firmware
+ifeq ($(PROGRAMMER),dfu)
+	dfu-util -a 0 -s 0x08000000:leave -D $(FW_OUT)/stm32net.bin
+else ifeq ($(PROGRAMMER),openocd)
+	openocd -f board/stm32f0discovery.cfg -c "program $(FW_ELF) verify reset exit"
+else ifeq ($(PROGRAMMER),stlink)
+	st-flash --reset write $(FW_OUT)/stm32net.bin 0x08000000
+else
+	@echo "PROGRAMMER must be dfu, openocd or stlink" >&2; exit 2
+endif

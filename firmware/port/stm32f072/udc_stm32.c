@@ -1,0 +1,502 @@
+/*
+ * udc_stm32.c - udc.h for the STM32F072 USB full-speed device peripheral.
+ *
+ * Layer: port/stm32f072 (implements firmware/usb/udc.h). Includes udc.h, our
+ * register header and the pure helpers stm32_pma.h / stm32_epr.h (unit tested
+ * on the host). Written from RM0091 chapter 30 (USB).
+ *
+ * How it works
+ * - Transfer level (udc.h): udc_ep_xfer() queues one transfer; this driver
+ *   moves it packet by packet between the caller's buffer and packet memory
+ *   in USB_IRQHandler. OUT ends on a short packet or after len bytes (bytes a
+ *   host sends beyond len are dropped); IN ends after len bytes sent in
+ *   max-packet pieces; a zero-length IN transfer sends one ZLP. The driver
+ *   never adds a ZLP on its own. Completions, SETUPs, bus reset, suspend and
+ *   resume go up through udc_event_cb() from the interrupt.
+ * - Packet memory: BTABLE at offset 0 (64 bytes for the 8 endpoint registers),
+ *   buffers allocated by stm32_pma (1 KB, reused per endpoint on reopen). The
+ *   F072's USB SRAM is 16 bits wide and mapped with local offset == APB offset
+ *   (RM0091 30.5.3); we only ever use half-word accesses, and copy byte by byte
+ *   to/from the caller's buffer, so it may have any alignment.
+ * - EPnR: every write goes through stm32_epr (toggle bits written as XOR,
+ *   CTR bits written 1 to keep, RM0091 30.6.2). Endpoint number n uses EPnR n
+ *   (EA = n) for both directions, so IN n and OUT n must have the same type.
+ * - Control: on SETUP both ep0 directions go to NAK (which also ends a
+ *   STALL, udc.h: "STALL lasts until the next SETUP"), pending ep0 transfers
+ *   are dropped and both data toggles are set to DATA1 for the data/status
+ *   stage (USB 2.0 8.5.3). udc_set_address() writes DADDR at once: the core
+ *   calls it after the status stage (USB 2.0 9.4.6).
+ * - Bus reset: every EPnR cleared, packet memory freed, address 0, ep0
+ *   reopened with 64-byte packets, then UDC_EVT_BUS_RESET.
+ * - Suspend: FSUSP is set as RM0091 30.5.5 requires and UDC_EVT_SUSPEND sent;
+ *   WKUP (or a reset) clears it again.
+ *
+ * Assumptions and limits
+ * - Endpoint numbers 0..7 only (8 EPnR); no isochronous and no double-buffered
+ *   endpoints; max packet 1..64 bytes (full speed bulk/interrupt/control).
+ * - The STM32F072's USB has no VBUS sensing and the DISCO board wires none:
+ *   UDC_EVT_UNPLUGGED is never reported (a bus-powered device loses power
+ *   instead). Suspend does not lower power (no LP_MODE / STOP): the board
+ *   draws more than USB's suspend current.
+ * - No LPM (LPMCSR left disabled), no remote wake-up, no battery charging
+ *   detection (BCDR only drives DPPU).
+ * - Driver calls come from the main loop and mask interrupts briefly so
+ *   they never interleave with USB_IRQHandler's EPnR read-modify-writes.
+ *   STAT is changed from the main loop only while the endpoint is NAKing or
+ *   stalled, so the hardware cannot move the toggle bits under us.
+ */
+#include <stddef.h>
+
+#include "usb/udc.h"
+#include "stm32_epr.h"
+#include "stm32_pma.h"
+#include "stm32f072.h"
+
+#define UDC_STM32_NUM_EP 8u
+
+/* 16 bytes: 16 of them are a fixed part of the 16 KB RAM budget */
+typedef struct {
+    uint8_t *buf;
+    uint16_t len;
+    uint16_t done;     /* bytes moved so far */
+    uint16_t pma;      /* packet buffer offset */
+    uint8_t last;      /* IN: size of the packet in flight (<= 64) */
+    uint8_t mps;       /* <= 64 */
+    uint8_t type;      /* udc_ep_type_t */
+    uint8_t open : 1;
+    uint8_t busy : 1;
+    uint8_t stalled : 1;
+} udc_stm32_ep_t;
+
+static udc_stm32_ep_t udc_stm32_in[UDC_STM32_NUM_EP];
+static udc_stm32_ep_t udc_stm32_out[UDC_STM32_NUM_EP];
+static stm32_pma_t udc_stm32_pma;
+
+void USB_IRQHandler(void);
+
+/* ---- packet memory ------------------------------------------------------- */
+
+#define PMA16(off) REG16(USB_PMA_BASE + (uint32_t)(off))
+/* BTABLE entry of EPnR n (RM0091 30.6.3), BTABLE at 0 */
+#define BT_ADDR_TX(n)  PMA16(8u * (n) + 0u)
+#define BT_COUNT_TX(n) PMA16(8u * (n) + 2u)
+#define BT_ADDR_RX(n)  PMA16(8u * (n) + 4u)
+#define BT_COUNT_RX(n) PMA16(8u * (n) + 6u)
+
+static void udc_stm32_pma_write(uint16_t off, const uint8_t *src, uint16_t n)
+{
+    uint16_t i = 0;
+    for (; (uint16_t)(i + 1u) < n; i = (uint16_t)(i + 2u)) {
+        PMA16(off + i) = (uint16_t)(src[i] | (src[i + 1u] << 8));
+    }
+    if (i < n) {
+        PMA16(off + i) = src[i];
+    }
+}
+
+static void udc_stm32_pma_read(uint16_t off, uint8_t *dst, uint16_t n)
+{
+    uint16_t i = 0;
+    for (; (uint16_t)(i + 1u) < n; i = (uint16_t)(i + 2u)) {
+        uint16_t w = PMA16(off + i);
+        dst[i] = (uint8_t)w;
+        dst[i + 1u] = (uint8_t)(w >> 8);
+    }
+    if (i < n) {
+        dst[i] = (uint8_t)PMA16(off + i);
+    }
+}
+
+/* ---- EPnR ------------------------------------------------------------------ */
+
+static void udc_stm32_stat_tx(unsigned n, unsigned stat)
+{
+    USB_EPR_WRITE(n, stm32_epr_set_stat_tx(USB_EPR_READ(n), stat));
+}
+
+static void udc_stm32_stat_rx(unsigned n, unsigned stat)
+{
+    USB_EPR_WRITE(n, stm32_epr_set_stat_rx(USB_EPR_READ(n), stat));
+}
+
+static void udc_stm32_event(uint8_t type, uint8_t ep, uint16_t len)
+{
+    udc_event_t ev = {0};
+    ev.type = type;
+    ev.ep = ep;
+    ev.len = len;
+    udc_event_cb(&ev);
+}
+
+/* Next IN packet of endpoint n into packet memory, then VALID. */
+static void udc_stm32_tx_next(unsigned n)
+{
+    udc_stm32_ep_t *e = &udc_stm32_in[n];
+    uint16_t left = (uint16_t)(e->len - e->done);
+    uint16_t now = left < e->mps ? left : e->mps;
+    if (now != 0u) {
+        udc_stm32_pma_write(e->pma, e->buf + e->done, now);
+    }
+    BT_COUNT_TX(n) = now;
+    e->last = (uint8_t)now;
+    udc_stm32_stat_tx(n, STM32_EPR_STAT_VALID);
+}
+
+static unsigned udc_stm32_hw_type(udc_ep_type_t type)
+{
+    switch (type) {
+    case UDC_EP_CONTROL:   return STM32_EPR_TYPE_CONTROL;
+    case UDC_EP_INTERRUPT: return STM32_EPR_TYPE_INTERRUPT;
+    default:               return STM32_EPR_TYPE_BULK;
+    }
+}
+
+/* Opens one direction; interrupts must be masked by the caller. */
+static bool udc_stm32_open(uint8_t ep, udc_ep_type_t type, uint16_t mps)
+{
+    unsigned n = UDC_EP_NUM(ep);
+    bool in = UDC_EP_IS_IN(ep);
+    if (n >= UDC_STM32_NUM_EP || mps == 0u || mps > 64u || type == UDC_EP_ISOCHRONOUS ||
+        (unsigned)type > (unsigned)UDC_EP_INTERRUPT) {
+        return false;
+    }
+    udc_stm32_ep_t *e = in ? &udc_stm32_in[n] : &udc_stm32_out[n];
+    const udc_stm32_ep_t *other = in ? &udc_stm32_out[n] : &udc_stm32_in[n];
+    if (other->open && other->type != (uint8_t)type) {
+        return false;  /* one EPnR holds both directions: one EP_TYPE */
+    }
+    uint16_t size = in ? mps : stm32_pma_rx_size(mps);
+    uint16_t addr = stm32_pma_alloc(&udc_stm32_pma, STM32_PMA_SLOT(n, in), size);
+    if (addr == 0u) {
+        return false;
+    }
+    uint16_t want = (uint16_t)(n | (udc_stm32_hw_type(type) << STM32_EPR_EP_TYPE_Pos));
+    uint16_t mask;
+    if (in) {
+        BT_ADDR_TX(n) = addr;
+        BT_COUNT_TX(n) = 0;
+        mask = STM32_EPR_STAT_TX_Msk | STM32_EPR_DTOG_TX;
+        want |= (uint16_t)(STM32_EPR_STAT_NAK << STM32_EPR_STAT_TX_Pos);
+    } else {
+        uint16_t count = 0;
+        (void)stm32_pma_count_rx_encode(mps, &count);  /* mps <= 64: always fits */
+        BT_ADDR_RX(n) = addr;
+        BT_COUNT_RX(n) = count;
+        mask = STM32_EPR_STAT_RX_Msk | STM32_EPR_DTOG_RX;
+        want |= (uint16_t)(STM32_EPR_STAT_NAK << STM32_EPR_STAT_RX_Pos);
+    }
+    /* DATA0 after (re)configuration: USB 2.0 9.4.5 / 9.1.1.5 */
+    USB_EPR_WRITE(n, stm32_epr_write(USB_EPR_READ(n), (uint16_t)(mask | STM32_EPR_PLAIN_Msk), want, 0));
+
+    e->buf = NULL;
+    e->len = e->done = e->last = 0;
+    e->mps = (uint8_t)mps;
+    e->pma = addr;
+    e->type = (uint8_t)type;
+    e->open = true;
+    e->busy = false;
+    e->stalled = false;
+    return true;
+}
+
+static void udc_stm32_bus_reset(void)
+{
+    for (unsigned n = 0; n < UDC_STM32_NUM_EP; n++) {
+        /* everything to 0: disabled, DATA0, CTR flags cleared */
+        USB_EPR_WRITE(n, stm32_epr_write(USB_EPR_READ(n),
+                                         (uint16_t)(STM32_EPR_PLAIN_Msk | STM32_EPR_TOGGLE_Msk),
+                                         0, STM32_EPR_RCW0_Msk));
+        udc_stm32_in[n] = (udc_stm32_ep_t){0};
+        udc_stm32_out[n] = (udc_stm32_ep_t){0};
+    }
+    stm32_pma_reset(&udc_stm32_pma);
+    USB_BTABLE = 0;
+    USB_CNTR = (uint16_t)(USB_CNTR & ~(USB_CNTR_FSUSP | USB_CNTR_LP_MODE));
+    USB_DADDR = USB_DADDR_EF;  /* address 0, function enabled */
+    (void)udc_stm32_open(0x00, UDC_EP_CONTROL, UDC_EP0_MPS);
+    (void)udc_stm32_open(0x80, UDC_EP_CONTROL, UDC_EP0_MPS);
+    udc_stm32_event(UDC_EVT_BUS_RESET, 0, 0);
+}
+
+static void udc_stm32_setup(void)
+{
+    udc_event_t ev = {0};
+    uint16_t count = BT_COUNT_RX(0) & STM32_PMA_COUNT_Msk;
+
+    udc_stm32_in[0].busy = false;
+    udc_stm32_out[0].busy = false;
+    udc_stm32_in[0].stalled = false;
+    udc_stm32_out[0].stalled = false;
+    uint16_t cur = USB_EPR_READ(0);
+    USB_EPR_WRITE(0, stm32_epr_write(cur, STM32_EPR_TOGGLE_Msk,
+                                     (uint16_t)((STM32_EPR_STAT_NAK << STM32_EPR_STAT_TX_Pos) |
+                                                (STM32_EPR_STAT_NAK << STM32_EPR_STAT_RX_Pos) |
+                                                STM32_EPR_DTOG_TX | STM32_EPR_DTOG_RX),
+                                     0));
+    if (count != 8u) {
+        /* not a valid SETUP (USB 2.0 9.3): refuse the whole control transfer */
+        udc_stm32_in[0].stalled = true;
+        udc_stm32_out[0].stalled = true;
+        udc_stm32_stat_tx(0, STM32_EPR_STAT_STALL);
+        udc_stm32_stat_rx(0, STM32_EPR_STAT_STALL);
+        return;
+    }
+    udc_stm32_pma_read(udc_stm32_out[0].pma, ev.setup, 8);
+    ev.type = UDC_EVT_SETUP;
+    udc_event_cb(&ev);
+}
+
+static void udc_stm32_out_packet(unsigned n)
+{
+    udc_stm32_ep_t *e = &udc_stm32_out[n];
+    uint16_t count = BT_COUNT_RX(n) & STM32_PMA_COUNT_Msk;
+    if (!e->busy) {
+        return;  /* STAT_RX was not VALID; nothing to deliver to */
+    }
+    uint16_t room = (uint16_t)(e->len - e->done);
+    uint16_t take = count < room ? count : room;
+    if (take != 0u) {
+        udc_stm32_pma_read(e->pma, e->buf + e->done, take);
+    }
+    e->done = (uint16_t)(e->done + take);
+    if (count < e->mps || e->done >= e->len) {
+        e->busy = false;
+        udc_stm32_event(UDC_EVT_XFER_DONE, (uint8_t)n, e->done);
+    } else if (!e->stalled) {
+        udc_stm32_stat_rx(n, STM32_EPR_STAT_VALID);
+    }
+}
+
+static void udc_stm32_in_packet(unsigned n)
+{
+    udc_stm32_ep_t *e = &udc_stm32_in[n];
+    if (!e->busy) {
+        return;
+    }
+    e->done = (uint16_t)(e->done + e->last);
+    e->last = 0;
+    if (e->done >= e->len) {
+        e->busy = false;
+        udc_stm32_event(UDC_EVT_XFER_DONE, (uint8_t)(UDC_EP_IN | n), e->done);
+    } else if (!e->stalled) {
+        udc_stm32_tx_next(n);
+    }
+}
+
+void USB_IRQHandler(void)
+{
+    uint16_t istr = USB_ISTR_READ();
+
+    if (istr & USB_ISTR_RESET) {
+        USB_ISTR_WRITE((uint16_t)~USB_ISTR_RESET);  /* rc_w0: 0 clears, 1 keeps */
+        udc_stm32_bus_reset();
+        return;  /* anything else pending belonged to the old session */
+    }
+    /* CTR stays set while any EPnR has CTR_RX/CTR_TX; bounded anyway */
+    for (unsigned guard = 0; guard < 2u * UDC_STM32_NUM_EP; guard++) {
+        istr = USB_ISTR_READ();
+        if ((istr & USB_ISTR_CTR) == 0u) {
+            break;
+        }
+        unsigned n = istr & USB_ISTR_EP_ID_Msk;
+        if (n >= UDC_STM32_NUM_EP) {
+            break;
+        }
+        uint16_t epr = USB_EPR_READ(n);
+        /* IN first: if a status-stage IN and the next SETUP are both pending,
+         * the IN happened first and must complete (e.g. SET_ADDRESS) before
+         * the SETUP drops whatever ep0 still has queued. */
+        if (epr & STM32_EPR_CTR_TX) {
+            USB_EPR_WRITE(n, stm32_epr_clear_ctr_tx(epr));
+            udc_stm32_in_packet(n);
+        }
+        if (epr & STM32_EPR_CTR_RX) {
+            USB_EPR_WRITE(n, stm32_epr_clear_ctr_rx(USB_EPR_READ(n)));
+            if (n == 0u && (epr & STM32_EPR_SETUP)) {
+                udc_stm32_setup();
+            } else {
+                udc_stm32_out_packet(n);
+            }
+        }
+    }
+    if (istr & USB_ISTR_SUSP) {
+        USB_CNTR |= USB_CNTR_FSUSP;               /* RM0091 30.5.5 */
+        USB_ISTR_WRITE((uint16_t)~USB_ISTR_SUSP);
+        udc_stm32_event(UDC_EVT_SUSPEND, 0, 0);
+    }
+    if (istr & USB_ISTR_WKUP) {
+        USB_CNTR = (uint16_t)(USB_CNTR & ~(USB_CNTR_FSUSP | USB_CNTR_LP_MODE));
+        USB_ISTR_WRITE((uint16_t)~USB_ISTR_WKUP);
+        udc_stm32_event(UDC_EVT_RESUME, 0, 0);
+    }
+}
+
+/* ---- udc.h ----------------------------------------------------------------- */
+
+void udc_init(void)
+{
+    NVIC_ICER = 1u << USB_IRQn;
+    RCC_APB1ENR |= RCC_APB1ENR_USBEN;
+    RCC_APB1RSTR |= RCC_APB1RSTR_USBRST;   /* clean state on re-init */
+    RCC_APB1RSTR &= ~RCC_APB1RSTR_USBRST;
+
+    USB_BCDR = 0;                          /* pull-up off until udc_connect() */
+    USB_CNTR = USB_CNTR_FRES;              /* PDWN cleared: transceiver on */
+    for (volatile unsigned i = 0; i < 100u; i++) {
+        /* tSTARTUP (datasheet: 1 us) before leaving reset */
+    }
+    USB_CNTR = 0;
+    USB_ISTR_WRITE(0);
+    USB_BTABLE = 0;
+    for (unsigned n = 0; n < UDC_STM32_NUM_EP; n++) {
+        udc_stm32_in[n] = (udc_stm32_ep_t){0};
+        udc_stm32_out[n] = (udc_stm32_ep_t){0};
+    }
+    stm32_pma_reset(&udc_stm32_pma);
+    USB_CNTR = USB_CNTR_CTRM | USB_CNTR_RESETM | USB_CNTR_SUSPM | USB_CNTR_WKUPM;
+    NVIC_ICPR = 1u << USB_IRQn;
+    NVIC_ISER = 1u << USB_IRQn;
+}
+
+void udc_connect(void)
+{
+    USB_BCDR |= USB_BCDR_DPPU;   /* 1.5 kohm on D+: full speed attach */
+}
+
+void udc_disconnect(void)
+{
+    USB_BCDR = (uint16_t)(USB_BCDR & ~USB_BCDR_DPPU);
+}
+
+void udc_set_address(uint8_t addr)
+{
+    USB_DADDR = (uint16_t)(USB_DADDR_EF | (addr & 0x7Fu));
+}
+
+bool udc_ep_open(uint8_t ep, udc_ep_type_t type, uint16_t mps)
+{
+    uint32_t pm = irq_save();
+    bool ok = udc_stm32_open(ep, type, mps);
+    irq_restore(pm);
+    return ok;
+}
+
+void udc_ep_close(uint8_t ep)
+{
+    unsigned n = UDC_EP_NUM(ep);
+    if (n >= UDC_STM32_NUM_EP) {
+        return;
+    }
+    uint32_t pm = irq_save();
+    udc_stm32_ep_t *e = UDC_EP_IS_IN(ep) ? &udc_stm32_in[n] : &udc_stm32_out[n];
+    uint16_t mask = UDC_EP_IS_IN(ep) ? (uint16_t)(STM32_EPR_STAT_TX_Msk | STM32_EPR_DTOG_TX)
+                                     : (uint16_t)(STM32_EPR_STAT_RX_Msk | STM32_EPR_DTOG_RX);
+    USB_EPR_WRITE(n, stm32_epr_write(USB_EPR_READ(n), mask, 0, 0));  /* DISABLED, DATA0 */
+    e->open = false;
+    e->busy = false;
+    e->stalled = false;
+    irq_restore(pm);
+}
+
+bool udc_ep_xfer(uint8_t ep, uint8_t *buf, uint16_t len)
+{
+    unsigned n = UDC_EP_NUM(ep);
+    if (n >= UDC_STM32_NUM_EP || (buf == NULL && len != 0u)) {
+        return false;
+    }
+    bool in = UDC_EP_IS_IN(ep);
+    udc_stm32_ep_t *e = in ? &udc_stm32_in[n] : &udc_stm32_out[n];
+    uint32_t pm = irq_save();
+    if (!e->open || e->busy) {
+        irq_restore(pm);
+        return false;
+    }
+    e->buf = buf;
+    e->len = len;
+    e->done = 0;
+    e->last = 0;
+    e->busy = true;
+    if (!e->stalled) {  /* a stalled endpoint starts when the halt is cleared */
+        if (in) {
+            udc_stm32_tx_next(n);
+        } else {
+            udc_stm32_stat_rx(n, STM32_EPR_STAT_VALID);
+        }
+    }
+    irq_restore(pm);
+    return true;
+}
+
+void udc_ep_stall(uint8_t ep)
+{
+    unsigned n = UDC_EP_NUM(ep);
+    if (n >= UDC_STM32_NUM_EP) {
+        return;
+    }
+    uint32_t pm = irq_save();
+    if (n == 0u) {
+        /* a control pipe stalls as a whole until the next SETUP (USB 2.0 8.5.3.4) */
+        udc_stm32_in[0].busy = udc_stm32_out[0].busy = false;
+        udc_stm32_in[0].stalled = udc_stm32_out[0].stalled = true;
+        udc_stm32_stat_tx(0, STM32_EPR_STAT_STALL);
+        udc_stm32_stat_rx(0, STM32_EPR_STAT_STALL);
+    } else {
+        udc_stm32_ep_t *e = UDC_EP_IS_IN(ep) ? &udc_stm32_in[n] : &udc_stm32_out[n];
+        if (e->open) {
+            e->stalled = true;
+            /* the hardware may finish a VALID packet between our read and write
+             * (VALID -> NAK), which would turn the XOR into DISABLED: retry */
+            for (unsigned i = 0; i < 3u; i++) {
+                if (UDC_EP_IS_IN(ep)) {
+                    udc_stm32_stat_tx(n, STM32_EPR_STAT_STALL);
+                } else {
+                    udc_stm32_stat_rx(n, STM32_EPR_STAT_STALL);
+                }
+                if (udc_ep_is_stalled(ep)) {
+                    break;
+                }
+            }
+        }
+    }
+    irq_restore(pm);
+}
+
+void udc_ep_clear_stall(uint8_t ep)
+{
+    unsigned n = UDC_EP_NUM(ep);
+    if (n >= UDC_STM32_NUM_EP) {
+        return;
+    }
+    bool in = UDC_EP_IS_IN(ep);
+    udc_stm32_ep_t *e = in ? &udc_stm32_in[n] : &udc_stm32_out[n];
+    uint32_t pm = irq_save();
+    if (e->open) {
+        e->stalled = false;
+        /* ClearFeature(ENDPOINT_HALT) resets the toggle to DATA0 (USB 2.0 9.4.5) */
+        uint16_t mask = in ? (uint16_t)(STM32_EPR_STAT_TX_Msk | STM32_EPR_DTOG_TX)
+                           : (uint16_t)(STM32_EPR_STAT_RX_Msk | STM32_EPR_DTOG_RX);
+        uint16_t want = in ? (uint16_t)(STM32_EPR_STAT_NAK << STM32_EPR_STAT_TX_Pos)
+                           : (uint16_t)(STM32_EPR_STAT_NAK << STM32_EPR_STAT_RX_Pos);
+        USB_EPR_WRITE(n, stm32_epr_write(USB_EPR_READ(n), mask, want, 0));
+        if (e->busy) {
+            if (in) {
+                udc_stm32_tx_next(n);
+            } else {
+                udc_stm32_stat_rx(n, STM32_EPR_STAT_VALID);
+            }
+        }
+    }
+    irq_restore(pm);
+}
+
+bool udc_ep_is_stalled(uint8_t ep)
+{
+    unsigned n = UDC_EP_NUM(ep);
+    if (n >= UDC_STM32_NUM_EP) {
+        return false;
+    }
+    uint16_t epr = USB_EPR_READ(n);
+    unsigned stat = UDC_EP_IS_IN(ep) ? (epr & STM32_EPR_STAT_TX_Msk) >> STM32_EPR_STAT_TX_Pos
+                                     : (epr & STM32_EPR_STAT_RX_Msk) >> STM32_EPR_STAT_RX_Pos;
+    return stat == STM32_EPR_STAT_STALL;
+}
