@@ -11,7 +11,11 @@ PKGS=(
   dpkg-dev xz-utils ca-certificates
   qemu-system-x86 busybox-static usbip cpio kmod
   iproute2 ethtool jq tcpdump dnsutils curl udhcpc
+  chromium debootstrap
 )
+# The Docker test needs an engine. Debian's docker.io only when no engine is
+# there: a machine with Docker's own packages keeps them (they conflict).
+if ! command -v dockerd >/dev/null 2>&1; then PKGS+=(docker.io); fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then

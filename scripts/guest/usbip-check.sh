@@ -1,0 +1,176 @@
+#!/bin/sh
+# Guest side of tests/e2e/50-kernel-usbip.sh: runs as /test.sh inside the QEMU
+# guest (busybox ash, Debian's usbip) and exercises the simulator through the
+# real Linux USB stack: vhci_hcd -> usbcore -> cdc_ether -> IPv4.
+# Layer: test, guest side. The host prepends PORT= and BUSID= lines.
+# Output contract: one "RESULT <key> <value>" line per check (value is one
+# word, "-" when unknown); the host compares them with exact expected values.
+# Everything else printed is raw evidence for a human reading a failure.
+# Limits: every wait is bounded; a failed step still prints its RESULT lines so
+# the host reports the first mismatch, not a timeout. Traffic goes only to
+# 10.0.2.2 (the host's loopback via QEMU) and 192.168.7.x (the USB link).
+
+: "${PORT:?}" "${BUSID:=1-1}"
+HOST=10.0.2.2
+DEV=192.168.7.1
+
+R() { echo "RESULT $1 ${2:--}"; }
+say() { echo "GUEST $*"; }
+
+# Milliseconds since boot from /proc/uptime (centisecond resolution).
+now_ms() {
+  read -r up _ < /proc/uptime
+  s=${up%.*}; f=${up#*.}; f=${f#0}
+  echo $(( s * 1000 + ${f:-0} * 10 ))
+}
+
+# busybox static glibc resolves through NSS "files dns" with these files.
+echo 'hosts: files dns' > /etc/nsswitch.conf
+: > /etc/hosts
+
+cat > /tmp/udhcpc.sh <<'EOF'
+#!/bin/sh
+case "$1" in
+  bound|renew)
+    {
+      # busybox: $subnet is the dotted mask, $mask the prefix length
+      echo "ip=${ip:-}"; echo "subnet=${subnet:-}"; echo "mask=${mask:-}"; echo "router=${router:-}"
+      echo "dns=${dns:-}"; echo "domain=${domain:-}"; echo "serverid=${serverid:-}"
+      echo "lease=${lease:-}"
+    } > /tmp/lease.txt
+    echo "GUEST lease ip=${ip:-} subnet=${subnet:-} mask=${mask:-} router=${router:-} dns=${dns:-} domain=${domain:-} serverid=${serverid:-} lease=${lease:-}"
+    ip addr flush dev "$interface"
+    ip addr add "$ip/${mask:-24}" dev "$interface"
+    ;;
+  deconfig)
+    ip link set "$interface" up
+    ip addr flush dev "$interface"
+    ;;
+esac
+exit 0
+EOF
+chmod +x /tmp/udhcpc.sh
+
+lease_get() { sed -n "s/^$1=//p" /tmp/lease.txt 2>/dev/null | head -n1; }
+
+# The network interface whose driver is cdc_ether ("" if none).
+ecm_if() {
+  for d in /sys/class/net/*; do
+    drv=$(readlink "$d/device/driver" 2>/dev/null) || continue
+    [ "${drv##*/}" = cdc_ether ] && { echo "${d##*/}"; return 0; }
+  done
+  return 1
+}
+
+# The USB device (sysfs dir) with idVendor 1209 / idProduct 0001.
+usb_dev() {
+  for d in /sys/bus/usb/devices/*; do
+    [ -f "$d/idVendor" ] || continue
+    [ "$(cat "$d/idVendor"):$(cat "$d/idProduct")" = 1209:0001 ] && { echo "$d"; return 0; }
+  done
+  return 1
+}
+
+fetch() {  # URL [wget options...] -> body on stdout, status in $?
+  url=$1; shift
+  timeout 10 wget -q -O - "$@" "$url"
+}
+
+# One attach -> cdc_ether -> DHCP -> detach-able cycle; N = 1 or 2.
+cycle() {
+  n=$1
+  rm -f /tmp/lease.txt
+  t0=$(now_ms)
+  out=$(timeout 20 usbip --tcp-port "$PORT" attach -r "$HOST" -b "$BUSID" 2>&1); rc=$?
+  echo "$out"
+  [ $rc -eq 0 ] && R "attach$n" ok || R "attach$n" "fail:$rc"
+
+  ifn=""
+  i=0
+  while [ $i -lt 200 ]; do           # 20 s: enumeration under TCG takes < 2 s
+    ifn=$(ecm_if) && break
+    i=$((i + 1)); sleep 0.1
+  done
+  t_if=$(now_ms)
+  R "iface$n" "$([ -n "$ifn" ] && echo cdc_ether || echo none)"
+  say "iface$n=${ifn:-none} after $((t_if - t0)) ms"
+  if [ -z "$ifn" ]; then
+    dmesg | tail -n 40
+    return 1
+  fi
+  R "mac$n" "$(cat "/sys/class/net/$ifn/address")"
+  d=$(usb_dev) && {
+    R "serial$n" "$(cat "$d/serial" 2>/dev/null)"
+    say "usb $d: $(cat "$d/manufacturer" 2>/dev/null) / $(cat "$d/product" 2>/dev/null) speed=$(cat "$d/speed")"
+  }
+
+  ip link set "$ifn" up
+  timeout 30 udhcpc -i "$ifn" -s /tmp/udhcpc.sh -n -q -t 5 -T 2 2>&1; rc=$?
+  t1=$(now_ms)
+  R "dhcp$n" "$([ $rc -eq 0 ] && echo ok || echo "fail:$rc")"
+  R "lease${n}_ip" "$(lease_get ip)"
+  R "lease${n}_subnet" "$(lease_get subnet)"
+  R "lease${n}_dns" "$(lease_get dns)"
+  R "lease${n}_domain" "$(lease_get domain)"
+  R "lease${n}_router" "$(lease_get router)"
+  R "lease${n}_ms" "$((t1 - t0))"
+  ip addr show dev "$ifn"
+  IFN=$ifn
+}
+
+say "usbip list -r $HOST port $PORT"
+out=$(timeout 20 usbip --tcp-port "$PORT" list -r "$HOST" 2>&1); echo "$out"
+echo "$out" | grep -q '(1209:0001)' && R list 1209:0001 || R list missing
+echo "$out" | grep -q "^ *$BUSID:" && R list_busid "$BUSID" || R list_busid missing
+
+cycle 1 || { R abort cycle1; exit 1; }
+
+say "nslookup stm32net.usb $DEV"
+out=$(timeout 10 nslookup stm32net.usb "$DEV" 2>&1); echo "$out"
+# The answer section follows the "Name:" line; the server's own address is above it.
+R dns_a "$(echo "$out" | sed -n '/^Name:/,$ s/^Address:[ \t]*\([0-9.]*\)$/\1/p' | head -n1)"
+out=$(timeout 10 nslookup stm32net "$DEV" 2>&1); echo "$out"
+R dns_short "$(echo "$out" | sed -n '/^Name:/,$ s/^Address:[ \t]*\([0-9.]*\)$/\1/p' | head -n1)"
+say "nslookup example.com $DEV (must be refused, never forwarded)"
+out=$(timeout 10 nslookup example.com "$DEV" 2>&1); echo "$out"
+R dns_outside "$(echo "$out" | grep -q REFUSED && echo REFUSED || echo other)"
+
+printf 'nameserver %s\nsearch %s\n' "$(lease_get dns)" "$(lease_get domain)" > /etc/resolv.conf
+cat /etc/resolv.conf
+say "wget http://stm32net.usb/"
+page=$(fetch http://stm32net.usb/); rc=$?
+echo "$page" | head -c 600; echo
+R http_name "$([ $rc -eq 0 ] && echo "$page" | grep -q 'id="time"' && echo ok || echo "fail:$rc")"
+
+say "POST /api/led n=1&state=on"
+out=$(fetch "http://$DEV/api/led" --post-data 'n=1&state=on'); rc=$?
+echo "$out"
+R led_post "$([ $rc -eq 0 ] && echo ok || echo "fail:$rc")"
+st=$(fetch "http://$DEV/api/status"); rc=$?
+echo "$st"
+R status_hostname "$(echo "$st" | sed -n 's/.*"hostname":"\([^"]*\)".*/\1/p')"
+R status_leds "$(echo "$st" | tr -d ' \n' | sed -n 's/.*"leds":\[\([^]]*\)\].*/\1/p')"
+
+say "ping"
+out=$(timeout 15 ping -c 2 -W 3 "$DEV" 2>&1); echo "$out"
+R ping "$(echo "$out" | sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) packets received.*/\2\/\1/p')"
+
+say "usbip port / detach"
+out=$(timeout 10 usbip port 2>&1); echo "$out"
+p=$(echo "$out" | sed -n 's/^Port \([0-9]*\):.*/\1/p' | head -n1)
+p=${p#0}; p=${p:-0}
+out=$(timeout 20 usbip detach -p "$p" 2>&1); rc=$?
+echo "$out"
+R detach "$([ $rc -eq 0 ] && echo ok || echo "fail:$rc")"
+i=0
+while [ $i -lt 100 ] && [ -e "/sys/class/net/$IFN" ]; do i=$((i + 1)); sleep 0.1; done
+R iface_gone "$([ -e "/sys/class/net/$IFN" ] && echo no || echo yes)"
+sleep 1   # let the simulator notice the closed connection and re-export
+
+cycle 2 || { R abort cycle2; exit 1; }
+st=$(fetch "http://$DEV/api/status"); rc=$?
+echo "$st"
+R http2 "$([ $rc -eq 0 ] && echo "$st" | grep -q '"uptime_ms"' && echo ok || echo "fail:$rc")"
+R "done" yes
+echo "GUEST dmesg tail"
+dmesg | tail -n 25

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# End to end through a real Linux kernel: the simulator exports the device over
+# USB/IP on 127.0.0.1; a QEMU guest running Debian's kernel attaches it with
+# vhci_hcd, cdc_ether binds, and the guest uses DHCP, DNS, HTTP and ping over
+# the emulated USB link, detaches and attaches again in the same boot.
+# Layer: e2e test, host side; the guest side is scripts/guest/usbip-check.sh.
+# Needs: build/stm32net-sim, qemu-system-x86_64, the guest image (built and
+# cached by scripts/guest/build-guest.sh). Runs in well under 2 minutes.
+# Network: the simulator listens on 127.0.0.1 only; the guest reaches it as
+# 10.0.2.2 through QEMU user networking; 192.168.7.x exists only between the
+# guest kernel and the simulator.
+set -euo pipefail
+E2E_NAME=50-kernel-usbip
+source "$(dirname "$0")/lib.sh"
+
+e2e_need qemu-system-x86_64 cpio gzip timeout stdbuf
+e2e_need_sim
+e2e_init
+e2e_guest_build
+
+SIM_LOG=$E2E_TMP/sim.log
+CONSOLE=$E2E_TMP/console.log
+PCAP=$E2E_TMP/usb-link.pcap
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-90}   # the whole test must stay under 2 minutes
+
+# Line-buffered stdout so the first line (the port) shows up at once.
+E2E_SIM_PREFIX="stdbuf -oL -eL" e2e_sim_start "$SIM_LOG" --listen 127.0.0.1:0 --verbose --pcap "$PCAP"
+line=$(e2e_wait_pid_line "$E2E_SIM_PID" "$SIM_LOG" '^stm32net-sim: exporting ' "${E2E_SIM_START_TIMEOUT:-10}") || {
+  e2e_dump "simulator log" "$SIM_LOG"; e2e_fail "simulator did not print its export line within 10 s"; }
+e2e_log "$line"
+port=$(sed -n 's/^stm32net-sim: exporting [^ ]* on 127\.0\.0\.1:\([0-9][0-9]*\) .*/\1/p' <<<"$line")
+busid=$(sed -n 's/^stm32net-sim: exporting \([^ ]*\) on .*/\1/p' <<<"$line")
+[[ "$port" =~ ^[0-9]+$ ]] && [ "$port" -gt 0 ] || e2e_fail "cannot read the port from: $line"
+EXPECT_BUSID=${E2E_EXPECT_BUSID:-1-1}  # another value only for the reference gadget
+[ "$busid" = "$EXPECT_BUSID" ] || e2e_fail "expected bus id $EXPECT_BUSID, got '$busid'"
+
+script=$E2E_TMP/test.sh
+{ echo "PORT=$port"; echo "BUSID=$busid"; cat "$E2E_ROOT/scripts/guest/usbip-check.sh"; } > "$script"
+
+e2e_log "booting the guest (TCG, timeout ${QEMU_TIMEOUT} s), simulator on 127.0.0.1:$port"
+start=$(date +%s)
+qrc=0; e2e_guest_run "$script" "$CONSOLE" "$QEMU_TIMEOUT" || qrc=$?
+e2e_log "guest finished in $(( $(date +%s) - start )) s (qemu status $qrc)"
+
+failed=0
+report_fail() {
+  # Stopped first, so its log and pcap are complete (it flushes on SIGTERM).
+  e2e_stop_pid "$E2E_SIM_PID" 3
+  echo "(simulator stopped for the report: exit status $E2E_STOP_RC)"
+  e2e_dump "guest console" "$CONSOLE"
+  e2e_dump "simulator log" "$SIM_LOG"
+  # The Ethernet frames the firmware saw and sent on the USB link.
+  echo "----- pcap of the USB link (first 80 frames) -----"
+  if [ -s "$PCAP" ] && command -v tcpdump >/dev/null 2>&1; then
+    tcpdump -r "$PCAP" -nn -e 2>&1 | head -n 80
+  else echo "(no pcap or no tcpdump)"; fi
+  echo "----- end pcap -----"
+}
+trap 'rc=$?; [ $rc -eq 0 ] || [ $failed -eq 1 ] || report_fail; e2e_cleanup' EXIT
+
+[ "$qrc" -eq 0 ] || { failed=1; report_fail; e2e_fail "qemu exited with $qrc (124 = timeout)"; }
+
+declare -A got=()
+while read -r _ k v; do got[$k]=$v; done < <(tr -d '\r' < "$CONSOLE" | grep -a '^RESULT ')
+
+# The host-side MAC (CDC ECM 1.2 5.4 iMACAddress) is derived from the 96-bit
+# unique ID, which the serial string spells in hex (firmware/ident.c):
+# 02 + FNV-1a(id) as 4 bytes + low byte of FNV-1a(id, seeded with h1 ^ 0x5bd1e995).
+mac_from_serial() {
+  local s=$1 i b h1=2166136261 h2
+  for ((i = 0; i < 24; i += 2)); do b=$((16#${s:i:2})); h1=$(( ((h1 ^ b) * 16777619) & 0xffffffff )); done
+  h2=$(( h1 ^ 0x5bd1e995 ))
+  for ((i = 0; i < 24; i += 2)); do b=$((16#${s:i:2})); h2=$(( ((h2 ^ b) * 16777619) & 0xffffffff )); done
+  printf '02:%02x:%02x:%02x:%02x:%02x\n' $((h1 >> 24)) $(((h1 >> 16) & 255)) $(((h1 >> 8) & 255)) \
+    $((h1 & 255)) $((h2 & 255))
+}
+
+serial=${got[serial1]:-}
+expected_mac=-
+[[ "$serial" =~ ^[0-9A-F]{24}$ ]] && expected_mac=$(mac_from_serial "$serial")
+
+# key expected (exact), in the order the guest prints them
+checks=(
+  "list 1209:0001" "list_busid $EXPECT_BUSID"
+  "attach1 ok" "iface1 cdc_ether" "mac1 $expected_mac"
+  "dhcp1 ok" "lease1_ip 192.168.7.2" "lease1_subnet 255.255.255.0" "lease1_dns 192.168.7.1"
+  "lease1_domain usb" "lease1_router -"
+  "dns_a 192.168.7.1" "dns_short 192.168.7.1" "dns_outside REFUSED"
+  "http_name ok" "led_post ok" "status_hostname stm32net"
+  "ping 2/2" "detach ok" "iface_gone yes"
+  "attach2 ok" "iface2 cdc_ether" "mac2 $expected_mac"
+  "dhcp2 ok" "lease2_ip 192.168.7.2" "lease2_dns 192.168.7.1" "lease2_domain usb" "lease2_router -"
+  "http2 ok" "done yes"
+)
+bad=0
+check() {  # key expected actual
+  if [ "$2" = "$3" ]; then printf '  ok    %-16s %s\n' "$1" "$3"
+  else printf '  FAIL  %-16s got "%s", expected "%s"\n' "$1" "$3" "$2"; bad=1; fi
+}
+for c in "${checks[@]}"; do
+  k=${c%% *}; want=${c#* }
+  check "$k" "$want" "${got[$k]:-<missing>}"
+done
+check serial1 "24 hex digits" "$([[ "$serial" =~ ^[0-9A-F]{24}$ ]] && echo "24 hex digits" || echo "$serial")"
+check serial2 "$serial" "${got[serial2]:-<missing>}"
+# LED 1 (0-based, as POST n=1 numbers it) on, the others untouched.
+check status_leds "0,1,0,0" "${got[status_leds]:-<missing>}"
+for n in 1 2; do
+  ms=${got[lease${n}_ms]:-x}
+  if [ "${got[dhcp$n]:-}" != ok ]; then
+    printf '  -     %-16s no lease, no time\n' "lease${n}_ms"
+  elif [[ "$ms" =~ ^[0-9]+$ ]] && [ "$ms" -lt 30000 ]; then
+    printf '  ok    %-16s %s ms from usbip attach to DHCP lease\n' "lease${n}_ms" "$ms"
+  else check "lease${n}_ms" "< 30000" "$ms"; fi
+done
+
+if [ $bad -ne 0 ]; then
+  failed=1; report_fail
+  e2e_fail "guest checks failed"
+fi
+# The simulator must have survived detach + re-attach.
+kill -0 "$E2E_SIM_PID" 2>/dev/null || { failed=1; report_fail; e2e_fail "simulator exited"; }
+e2e_log "PASS (attach->lease: ${got[lease1_ms]} ms, re-attach->lease: ${got[lease2_ms]} ms)"
