@@ -15,17 +15,25 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "stm32net_opt.h"
 #include "usbd.h"
+
+/* Receive transfer size: a multiple of 64 above ECM_MAX_SEGMENT + 1 (1536) */
+#define ECM_RX_BUF_SIZE \
+    ((((ECM_MAX_SEGMENT + 1u) / 64u) + 1u) * 64u)
 
 extern const usbd_class_t ecm_class;
 
 void ecm_init(void);
 bool ecm_link_up(void);   /* data interface in alt 1 */
+uint16_t ecm_packet_filter(void);  /* last SET_ETHERNET_PACKET_FILTER, ECM 1.2 6.2.4 */
 
 const uint8_t *ecm_rx_peek(uint16_t *len);  /* NULL when no frame waits */
 void ecm_rx_release(void);
 
 uint8_t *ecm_tx_acquire(void);              /* ECM_MAX_SEGMENT bytes, or NULL */
-void ecm_tx_commit(uint16_t len);           /* 14 <= len <= ECM_MAX_SEGMENT */
+/* 1 <= len <= ECM_MAX_SEGMENT (callers send >= 14); otherwise counted in
+ * link_stats.tx_errors, and in tx_dropped when the link is down or busy */
+void ecm_tx_commit(uint16_t len);
 
 #endif

@@ -17,6 +17,8 @@
  * - Bus reset: the driver sets address 0, closes every endpoint but ep0,
  *   (re)opens ep0 with 64-byte packets and then reports UDC_EVT_BUS_RESET.
  * - A STALL on ep0 lasts until the next SETUP packet (the driver clears it).
+ * - A SETUP packet cancels any transfer still queued on ep0 (0x00 and 0x80).
+ * - udc_ep_close() on an endpoint that is not open does nothing.
  * - udc_set_address() is called by the core once the SET_ADDRESS status stage
  *   has completed, so drivers may apply it at once.
  */

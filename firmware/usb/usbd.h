@@ -3,6 +3,13 @@
  * requests (USB 2.0 chapter 9) and dispatch to one class driver.
  *
  * Layer: portable (firmware/usb). Uses udc.h below and a usbd_class_t above.
+ * Endpoint ownership: the class opens its endpoints (configured(),
+ * set_interface()); whenever the configuration goes away (bus reset, unplug,
+ * SET_CONFIGURATION 0 or a repeated SET_CONFIGURATION 1) every endpoint of the
+ * configuration descriptor is closed *before* reset() runs (by the driver on
+ * bus reset, by the core otherwise), so the class only forgets its state.
+ * The class never touches ep0. Nothing depends on SET_ADDRESS having been
+ * seen (USB/IP hosts address the device themselves).
  */
 #ifndef USBD_H
 #define USBD_H
@@ -22,6 +29,11 @@ typedef struct {
 /* Largest OUT data stage the core buffers for class requests; longer -> STALL */
 #ifndef USBD_EP0_BUF_SIZE
 #define USBD_EP0_BUF_SIZE 64u
+#endif
+
+/* Events the controller may report before usbd_task() runs (power of 2). */
+#ifndef USBD_EVENT_QUEUE_LEN
+#define USBD_EVENT_QUEUE_LEN 16u
 #endif
 
 typedef struct {
@@ -46,6 +58,8 @@ typedef struct {
 void usbd_init(const usbd_class_t *cls);  /* calls udc_init() and udc_connect() */
 void usbd_task(void);                     /* drain the event queue; main loop only */
 bool usbd_configured(void);
-uint8_t usbd_alt_setting(uint8_t itf);
+uint8_t usbd_alt_setting(uint8_t itf);      /* 0 for unknown interfaces */
+bool usbd_remote_wakeup_enabled(void);      /* DEVICE_REMOTE_WAKEUP, USB 2.0 9.4.5 */
+uint32_t usbd_events_lost(void);            /* events dropped because the queue was full */
 
 #endif

@@ -1,0 +1,348 @@
+/*
+ * ecm.c - CDC-ECM class (USB CDC 1.2, CDC ECM 1.2): Ethernet frames over the
+ * bulk pair of the data interface, link state over the interrupt endpoint.
+ *
+ * Layer: portable (firmware/usb). Includes udc.h, usbd.h, ecm.h, usb_ids.h,
+ * usb_std.h, link_stats.h, stm32net_opt.h and <stddef.h> only.
+ * Runs from usbd_task()/the main loop only (the core calls the hooks).
+ * Assumptions and limits:
+ * - One frame buffer per direction (16 KB RAM). RX backpressure: bulk OUT is
+ *   not re-armed until ecm_rx_release(), so the host sees NAKs, not loss.
+ * - Frames are raw Ethernet without FCS, at most ECM_MAX_SEGMENT (1514) bytes
+ *   (ECM 1.2 3.3.1, wMaxSegmentSize). Linux' usbnet pads a frame whose length
+ *   is a multiple of 64 with one byte instead of a ZLP, so 1515 bytes are
+ *   accepted and trimmed to 1514 (the extra byte can only be padding).
+ * - Received frames are not filtered: the packet filter is stored only
+ *   (ECM 1.2 6.2.4 lets the device forward more than asked for).
+ */
+#include <stddef.h>
+
+#include "ecm.h"
+#include "link_stats.h"
+#include "stm32net_opt.h"
+#include "udc.h"
+#include "usb_ids.h"
+#include "usb_std.h"
+
+/* ECM_RX_BUF_SIZE (ecm.h) is a multiple of the bulk packet size and
+ * > ECM_MAX_SEGMENT + 1: a frame (plus Linux' pad byte) always ends with a
+ * short packet inside the buffer, and a transfer that fills it completely can
+ * only be an oversized frame. */
+#define ECM_MIN_FRAME 14u  /* Ethernet header (IEEE 802.3 3.1.1) */
+
+/* 9,728,000 bit/s: 19 full 64-byte bulk packets per 1 ms frame, the usual
+ * full-speed ceiling, reported for both directions (ECM 1.2 6.3.3) */
+#define ECM_LINK_SPEED_BPS (19u * 64u * 8u * 1000u)
+
+_Static_assert(ECM_RX_BUF_SIZE % USB_EP_DATA_MPS == 0u, "rx buffer not packet aligned");
+_Static_assert(ECM_RX_BUF_SIZE > ECM_MAX_SEGMENT + 1u, "rx buffer too small");
+
+typedef enum { ECM_TX_FREE = 0, ECM_TX_DATA, ECM_TX_ZLP } ecm_tx_state_t;
+
+static struct {
+    bool configured;
+    bool link;             /* data interface in alt 1 */
+    uint16_t packet_filter;
+    /* notifications (ECM 1.2 6.3): one transfer at a time on USB_EP_NOTIFY */
+    bool notify_busy;
+    bool want_connect;
+    bool want_speed;
+    uint8_t notify[USB_CDC_NOTIFY_HDR_SIZE + 8u];
+    /* receive */
+    bool rx_armed;
+    bool rx_ready;
+    bool rx_discard;       /* inside an oversized frame: wait for its short packet */
+    uint16_t rx_len;
+    /* transmit */
+    uint8_t tx_state;      /* ecm_tx_state_t */
+    uint16_t tx_len;
+} ecm;
+
+/* Separate objects, so an overrun would hit a sanitizer red zone in tests */
+static uint8_t ecm_rx_buf[ECM_RX_BUF_SIZE];
+static uint8_t ecm_tx_buf[ECM_MAX_SEGMENT];
+
+static void put_le16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    put_le16(p, (uint16_t)v);
+    put_le16(p + 2, (uint16_t)(v >> 16));
+}
+
+/* CDC 1.2 6.3 header: bmRequestType A1, code, wValue, wIndex = comm interface */
+static void notify_header(uint8_t code, uint16_t value, uint16_t length)
+{
+    ecm.notify[0] = USB_CDC_NOTIFY_REQTYPE;
+    ecm.notify[1] = code;
+    put_le16(&ecm.notify[2], value);
+    put_le16(&ecm.notify[4], USB_ITF_COMM);
+    put_le16(&ecm.notify[6], length);
+}
+
+/* Send the next pending notification, NetworkConnection before
+ * ConnectionSpeedChange (ECM 1.2 6.3: the host learns the link is up first). */
+static void notify_next(void)
+{
+    uint16_t len;
+
+    if (ecm.notify_busy || !ecm.configured) {
+        return;
+    }
+    if (ecm.want_connect) {
+        ecm.want_connect = false;
+        /* ECM 1.2 6.3.1 NetworkConnection: wValue 1 = connected */
+        notify_header(USB_CDC_NOTIFY_NETWORK_CONNECTION, ecm.link ? 1u : 0u, 0);
+        len = USB_CDC_NOTIFY_HDR_SIZE;
+    } else if (ecm.want_speed) {
+        ecm.want_speed = false;
+        /* ECM 1.2 6.3.3 ConnectionSpeedChange: DLBitRate, ULBitRate (CDC 1.2 table 21) */
+        notify_header(USB_CDC_NOTIFY_SPEED_CHANGE, 0, 8);
+        put_le32(&ecm.notify[8], ECM_LINK_SPEED_BPS);
+        put_le32(&ecm.notify[12], ECM_LINK_SPEED_BPS);
+        len = USB_CDC_NOTIFY_HDR_SIZE + 8u;
+    } else {
+        return;
+    }
+    if (udc_ep_xfer(USB_EP_NOTIFY, ecm.notify, len)) {
+        ecm.notify_busy = true;
+    }
+}
+
+static void rx_arm(void)
+{
+    if (!ecm.link || ecm.rx_armed || ecm.rx_ready) {
+        return;
+    }
+    if (udc_ep_xfer(USB_EP_DATA_OUT, ecm_rx_buf, (uint16_t)ECM_RX_BUF_SIZE)) {
+        ecm.rx_armed = true;
+    }
+}
+
+/* Alt 0, reset, unconfigure: no data path, every buffer forgotten (ECM 1.2 3.3) */
+static void link_down(void)
+{
+    ecm.link = false;
+    ecm.rx_armed = false;
+    ecm.rx_ready = false;
+    ecm.rx_discard = false;
+    ecm.rx_len = 0;
+    ecm.tx_state = ECM_TX_FREE;
+    ecm.want_connect = false;
+    ecm.want_speed = false;
+}
+
+static void ecm_reset(void)
+{
+    /* the core (or the driver on bus reset) has closed every endpoint */
+    link_down();
+    ecm.configured = false;
+    ecm.notify_busy = false;
+    ecm.packet_filter = 0;
+}
+
+static void ecm_configured(void)
+{
+    ecm.configured = udc_ep_open(USB_EP_NOTIFY, UDC_EP_INTERRUPT, USB_EP_NOTIFY_MPS);
+    ecm.notify_busy = false;
+}
+
+static bool ecm_set_interface(uint8_t itf, uint8_t alt)
+{
+    if (itf == USB_ITF_COMM) {
+        return alt == 0u;
+    }
+    if (itf != USB_ITF_DATA || !ecm.configured) {
+        return false;
+    }
+    if (ecm.link) {
+        /* USB 2.0 9.4.10: a new SET_INTERFACE restarts the endpoints (toggles,
+         * halts); frames in flight are lost by definition */
+        udc_ep_close(USB_EP_DATA_OUT);
+        udc_ep_close(USB_EP_DATA_IN);
+        link_down();
+    }
+    if (alt == 0u) {
+        return true;
+    }
+    if (!udc_ep_open(USB_EP_DATA_OUT, UDC_EP_BULK, USB_EP_DATA_MPS)) {
+        return false;
+    }
+    if (!udc_ep_open(USB_EP_DATA_IN, UDC_EP_BULK, USB_EP_DATA_MPS)) {
+        udc_ep_close(USB_EP_DATA_OUT);
+        return false;
+    }
+    ecm.link = true;
+    rx_arm();
+    ecm.want_connect = true;
+    ecm.want_speed = true;
+    notify_next();
+    return true;
+}
+
+static int ecm_control(const usb_setup_t *setup, uint8_t *buf, uint16_t room)
+{
+    (void)buf;
+    (void)room;
+    /* ECM 1.2 6.2.4: host-to-device, class, interface = comm, no data */
+    if (setup->bmRequestType == (USB_REQ_TYPE_CLASS | USB_REQ_RCPT_INTERFACE) &&
+        setup->bRequest == USB_ECM_SET_PACKET_FILTER && setup->wIndex == USB_ITF_COMM &&
+        setup->wLength == 0u) {
+        ecm.packet_filter = setup->wValue;
+        return 0;
+    }
+    return -1;  /* no MC/PM filters, no statistics (bmEthernetStatistics 0) */
+}
+
+static void rx_done(uint16_t len)
+{
+    ecm.rx_armed = false;
+    if (!ecm.link) {
+        return;
+    }
+    if (len > ECM_RX_BUF_SIZE) {
+        len = ECM_RX_BUF_SIZE;  /* a driver bug must not make us read past the buffer */
+    }
+    if (ecm.rx_discard) {
+        /* the oversized frame ends with its short packet (USB 2.0 5.8.3) */
+        ecm.rx_discard = len == ECM_RX_BUF_SIZE;
+    } else if (len == ECM_RX_BUF_SIZE) {
+        /* buffer full without a short packet: longer than any Ethernet frame */
+        link_stats.rx_dropped++;
+        ecm.rx_discard = true;
+    } else if (len == 0u) {
+        /* a lone ZLP ends nothing we kept (e.g. after a discarded frame): not a frame */
+    } else if (len < ECM_MIN_FRAME || len > ECM_MAX_SEGMENT + 1u) {
+        link_stats.rx_dropped++;
+    } else {
+        ecm.rx_len = len > ECM_MAX_SEGMENT ? (uint16_t)ECM_MAX_SEGMENT : len;
+        ecm.rx_ready = true;
+        link_stats.rx_frames++;
+        link_stats.rx_bytes += ecm.rx_len;
+        return;  /* stays un-armed: backpressure until ecm_rx_release() */
+    }
+    rx_arm();
+}
+
+static void tx_done(void)
+{
+    if (ecm.tx_state == ECM_TX_DATA && ecm.tx_len % USB_EP_DATA_MPS == 0u) {
+        /* USB 2.0 5.8.3: a transfer that ends on a full packet needs a ZLP,
+         * otherwise the host merges it with the next frame (ECM 1.2 3.3.1) */
+        if (udc_ep_xfer(USB_EP_DATA_IN, ecm_tx_buf, 0)) {
+            ecm.tx_state = ECM_TX_ZLP;
+            return;
+        }
+        link_stats.tx_errors++;
+    }
+    ecm.tx_state = ECM_TX_FREE;
+}
+
+static void ecm_xfer_done(uint8_t ep, uint16_t len)
+{
+    switch (ep) {
+    case USB_EP_NOTIFY:
+        ecm.notify_busy = false;
+        notify_next();
+        break;
+    case USB_EP_DATA_OUT:
+        if (ecm.rx_armed) {
+            rx_done(len);
+        }
+        break;
+    case USB_EP_DATA_IN:
+        if (ecm.link && ecm.tx_state != ECM_TX_FREE) {
+            tx_done();
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+static void ecm_halt_cleared(uint8_t ep)
+{
+    /* a queued transfer survives a halt; only an idle OUT endpoint needs arming */
+    if (ep == USB_EP_DATA_OUT) {
+        rx_arm();
+    }
+}
+
+const usbd_class_t ecm_class = {
+    .reset = ecm_reset,
+    .configured = ecm_configured,
+    .set_interface = ecm_set_interface,
+    .control = ecm_control,
+    .xfer_done = ecm_xfer_done,
+    .halt_cleared = ecm_halt_cleared,
+};
+
+void ecm_init(void)
+{
+    link_down();
+    ecm.configured = false;
+    ecm.notify_busy = false;
+    ecm.packet_filter = 0;
+}
+
+bool ecm_link_up(void)
+{
+    return ecm.link;
+}
+
+uint16_t ecm_packet_filter(void)
+{
+    return ecm.packet_filter;
+}
+
+const uint8_t *ecm_rx_peek(uint16_t *len)
+{
+    if (!ecm.link || !ecm.rx_ready) {
+        return NULL;
+    }
+    if (len != NULL) {
+        *len = ecm.rx_len;
+    }
+    return ecm_rx_buf;
+}
+
+void ecm_rx_release(void)
+{
+    if (!ecm.rx_ready) {
+        return;
+    }
+    ecm.rx_ready = false;
+    rx_arm();
+}
+
+uint8_t *ecm_tx_acquire(void)
+{
+    if (!ecm.link || ecm.tx_state != ECM_TX_FREE) {
+        return NULL;
+    }
+    return ecm_tx_buf;
+}
+
+void ecm_tx_commit(uint16_t len)
+{
+    if (!ecm.link || ecm.tx_state != ECM_TX_FREE) {
+        link_stats.tx_dropped++;  /* link went down (or no acquire) meanwhile */
+        return;
+    }
+    if (len == 0u || len > ECM_MAX_SEGMENT) {
+        link_stats.tx_errors++;
+        return;
+    }
+    if (!udc_ep_xfer(USB_EP_DATA_IN, ecm_tx_buf, len)) {
+        link_stats.tx_errors++;
+        return;
+    }
+    ecm.tx_len = len;
+    ecm.tx_state = ECM_TX_DATA;
+    link_stats.tx_frames++;
+    link_stats.tx_bytes += len;
+}

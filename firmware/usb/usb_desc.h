@@ -1,0 +1,37 @@
+/*
+ * usb_desc.h - the device's descriptors (USB 2.0 9.6, CDC 1.2 5.2.3,
+ * CDC ECM 1.2 5.4) and lookups the device core derives from them.
+ *
+ * Layer: portable (firmware/usb). The device and configuration descriptors are
+ * const; the string descriptors are UTF-16LE copies built once by
+ * usb_desc_init() (serial and iMACAddress come from ident.h). The core asks
+ * this module which interfaces, alternate settings and endpoints exist, so the
+ * configuration is described exactly once: in the configuration descriptor.
+ * Limits: one configuration, interfaces 0..USB_NUM_INTERFACES-1.
+ */
+#ifndef USB_DESC_H
+#define USB_DESC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "usb_ids.h"
+
+/* wTotalLength of configuration 1 */
+#define USB_DESC_CONFIG_TOTAL 80u
+
+void usb_desc_init(void);  /* builds the string descriptors; call before the host asks */
+
+const uint8_t *usb_desc_device(uint16_t *len);
+const uint8_t *usb_desc_config(uint16_t *len);
+/* NULL when there is no string with that index */
+const uint8_t *usb_desc_string(uint8_t index, uint16_t *len);
+
+/* Number of alternate settings of interface itf in configuration 1, 0 if the
+ * interface does not exist. */
+uint8_t usb_desc_alt_count(uint8_t itf);
+/* true if endpoint address ep (incl. direction bit, not ep0) belongs to the
+ * currently selected alternate settings alt[0..USB_NUM_INTERFACES-1]; with
+ * alt == NULL: to any alternate setting of configuration 1. */
+bool usb_desc_ep_exists(uint8_t ep, const uint8_t *alt);
+
+#endif
