@@ -1,0 +1,131 @@
+/*
+ * board_host.c - board.h for the Linux simulator.
+ *
+ * Layer: hal_stub (host only). Uses POSIX clock_gettime and stdio for the log.
+ * - board_millis(): CLOCK_MONOTONIC since the first call (wraps like the chip).
+ * - board_unique_id(): the STM32's 96-bit ID (RM0091 33.1) is replaced by a
+ *   fixed default or by three 32-bit FNV-1a hashes of --serial.
+ * - LEDs: state in memory, every change logged as one line on stdout.
+ * - board_enter_bootloader(): there is no ROM here; logged and ignored.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "board.h"
+#include "board_host.h"
+
+static uint8_t uid[BOARD_UID_LEN] = {0x53, 0x49, 0x4D, 0x00, 0x33, 0x32, 0x4E, 0x45,
+                                     0x54, 0x00, 0x00, 0x01};
+static bool leds[BOARD_LED_COUNT];
+static bool log_on = true;
+static bool button_once;
+static bool have_t0;
+static struct timespec t0;
+
+static uint32_t fnv1a(const char *s, uint32_t h)
+{
+    for (; *s != '\0'; s++) {
+        h ^= (uint8_t)*s;
+        h *= 16777619u;
+    }
+    return h;
+}
+
+void board_host_set_serial(const char *serial)
+{
+    if (serial == NULL || serial[0] == '\0') {
+        return;
+    }
+    uint32_t h = 2166136261u;
+    for (unsigned w = 0; w < BOARD_UID_LEN / 4u; w++) {
+        h = fnv1a(serial, h ^ (0x9E3779B9u * (w + 1u)));
+        uid[4u * w] = (uint8_t)(h >> 24);
+        uid[4u * w + 1u] = (uint8_t)(h >> 16);
+        uid[4u * w + 2u] = (uint8_t)(h >> 8);
+        uid[4u * w + 3u] = (uint8_t)h;
+    }
+}
+
+void board_host_set_log(bool on)
+{
+    /* Turning the log on reports LEDs switched on while it was off (during
+     * fw_init, before the simulator printed its start line). */
+    if (on && !log_on) {
+        for (unsigned n = 0; n < BOARD_LED_COUNT; n++) {
+            if (leds[n]) {
+                printf("stm32net-sim: LED %u on\n", n);
+            }
+        }
+        fflush(stdout);
+    }
+    log_on = on;
+}
+
+void board_host_press_button(void)
+{
+    button_once = true;
+}
+
+void board_init(void)
+{
+    (void)board_millis();
+}
+
+uint32_t board_millis(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!have_t0) {
+        t0 = now;
+        have_t0 = true;
+    }
+    int64_t ms = (int64_t)(now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+    return (uint32_t)ms;
+}
+
+void board_unique_id(uint8_t id[BOARD_UID_LEN])
+{
+    memcpy(id, uid, BOARD_UID_LEN);
+}
+
+void board_led_set(unsigned n, bool on)
+{
+    if (n >= BOARD_LED_COUNT || leds[n] == on) {
+        return;
+    }
+    leds[n] = on;
+    if (log_on) {
+        printf("stm32net-sim: LED %u %s\n", n, on ? "on" : "off");
+        fflush(stdout);
+    }
+}
+
+bool board_led_get(unsigned n)
+{
+    return n < BOARD_LED_COUNT && leds[n];
+}
+
+bool board_button_read(void)
+{
+    bool b = button_once;
+    button_once = false;
+    return b;
+}
+
+void board_idle(void)
+{
+    /* the simulator's poll() loop does the waiting */
+}
+
+void board_enter_bootloader(void)
+{
+    fprintf(stderr, "stm32net-sim: bootloader requested (no ROM bootloader in the simulator)\n");
+}
+
+void board_panic(const char *msg, const char *file, int line)
+{
+    fprintf(stderr, "stm32net-sim: PANIC %s at %s:%d\n", msg, file, line);
+    abort();
+}

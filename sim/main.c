@@ -1,0 +1,347 @@
+/*
+ * main.c - the stm32net simulator process: command line, one poll() loop,
+ * signals. Runs the unchanged firmware (fw_init/fw_poll) on the fake USB
+ * controller exported over USB/IP, or (--tap) straight on a Linux TAP device.
+ *
+ * Layer: sim (host only). May use any POSIX/Linux header.
+ * Assumptions: one thread. Each loop pass: poll() (timeout = lwIP's next timer,
+ * at most SIM_POLL_MAX_MS, 0 while URBs are moving), socket/TAP work,
+ * fw_poll(), then the bridge retries NAKed URBs.
+ * Exit status: 0 after SIGINT/SIGTERM, 2 for a bad command line (one message
+ * on stderr), 1 when the environment fails (port in use, no /dev/net/tun).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "board_host.h"
+#include "config.h"
+#include "main.h"
+#include "net/net.h"
+#include "pcap.h"
+#include "tap.h"
+#include "udc_sim.h"
+#include "usbip_server.h"
+
+#define SIM_VERSION "0.1.0"
+#define SIM_POLL_MAX_MS 100
+#define SIM_SERIAL_MAX 64u
+
+static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t button_signal;
+
+static void on_stop(int sig)
+{
+    stop_signal = sig;
+}
+
+static void on_button(int sig)
+{
+    (void)sig;
+    button_signal = 1;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: stm32net-sim [options]\n"
+            "Runs the stm32net firmware as a Linux process. By default it exports the\n"
+            "simulated USB CDC-ECM device over USB/IP (attach with `usbip attach`).\n"
+            "\n"
+            "  --listen ADDR:PORT  USB/IP address (default 127.0.0.1:3240; port 0 = any free)\n"
+            "  --busid ID          exported bus id (default 1-1)\n"
+            "  --tap IFNAME        no USB: attach the firmware to TAP interface IFNAME\n"
+            "  --pcap FILE         write every Ethernet frame of the link to FILE (pcap)\n"
+            "  --ip A.B.C.D        the device's address (default 192.168.7.1)\n"
+            "  --hostname NAME     the device's DNS name (default stm32net)\n"
+            "  --serial STR        unique ID source: changes serial number and MACs\n"
+            "  --verbose           log every URB\n"
+            "  --version           print the version and exit\n"
+            "  --help              this text\n"
+            "SIGINT/SIGTERM stop it (exit 0); SIGUSR1 presses the user button.\n");
+}
+
+static void bad(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "stm32net-sim: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, " (see --help)\n");
+    exit(2);
+}
+
+/* Decimal only, no sign, no spaces: strtoul would accept " +12". */
+static bool parse_port(const char *s, uint16_t *port)
+{
+    unsigned long v = 0;
+    if (*s == '\0' || strlen(s) > 5u) {
+        return false;
+    }
+    for (; *s != '\0'; s++) {
+        if (*s < '0' || *s > '9') {
+            return false;
+        }
+        v = v * 10u + (unsigned long)(*s - '0');
+    }
+    if (v > 65535u) {
+        return false;
+    }
+    *port = (uint16_t)v;
+    return true;
+}
+
+static bool parse_listen(const char *s, struct in_addr *addr, uint16_t *port)
+{
+    char host[INET_ADDRSTRLEN];
+    const char *colon = strrchr(s, ':');
+    if (colon == NULL || (size_t)(colon - s) >= sizeof host || colon == s) {
+        return false;
+    }
+    memcpy(host, s, (size_t)(colon - s));
+    host[colon - s] = '\0';
+    return inet_pton(AF_INET, host, addr) == 1 && parse_port(colon + 1, port);
+}
+
+/* A device address must be a plain unicast host address (RFC 1122 3.2.1.3):
+ * not 0/8, not loopback, not multicast/reserved. */
+static bool parse_ip(const char *s, uint8_t ip[4])
+{
+    struct in_addr a;
+    if (inet_pton(AF_INET, s, &a) != 1) {
+        return false;
+    }
+    memcpy(ip, &a.s_addr, 4);  /* network order = a.b.c.d */
+    return ip[0] != 0u && ip[0] != 127u && ip[0] < 224u && ip[3] != 0u && ip[3] != 255u;
+}
+
+static bool text_ok(const char *s, size_t max, const char *extra)
+{
+    size_t n = strlen(s);
+    if (n == 0u || n > max) {
+        return false;
+    }
+    for (; *s != '\0'; s++) {
+        char c = *s;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  (extra != NULL && strchr(extra, c) != NULL);
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;  /* no SA_RESTART: poll() returns EINTR */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_button;
+    sigaction(SIGUSR1, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+static void sim_fw_poll(void)
+{
+    fw_poll();
+}
+
+int main(int argc, char **argv)
+{
+    enum { O_LISTEN = 256, O_BUSID, O_TAP, O_PCAP, O_IP, O_HOSTNAME, O_SERIAL, O_VERBOSE,
+           O_VERSION, O_HELP };
+    static const struct option opts[] = {
+        {"listen", required_argument, NULL, O_LISTEN},
+        {"busid", required_argument, NULL, O_BUSID},
+        {"tap", required_argument, NULL, O_TAP},
+        {"pcap", required_argument, NULL, O_PCAP},
+        {"ip", required_argument, NULL, O_IP},
+        {"hostname", required_argument, NULL, O_HOSTNAME},
+        {"serial", required_argument, NULL, O_SERIAL},
+        {"verbose", no_argument, NULL, O_VERBOSE},
+        {"version", no_argument, NULL, O_VERSION},
+        {"help", no_argument, NULL, O_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    struct in_addr listen_addr;
+    uint16_t listen_port = 3240;
+    const char *busid = "1-1";
+    const char *tap = NULL;
+    const char *pcap = NULL;
+    const char *serial = NULL;
+    bool verbose = false;
+    int o;
+
+    inet_pton(AF_INET, "127.0.0.1", &listen_addr);
+    opterr = 0;  /* our own one-line messages */
+    while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        switch (o) {
+        case O_LISTEN:
+            if (!parse_listen(optarg, &listen_addr, &listen_port)) {
+                bad("--listen '%s': expected IPv4-ADDRESS:PORT, e.g. 127.0.0.1:3240", optarg);
+            }
+            break;
+        case O_BUSID:
+            if (!text_ok(optarg, USBIP_BUSID_SIZE - 1u, "-.:_")) {
+                bad("--busid '%s': 1..31 characters of [A-Za-z0-9-.:_]", optarg);
+            }
+            busid = optarg;
+            break;
+        case O_TAP:
+            if (!text_ok(optarg, 15u, "-._")) {
+                bad("--tap '%s': an interface name of 1..15 characters [A-Za-z0-9-._]", optarg);
+            }
+            tap = optarg;
+            break;
+        case O_PCAP:
+            if (optarg[0] == '\0') {
+                bad("--pcap '%s': needs a file name", optarg);
+            }
+            pcap = optarg;
+            break;
+        case O_IP:
+            if (!parse_ip(optarg, fw_config.ip)) {
+                bad("--ip '%s': expected a unicast IPv4 address A.B.C.D", optarg);
+            }
+            break;
+        case O_HOSTNAME:
+            if (!config_label_ok(optarg)) {
+                bad("--hostname '%s': 1..31 letters, digits or '-', not starting/ending in '-'",
+                    optarg);
+            }
+            memcpy(fw_config.hostname, optarg, strlen(optarg) + 1u);
+            break;
+        case O_SERIAL:
+            if (!text_ok(optarg, SIM_SERIAL_MAX, "-._:")) {
+                bad("--serial '%s': 1..64 characters of [A-Za-z0-9-._:]", optarg);
+            }
+            serial = optarg;
+            break;
+        case O_VERBOSE:
+            verbose = true;
+            break;
+        case O_VERSION:
+            printf("stm32net-sim " SIM_VERSION "\n");
+            return 0;
+        case O_HELP:
+            usage(stdout);
+            return 0;
+        case ':':
+            bad("option '%s' needs a value", argv[optind - 1]);
+            break;
+        default:
+            bad("unknown option '%s'", argv[optind - 1]);
+            break;
+        }
+    }
+    if (optind < argc) {
+        bad("unexpected argument '%s'", argv[optind]);
+    }
+
+    install_signals();
+    board_host_set_serial(serial);
+    board_host_set_log(false);  /* the start line must be the first line on stdout */
+    if (pcap != NULL && sim_pcap_open(pcap) != 0) {
+        return 1;
+    }
+
+    char ipstr[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, fw_config.ip, ipstr, sizeof ipstr);
+    if (tap != NULL) {
+        if (tap_open(tap) != 0) {
+            sim_pcap_close();
+            return 1;
+        }
+        fw_init_with_link(tap_link());
+        printf("stm32net-sim: TAP %s up, device %s\n", tap, ipstr);
+    } else {
+        char addr[INET_ADDRSTRLEN];
+        uint16_t bound = 0;
+        usbip_server_cfg_t cfg = {.busid = busid, .poll = sim_fw_poll, .verbose = verbose};
+        fw_init();
+        if (usbip_server_init(&cfg) != 0) {
+            fprintf(stderr, "stm32net-sim: the firmware's USB device did not enumerate\n");
+            sim_pcap_close();
+            return 1;
+        }
+        inet_ntop(AF_INET, &listen_addr, addr, sizeof addr);
+        if ((ntohl(listen_addr.s_addr) >> 24) != 127u) {
+            fprintf(stderr, "stm32net-sim: WARNING: listening on %s, not loopback: USB/IP has "
+                            "no authentication, anyone who reaches this port can attach\n",
+                    addr);
+        }
+        if (usbip_server_listen(listen_addr, listen_port, &bound) != 0) {
+            fprintf(stderr, "stm32net-sim: cannot listen on %s:%u: %s\n", addr,
+                    (unsigned)listen_port, strerror(errno));
+            sim_pcap_close();
+            return 1;
+        }
+        inet_ntop(AF_INET, &listen_addr, addr, sizeof addr);
+        if (bound == 3240u) {
+            printf("stm32net-sim: exporting %s on %s:%u (attach: usbip attach -r %s -b %s)\n",
+                   busid, addr, (unsigned)bound, addr, busid);
+        } else {
+            printf("stm32net-sim: exporting %s on %s:%u (attach: usbip --tcp-port %u attach -r "
+                   "%s -b %s)\n",
+                   busid, addr, (unsigned)bound, (unsigned)bound, addr, busid);
+        }
+    }
+    fflush(stdout);
+    board_host_set_log(true);
+    if (pcap != NULL) {
+        net_set_frame_hook(sim_pcap_frame);
+    }
+
+    bool busy = false;
+    while (!stop_signal) {
+        struct pollfd fds[USBIP_POLLFD_MAX + 1u];
+        unsigned n = 0;
+        if (tap == NULL) {
+            n = usbip_server_pollfds(fds, USBIP_POLLFD_MAX);
+        } else if (tap_rx_ready()) {
+            fds[n].fd = tap_fd();
+            fds[n].events = POLLIN;
+            fds[n].revents = 0;
+            n++;
+        }
+        uint32_t sleep = net_sleeptime_ms();
+        int timeout = busy ? 0 : (sleep < SIM_POLL_MAX_MS ? (int)sleep : SIM_POLL_MAX_MS);
+        int r = poll(fds, n, timeout);
+        if (r < 0 && errno != EINTR) {
+            fprintf(stderr, "stm32net-sim: poll: %s\n", strerror(errno));
+            break;
+        }
+        if (stop_signal) {
+            break;
+        }
+        if (button_signal) {
+            button_signal = 0;
+            board_host_press_button();
+        }
+        if (r > 0 && tap == NULL) {
+            usbip_server_handle(fds, n);
+        }
+        uint32_t before = udc_sim_activity();
+        fw_poll();
+        bool moved = tap == NULL && usbip_server_run();
+        busy = moved || udc_sim_activity() != before;
+    }
+
+    if (tap == NULL) {
+        usbip_server_shutdown();
+    } else {
+        tap_close();
+    }
+    sim_pcap_close();
+    fprintf(stderr, "stm32net-sim: stopped (%s)\n", stop_signal == SIGINT ? "SIGINT" :
+                                                    stop_signal == SIGTERM ? "SIGTERM" : "error");
+    return stop_signal ? 0 : 1;
+}

@@ -1,0 +1,134 @@
+/*
+ * tap.c - TAP interface link for the simulator's --tap mode.
+ *
+ * Layer: sim (host only). Uses /dev/net/tun (IFF_TAP | IFF_NO_PI: plain
+ * Ethernet frames, no packet-info header), a non-blocking fd and one static
+ * frame buffer per direction, the same semantics as the ECM class (ecm.h):
+ * rx_peek() reads one frame only when the rx buffer is free; tx_commit()
+ * writes at once and drops + counts a frame the kernel will not take.
+ * Limits: frames up to ECM_MAX_SEGMENT bytes; longer ones are truncated by
+ * read() and dropped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <sys/ioctl.h>
+
+#include "stm32net_opt.h"
+#include "tap.h"
+
+static int fd = -1;
+static uint8_t rx_buf[ECM_MAX_SEGMENT + 1u];  /* +1: detect oversize frames */
+static uint16_t rx_len;
+static uint8_t tx_buf[ECM_MAX_SEGMENT];
+static uint32_t tx_dropped;
+
+int tap_open(const char *ifname)
+{
+    struct ifreq ifr;
+    if (strlen(ifname) >= IFNAMSIZ) {
+        fprintf(stderr, "stm32net-sim: --tap: interface name too long\n");
+        return -1;
+    }
+    fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        fprintf(stderr, "stm32net-sim: /dev/net/tun: %s\n", strerror(errno));
+        return -1;
+    }
+    memset(&ifr, 0, sizeof ifr);
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    memcpy(ifr.ifr_name, ifname, strlen(ifname));
+    if (ioctl(fd, TUNSETIFF, &ifr) != 0) {
+        fprintf(stderr, "stm32net-sim: TAP %s: %s\n", ifname, strerror(errno));
+        close(fd);
+        fd = -1;
+        return -1;
+    }
+    return 0;
+}
+
+int tap_fd(void)
+{
+    return fd;
+}
+
+bool tap_rx_ready(void)
+{
+    return rx_len == 0u;
+}
+
+static const uint8_t *rx_peek(uint16_t *len)
+{
+    while (rx_len == 0u && fd >= 0) {
+        ssize_t r = read(fd, rx_buf, sizeof rx_buf);
+        if (r < 0) {
+            return NULL;  /* EAGAIN: nothing waiting */
+        }
+        if (r >= 14 && (size_t)r <= ECM_MAX_SEGMENT) {
+            rx_len = (uint16_t)r;
+        }
+        /* runt or oversize frame: dropped, try the next one */
+    }
+    if (rx_len == 0u) {
+        return NULL;
+    }
+    *len = rx_len;
+    return rx_buf;
+}
+
+static void rx_release(void)
+{
+    rx_len = 0;
+}
+
+static uint8_t *tx_acquire(void)
+{
+    return fd >= 0 ? tx_buf : NULL;
+}
+
+static void tx_commit(uint16_t len)
+{
+    if (fd < 0 || len > sizeof tx_buf) {
+        tx_dropped++;
+        return;
+    }
+    ssize_t w = write(fd, tx_buf, len);
+    if (w != (ssize_t)len) {
+        tx_dropped++;  /* EAGAIN: the kernel queue is full; Ethernet may drop */
+    }
+}
+
+static bool link_up(void)
+{
+    return fd >= 0;
+}
+
+static const net_link_t tap_net_link = {
+    .rx_peek = rx_peek,
+    .rx_release = rx_release,
+    .tx_acquire = tx_acquire,
+    .tx_commit = tx_commit,
+    .link_up = link_up,
+};
+
+const net_link_t *tap_link(void)
+{
+    return &tap_net_link;
+}
+
+uint32_t tap_tx_dropped(void)
+{
+    return tx_dropped;
+}
+
+void tap_close(void)
+{
+    if (fd >= 0) {
+        close(fd);
+        fd = -1;
+    }
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# 10-sim-cli.sh - the simulator's command line: --help/--version, every bad
+# value rejected with exit status 2 and exactly one line on stderr, a start on
+# port 0 that prints the real port (which then accepts connections), and a
+# clean exit 0 on SIGTERM. Talks to 127.0.0.1 only.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SIM=build/stm32net-sim
+[ -x "$SIM" ] || { echo "10-sim-cli: $SIM missing (run make sim)" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+pid=""
+cleanup() {
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+fail() { echo "10-sim-cli: FAIL: $*" >&2; exit 1; }
+
+# --help: exit 0, lists every option
+timeout 5 "$SIM" --help >"$tmp/help" || fail "--help exit status $?"
+for o in --listen --busid --tap --pcap --ip --hostname --serial --verbose --version --help; do
+  grep -q -- "$o" "$tmp/help" || fail "--help does not list $o"
+done
+# --version: one line with a version number
+timeout 5 "$SIM" --version >"$tmp/ver" || fail "--version exit status $?"
+if [ "$(wc -l <"$tmp/ver")" -ne 1 ] || ! grep -Eq '^stm32net-sim [0-9]+\.[0-9]+' "$tmp/ver"; then
+  fail "--version printed: $(cat "$tmp/ver")"
+fi
+
+# bad values: exit 2, one message on stderr, nothing on stdout
+bad() {
+  local rc=0
+  timeout 5 "$SIM" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+  [ "$rc" -eq 2 ] || fail "'$*' exit status $rc, expected 2"
+  [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "'$*' printed $(wc -l <"$tmp/err") lines on stderr: $(cat "$tmp/err")"
+  [ ! -s "$tmp/out" ] || fail "'$*' printed on stdout: $(cat "$tmp/out")"
+  grep -q '^stm32net-sim: ' "$tmp/err" || fail "'$*' message without prefix: $(cat "$tmp/err")"
+}
+bad --listen nonsense
+bad --listen 127.0.0.1
+bad --listen 127.0.0.1:65536
+bad --listen 127.0.0.1:-1
+bad --listen 300.0.0.1:3240
+bad --ip 300.1.1.1
+bad --ip 192.168.7
+bad --ip 0.0.0.0
+bad --hostname "a b"
+bad --hostname -x
+bad --hostname ""
+bad --hostname abcdefghijabcdefghijabcdefghij12
+bad --busid ""
+bad --busid "1 1"
+bad --serial "has space"
+bad --tap "a/b"
+bad --frobnicate
+bad --ip
+bad stray-argument
+
+# start on port 0: the start line names the real port, which accepts connections
+"$SIM" --listen 127.0.0.1:0 --serial cli-test >"$tmp/sim.out" 2>"$tmp/sim.err" &
+pid=$!
+line=""
+for _ in $(seq 1 100); do
+  line=$(head -n 1 "$tmp/sim.out" 2>/dev/null || true)
+  [ -n "$line" ] && break
+  kill -0 "$pid" 2>/dev/null || fail "simulator died: $(cat "$tmp/sim.err")"
+  sleep 0.1
+done
+[ -n "$line" ] || fail "no start line within 10 s"
+echo "start line: $line"
+[[ "$line" =~ ^stm32net-sim:\ exporting\ 1-1\ on\ 127\.0\.0\.1:([0-9]+)\ \(attach:\ usbip\ .*attach\ -r\ 127\.0\.0\.1\ -b\ 1-1\)$ ]] \
+  || fail "unexpected start line: $line"
+port=${BASH_REMATCH[1]}
+if [ "$port" -eq 0 ] || [ "$port" -eq 3240 ]; then fail "port 0 was not replaced by the real port: $port"; fi
+python3 - "$port" <<'PY' || fail "port $port does not accept connections"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.close()
+PY
+
+# SIGTERM: clean exit 0
+kill -TERM "$pid"
+rc=0
+for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$pid" 2>/dev/null && fail "still running 5 s after SIGTERM"
+wait "$pid" || rc=$?
+pid=""
+[ "$rc" -eq 0 ] || fail "exit status $rc after SIGTERM: $(cat "$tmp/sim.err")"
+
+# a non-loopback address warns (USB/IP has no authentication). 192.0.2.1 is
+# TEST-NET-1 (RFC 5737), never configured here: the bind fails (exit 1) after the
+# warning, so no port is ever opened outside loopback.
+rc=0
+timeout 10 "$SIM" --listen 192.0.2.1:0 >"$tmp/any.out" 2>"$tmp/any.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "--listen 192.0.2.1:0 exit status $rc, expected 1 (bind fails)"
+grep -qi 'warning.*authentication' "$tmp/any.err" || fail "no warning for 192.0.2.1: $(cat "$tmp/any.err")"
+grep -q 'cannot listen' "$tmp/any.err" || fail "no bind error for 192.0.2.1: $(cat "$tmp/any.err")"
+
+echo "10-sim-cli: PASS"

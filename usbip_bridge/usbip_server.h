@@ -1,0 +1,80 @@
+/*
+ * usbip_server.h - USB/IP server exporting the one simulated device: turns
+ * the URBs of a remote vhci_hcd into packets on udc_sim's virtual bus.
+ *
+ * Layer: usbip_bridge (host only). Uses POSIX sockets and poll(); knows USB
+ * (chapter 9 descriptors, control transfers) but nothing of CDC or lwIP.
+ * Assumptions: one thread; the caller runs poll() over the descriptors from
+ * usbip_server_pollfds(), then usbip_server_handle(), then the firmware
+ * (fw_poll) and usbip_server_run() to retry NAKed URBs.
+ * Limits (all storage fixed, sized below; no malloc): USBIP_MAX_CONN
+ * connections, one of them attached; USBIP_MAX_URBS URBs in flight, each of
+ * at most USBIP_MAX_TRANSFER bytes; IPv4 only.
+ */
+#ifndef USBIP_SERVER_H
+#define USBIP_SERVER_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#include "usbip_proto.h"
+
+/* ---- sizing: the one place the bridge's memory is decided ---- */
+#ifndef USBIP_MAX_CONN
+#define USBIP_MAX_CONN 4u          /* concurrent TCP connections */
+#endif
+#ifndef USBIP_MAX_URBS
+#define USBIP_MAX_URBS 32u         /* usbnet: 4 rx + 4 tx + interrupt + ep0 */
+#endif
+#ifndef USBIP_MAX_INTF
+#define USBIP_MAX_INTF 8u          /* interface records we report */
+#endif
+#ifndef USBIP_CONFIG_DESC_MAX
+#define USBIP_CONFIG_DESC_MAX 512u /* configuration descriptor read at startup */
+#endif
+#ifndef USBIP_RX_BUF
+#define USBIP_RX_BUF (USBIP_HDR_SIZE + USBIP_MAX_TRANSFER)  /* one whole request */
+#endif
+#ifndef USBIP_TX_BUF
+#define USBIP_TX_BUF (4u * (USBIP_HDR_SIZE + USBIP_MAX_TRANSFER))
+#endif
+#ifndef USBIP_OP_IDLE_MS
+#define USBIP_OP_IDLE_MS 30000u    /* a connection that never imports is closed */
+#endif
+#define USBIP_POLLFD_MAX (1u + USBIP_MAX_CONN)
+
+/* Linux errno values as vhci expects them in RET_SUBMIT/RET_UNLINK status */
+#define USBIP_EPIPE      32
+#define USBIP_EINVAL     22
+#define USBIP_EPROTO     71
+#define USBIP_EOVERFLOW  75
+#define USBIP_ECONNRESET 104
+
+typedef struct {
+    const char *busid;        /* e.g. "1-1", at most 31 characters */
+    void (*poll)(void);       /* runs the firmware once (fw_poll) */
+    bool verbose;             /* log every URB */
+} usbip_server_cfg_t;
+
+/* Reads the device and configuration descriptors through udc_sim (running
+ * cfg->poll between packets) and fills the device record. 0 or -1 (logged). */
+int usbip_server_init(const usbip_server_cfg_t *cfg);
+/* Listens on addr:port (port 0: any free one); *bound gets the real port.
+ * 0 or -1 with errno set. */
+int usbip_server_listen(struct in_addr addr, uint16_t port, uint16_t *bound);
+/* Fills fds (room for USBIP_POLLFD_MAX) and returns how many were used. */
+unsigned usbip_server_pollfds(struct pollfd *fds, unsigned room);
+void usbip_server_handle(const struct pollfd *fds, unsigned n);
+/* Steps the pending URBs; true if any packet moved (run the firmware again
+ * soon: it has events to process). */
+bool usbip_server_run(void);
+bool usbip_server_attached(void);
+void usbip_server_shutdown(void);
+
+/* The record as sent (for tests and the start line). */
+const usbip_dev_t *usbip_server_device(void);
+unsigned usbip_server_interfaces(usbip_intf_t *out, unsigned room);
+
+#endif
