@@ -2,7 +2,9 @@
 # cross-compile check of the portable firmware and the end-to-end tests.
 #
 #   make run     build and start the simulator (installs what it needs)
-#   make test    all tests: unit (ASan+UBSan), cross check, end to end
+#   make test    all tests: unit (ASan+UBSan), cross check, chip image size, end to end
+#   make firmware / size / flash   STM32F072 image, budget check, dfu-util (PROGRAMMER=openocd|stlink)
+#   make screenshot [OUT=file.png] the web page in headless Chromium;  make bench  benchmarks
 #
 # lwIP 2.1.3 is fetched from Debian's source archive into third_party/ (ignored
 # by git); LWIP_DIR=/path/to/lwip-2.1.3 uses your own copy instead.
@@ -25,7 +27,8 @@ INCLUDES := -Ifirmware -Ifirmware/net -I$(LWIP_DIR)/src/include -I$(BUILD)/gen
 LWIP_WARN := -Wall -Wno-unused-parameter -Wno-address
 
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-UNIT_CFLAGS := $(CSTD) -g -O1 $(SAN) -DSTM32NET_UNIT_TEST -D_DEFAULT_SOURCE $(INCLUDES) -Itests/unit
+UNIT_CFLAGS := $(CSTD) -g -O1 $(SAN) -DSTM32NET_UNIT_TEST -D_DEFAULT_SOURCE $(INCLUDES) -Itests/unit \
+               -Ihal_stub -Iusbip_bridge
 SIM_CFLAGS := $(CSTD) -g -O2 -DFW_NO_MAIN -DSTM32NET_SIM -D_DEFAULT_SOURCE $(INCLUDES) -Ihal_stub -Iusbip_bridge -Isim
 CROSS_CFLAGS := $(CSTD) -mcpu=cortex-m0 -mthumb -Os -ffunction-sections -fdata-sections \
                 $(WARN) $(INCLUDES)
@@ -46,11 +49,11 @@ FSDATA_C := $(BUILD)/gen/fsdata_stm32net.c
 # The STM32F072 build (make firmware / size / flash) lives with its port.
 -include firmware/port/stm32f072/port.mk
 
-.PHONY: all deps lwip unit cross-check sim run test e2e clean help
+.PHONY: all deps lwip unit cross-check sim run test e2e clean help guest screenshot
 all: sim
 
 help:
-	@sed -n '3,9p' Makefile
+	@sed -n '3,11p' Makefile
 
 deps:
 	@bash scripts/deps.sh
@@ -136,7 +139,14 @@ e2e: sim
 test: deps
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory cross-check
+	@$(MAKE) --no-print-directory size
 	@$(MAKE) --no-print-directory e2e
+
+guest:
+	@bash scripts/guest/build-guest.sh $(BUILD)/guest
+
+screenshot: sim
+	@bash scripts/screenshot.sh $(or $(OUT),$(BUILD)/screenshot.png)
 
 clean:
 	rm -rf $(BUILD)
