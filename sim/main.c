@@ -22,6 +22,7 @@
 
 #include "board_host.h"
 #include "config.h"
+#include "ident.h"
 #include "main.h"
 #include "net/net.h"
 #include "pcap.h"
@@ -293,6 +294,18 @@ int main(int argc, char **argv)
                    "%s -b %s)\n",
                    busid, addr, (unsigned)bound, (unsigned)bound, addr, busid);
         }
+    }
+    {
+        /* The identity a host will see: tests compare it with what the kernel reports. */
+        uint8_t hm[6], dm[6];
+        char serial[IDENT_SERIAL_LEN + 1u];
+        ident_host_mac(hm);
+        ident_device_mac(dm);
+        ident_serial(serial);
+        printf("stm32net-sim: device %s (%s.%s), serial %s, host MAC "
+               "%02x:%02x:%02x:%02x:%02x:%02x, device MAC %02x:%02x:%02x:%02x:%02x:%02x\n",
+               ipstr, fw_config.hostname, fw_config.zone, serial, hm[0], hm[1], hm[2], hm[3],
+               hm[4], hm[5], dm[0], dm[1], dm[2], dm[3], dm[4], dm[5]);
     }
     fflush(stdout);
     board_host_set_log(true);
