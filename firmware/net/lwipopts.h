@@ -20,7 +20,12 @@
 #define LWIP_NETIF_API              0
 #define MEM_LIBC_MALLOC             0
 #define MEMP_MEM_MALLOC             0
+/* struct pbuf holds pointers: 8-byte alignment on 64-bit hosts (simulator, tests) */
+#if defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ == 8
+#define MEM_ALIGNMENT               8
+#else
 #define MEM_ALIGNMENT               4
+#endif
 #define LWIP_RAND()                 0   /* unused: no DHCP/DNS client, no mDNS */
 
 /* ---- memory ---- */
@@ -58,6 +63,13 @@
 #define LWIP_IGMP                   0
 #define LWIP_DNS                    0     /* no resolver client; dnss.c is our server */
 #define IP_SOF_BROADCAST            0     /* DHCP replies go to 255.255.255.255 */
+/* DHCP server: a client without an address sends from 0.0.0.0 (RFC 2131 4.1,
+ * RFC 1122 3.2.1.3 a), which lwIP 2.1.3's ip4_input() drops as a broadcast
+ * source unless its own DHCP client is compiled in. This hook (static inline
+ * in dhcps.h, so every program linking lwIP has it) passes exactly UDP from
+ * 0.0.0.0 to port 67 on to the DHCP server's pcb. */
+#define LWIP_HOOK_FILENAME          "dhcps.h"
+#define LWIP_HOOK_IP4_INPUT(p, inp) dhcps_ip4_input_hook((p), (inp))
 
 /* ---- TCP ---- */
 #define TCP_MSS                     536

@@ -1,0 +1,432 @@
+/*
+ * test_net.c - the netif glue (firmware/net/net.c) between lwIP and a link
+ * (net_link_t), here a fake link with one frame buffer per direction like
+ * the ECM class: RX delivery and backpressure, the TX FIFO (order,
+ * overflow, link down), link state, the frame hook, timers. Real lwIP and
+ * the real DHCP server; the DNS/HTTP services are stubbed (other modules).
+ * Pools are checked after every test (harness_teardown).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "config.h"
+#include "dhcps.h"
+#include "fake_board.h"
+#include "ident.h"
+#include "link_stats.h"
+#include "lwip_harness.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "net.h"
+#include "stm32net_opt.h"
+
+/* ------------------------------------------------------------ stubbed services */
+
+static unsigned dnss_inits, http_inits;
+void dnss_init(void) { dnss_inits++; }
+void http_api_init(void) { http_inits++; }
+
+/* ------------------------------------------------------------ fake link */
+
+#define SENT_MAX 16u
+static uint8_t rx_frame[ECM_MAX_SEGMENT + 16];
+static uint16_t rx_len;
+static bool rx_has;
+static unsigned rx_releases;
+static uint8_t tx_buf[ECM_MAX_SEGMENT];
+static bool tx_block;
+static bool up;
+static uint8_t sent[SENT_MAX][ECM_MAX_SEGMENT];
+static uint16_t sent_len[SENT_MAX];
+static unsigned nsent;
+
+static const uint8_t *fl_rx_peek(uint16_t *len)
+{
+    if (!rx_has) {
+        return NULL;
+    }
+    *len = rx_len;
+    return rx_frame;
+}
+
+static void fl_rx_release(void)
+{
+    assert_true(rx_has);
+    rx_has = false;
+    memset(rx_frame, 0xdd, sizeof rx_frame);  /* net.c must not read it any more */
+    rx_releases++;
+}
+
+static uint8_t *fl_tx_acquire(void) { return tx_block ? NULL : tx_buf; }
+
+static void fl_tx_commit(uint16_t len)
+{
+    assert_true(nsent < SENT_MAX);
+    assert_true(len >= 14 && len <= ECM_MAX_SEGMENT);
+    memcpy(sent[nsent], tx_buf, len);
+    sent_len[nsent++] = len;
+}
+
+static bool fl_link_up(void) { return up; }
+
+static const net_link_t fake_link = {
+    .rx_peek = fl_rx_peek,
+    .rx_release = fl_rx_release,
+    .tx_acquire = fl_tx_acquire,
+    .tx_commit = fl_tx_commit,
+    .link_up = fl_link_up,
+};
+
+/* ------------------------------------------------------------ frame hook */
+
+#define HOOK_MAX 32u
+static struct {
+    bool tx;
+    uint16_t len;
+    uint8_t head[64];
+} hooked[HOOK_MAX];
+static unsigned nhooked;
+
+static void hook(bool tx, const uint8_t *frame, uint16_t len)
+{
+    assert_true(nhooked < HOOK_MAX);
+    hooked[nhooked].tx = tx;
+    hooked[nhooked].len = len;
+    memcpy(hooked[nhooked].head, frame, len < 64 ? len : 64);
+    nhooked++;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static uint8_t dev_mac[6];
+static const uint8_t DEV_IP[4] = {192, 168, 7, 1};
+
+static void host_mac(uint8_t mac[6], uint8_t n)
+{
+    static const uint8_t base[6] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x00};
+    memcpy(mac, base, 6);
+    mac[5] = n;
+}
+
+/* RFC 826 request "who has 192.168.7.1, tell 192.168.7.n" from host n */
+static void put_arp_request(uint8_t n)
+{
+    uint8_t mac[6];
+    host_mac(mac, n);
+    uint8_t *f = rx_frame;
+    memset(f, 0xff, 6);
+    memcpy(f + 6, mac, 6);
+    f[12] = 0x08;
+    f[13] = 0x06;
+    memcpy(f + 14, "\x00\x01\x08\x00\x06\x04\x00\x01", 8);
+    memcpy(f + 22, mac, 6);
+    memcpy(f + 28, "\xc0\xa8\x07", 3);
+    f[31] = n;
+    memset(f + 32, 0, 6);
+    memcpy(f + 38, DEV_IP, 4);
+    memset(f + 42, 0, 18);      /* Ethernet minimum frame padding */
+    rx_len = 60;
+    assert_false(rx_has);
+    rx_has = true;
+}
+
+/* sent[i] is lwIP's ARP reply to host n */
+static void assert_arp_reply(unsigned i, uint8_t n)
+{
+    uint8_t mac[6];
+    host_mac(mac, n);
+    assert_true(i < nsent);
+    const uint8_t *f = sent[i];
+    assert_true(sent_len[i] >= 42);
+    assert_memory_equal(f, mac, 6);
+    assert_memory_equal(f + 6, dev_mac, 6);
+    assert_memory_equal(f + 12, "\x08\x06\x00\x01\x08\x00\x06\x04\x00\x02", 10);
+    assert_memory_equal(f + 22, dev_mac, 6);
+    assert_memory_equal(f + 28, DEV_IP, 4);
+    assert_memory_equal(f + 32, mac, 6);
+    assert_int_equal(f[41], n);
+}
+
+/* ------------------------------------------------------------ tests */
+
+static void test_init_brings_netif_up(void **s)
+{
+    (void)s;
+    struct netif *n = netif_default;
+    assert_non_null(n);
+    assert_true(netif_is_up(n));
+    assert_true(netif_is_link_up(n));
+    assert_memory_equal(n->hwaddr, dev_mac, 6);
+    assert_int_equal(n->mtu, 1500);
+    assert_memory_equal(netif_ip4_addr(n), DEV_IP, 4);   /* network order in memory */
+    assert_memory_equal(netif_ip4_netmask(n), fw_config.netmask, 4);
+    assert_int_equal(dnss_inits, 1);
+    assert_int_equal(http_inits, 1);
+}
+
+static void test_arp_request_gets_reply_and_hook_sees_both(void **s)
+{
+    (void)s;
+    put_arp_request(2);
+    uint8_t in_copy[60];
+    memcpy(in_copy, rx_frame, 60);
+    net_poll();
+    assert_int_equal(rx_releases, 1);
+    assert_false(rx_has);
+    assert_int_equal(nsent, 1);
+    assert_arp_reply(0, 2);
+    assert_int_equal(nhooked, 2);
+    assert_false(hooked[0].tx);
+    assert_int_equal(hooked[0].len, 60);
+    assert_memory_equal(hooked[0].head, in_copy, 60);
+    assert_true(hooked[1].tx);
+    assert_int_equal(hooked[1].len, sent_len[0]);
+    assert_memory_equal(hooked[1].head, sent[0], sent_len[0] < 64 ? sent_len[0] : 64);
+    harness_assert_pools_clean();
+}
+
+static void test_tx_backpressure_keeps_order(void **s)
+{
+    (void)s;
+    tx_block = true;
+    for (uint8_t h = 2; h <= 4; h++) {
+        put_arp_request(h);
+        net_poll();
+        assert_false(rx_has);   /* RX goes on while TX waits */
+    }
+    assert_int_equal(nsent, 0);
+    assert_int_equal(link_stats.tx_dropped, 0);
+    tx_block = false;
+    net_poll();
+    assert_int_equal(nsent, 3);
+    assert_arp_reply(0, 2);
+    assert_arp_reply(1, 3);
+    assert_arp_reply(2, 4);
+    assert_int_equal(nhooked, 6);   /* 3 in, then 3 out when they really left */
+    assert_true(hooked[3].tx && hooked[4].tx && hooked[5].tx);
+    harness_assert_pools_clean();
+}
+
+static void test_tx_fifo_overflow_counted(void **s)
+{
+    (void)s;
+    tx_block = true;
+    for (uint8_t h = 2; h <= 7; h++) {
+        put_arp_request(h);
+        net_poll();
+    }
+    assert_int_equal(link_stats.tx_dropped, 2);   /* FIFO of 4 */
+    assert_int_equal(nsent, 0);
+    tx_block = false;
+    net_poll();
+    assert_int_equal(nsent, 4);
+    for (unsigned i = 0; i < 4; i++) {
+        assert_arp_reply(i, (uint8_t)(2 + i));
+    }
+    harness_assert_pools_clean();
+}
+
+static void test_rx_waits_while_pool_empty(void **s)
+{
+    (void)s;
+    struct pbuf *held[PBUF_POOL_SIZE + 1];
+    unsigned n = 0;
+    while (n < PBUF_POOL_SIZE + 1 && (held[n] = pbuf_alloc(PBUF_RAW, 100, PBUF_POOL)) != NULL) {
+        n++;
+    }
+    assert_int_equal(n, PBUF_POOL_SIZE);
+    put_arp_request(2);
+    net_poll();
+    net_poll();
+    assert_true(rx_has);                          /* left in the link: backpressure */
+    assert_int_equal(rx_releases, 0);
+    assert_int_equal(nsent, 0);
+    assert_int_equal(nhooked, 0);
+    assert_int_equal(link_stats.rx_dropped, 0);   /* nothing lost, nothing counted */
+    for (unsigned i = 0; i < n; i++) {
+        pbuf_free(held[i]);
+    }
+    net_poll();
+    assert_false(rx_has);
+    assert_int_equal(nsent, 1);
+    assert_arp_reply(0, 2);
+    harness_assert_pools_clean();
+}
+
+static void test_rx_bad_length_dropped(void **s)
+{
+    (void)s;
+    put_arp_request(2);
+    rx_len = ECM_MAX_SEGMENT + 1;
+    net_poll();
+    assert_false(rx_has);
+    assert_int_equal(link_stats.rx_dropped, 1);
+    put_arp_request(2);
+    rx_len = 0;
+    net_poll();
+    assert_int_equal(link_stats.rx_dropped, 2);
+    assert_int_equal(nsent, 0);
+    assert_int_equal(nhooked, 0);
+    harness_assert_pools_clean();
+}
+
+static void test_link_down_and_up(void **s)
+{
+    (void)s;
+    /* frames waiting when the link goes away are dropped and counted */
+    tx_block = true;
+    put_arp_request(2);
+    net_poll();
+    put_arp_request(3);
+    net_poll();
+    up = false;
+    net_poll();
+    assert_false(netif_is_link_up(netif_default));
+    assert_int_equal(link_stats.tx_dropped, 2);
+    harness_assert_pools_clean();
+
+    /* while down, lwIP's output is dropped and counted, not queued */
+    tx_block = false;
+    put_arp_request(4);
+    net_poll();
+    assert_int_equal(nsent, 0);
+    assert_int_equal(link_stats.tx_dropped, 3);
+    harness_assert_pools_clean();
+
+    /* back up: netif follows, announces itself (gratuitous ARP, RFC 5227 3) */
+    up = true;
+    net_poll();
+    assert_true(netif_is_link_up(netif_default));
+    assert_int_equal(nsent, 1);
+    assert_memory_equal(sent[0], "\xff\xff\xff\xff\xff\xff", 6);
+    assert_memory_equal(sent[0] + 12, "\x08\x06", 2);
+    assert_memory_equal(sent[0] + 28, DEV_IP, 4);   /* sender */
+    assert_memory_equal(sent[0] + 38, DEV_IP, 4);   /* target = sender */
+    put_arp_request(5);
+    net_poll();
+    assert_int_equal(nsent, 2);
+    assert_arp_reply(1, 5);
+    harness_assert_pools_clean();
+}
+
+static void test_frame_too_long_counted(void **s)
+{
+    (void)s;
+    struct netif *n = netif_default;
+    struct pbuf *p = pbuf_alloc(PBUF_RAW, ECM_MAX_SEGMENT + 1, PBUF_RAM);
+    assert_non_null(p);
+    memset(p->payload, 0, p->len);
+    assert_int_not_equal(n->linkoutput(n, p), ERR_OK);
+    pbuf_free(p);
+    assert_int_equal(link_stats.tx_errors, 1);
+    assert_int_equal(nsent, 0);
+    p = pbuf_alloc(PBUF_RAW, ECM_MAX_SEGMENT, PBUF_RAM);
+    assert_non_null(p);
+    memset(p->payload, 0x5a, p->len);
+    assert_int_equal(n->linkoutput(n, p), ERR_OK);   /* the biggest allowed one goes */
+    pbuf_free(p);
+    assert_int_equal(nsent, 1);
+    assert_int_equal(sent_len[0], ECM_MAX_SEGMENT);
+    assert_int_equal(sent[0][ECM_MAX_SEGMENT - 1], 0x5a);
+    harness_assert_pools_clean();
+}
+
+static void test_sleeptime_follows_timers(void **s)
+{
+    (void)s;
+    uint32_t t = net_sleeptime_ms();
+    assert_true(t > 1 && t <= 1000);   /* etharp_tmr, 1 s, is the only cyclic timer */
+    fake_board_ms += 1;
+    assert_int_equal(net_sleeptime_ms(), t - 1);
+    fake_board_ms += t - 1;
+    net_poll();
+    assert_int_equal(net_sleeptime_ms(), 1000);
+}
+
+/* The DHCP server is reachable through the glue: DISCOVER in, OFFER out. */
+static void test_dhcp_through_link(void **s)
+{
+    (void)s;
+    uint8_t m[300], mac[6];
+    host_mac(mac, 9);
+    memset(m, 0, sizeof m);
+    m[0] = 1;
+    m[1] = 1;
+    m[2] = 6;
+    m[7] = 0x42;
+    memcpy(m + 28, mac, 6);
+    memcpy(m + 236, "\x63\x82\x53\x63\x35\x01\x01\xff", 8);
+    static const uint8_t zero[4], bcast[4] = {255, 255, 255, 255}, bmac[6] = {255, 255, 255, 255, 255, 255};
+    rx_len = harness_build_udp(rx_frame, sizeof rx_frame, mac, bmac, zero, bcast, 68, 67, m, sizeof m);
+    rx_has = true;
+    net_poll();
+    assert_int_equal(nsent, 1);
+    uint8_t dmac[6], sip[4], dip[4];
+    uint16_t sp, dp, plen;
+    const uint8_t *r = harness_parse_udp(sent[0], sent_len[0], dmac, sip, dip, &sp, &dp, &plen);
+    assert_non_null(r);
+    assert_memory_equal(dmac, bmac, 6);
+    assert_memory_equal(sip, DEV_IP, 4);
+    assert_int_equal(dp, 68);
+    assert_int_equal(r[0], 2);
+    assert_int_equal(r[7], 0x42);
+    assert_memory_equal(r + 16, "\xc0\xa8\x07\x02", 4);
+    assert_memory_equal(r + 240, "\x35\x01\x02", 3);   /* OFFER */
+    assert_int_equal(dhcps_stats.offer, 1);
+    harness_assert_pools_clean();
+}
+
+/* ------------------------------------------------------------ fixture */
+
+static int setup(void **s)
+{
+    (void)s;
+    rx_has = false;
+    rx_releases = 0;
+    tx_block = false;
+    up = true;
+    nsent = 0;
+    nhooked = 0;
+    dnss_inits = 0;
+    http_inits = 0;
+    memset(&link_stats, 0, sizeof link_stats);
+    ident_device_mac(dev_mac);
+    net_set_frame_hook(hook);
+    net_init(&fake_link);
+    /* net_init() announced the address (gratuitous ARP): not part of the tests */
+    nsent = 0;
+    nhooked = 0;
+    harness_mark();
+    return 0;
+}
+
+static int teardown(void **s)
+{
+    (void)s;
+    harness_teardown();
+    return 0;
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_init_brings_netif_up),
+        T(test_arp_request_gets_reply_and_hook_sees_both),
+        T(test_tx_backpressure_keeps_order),
+        T(test_tx_fifo_overflow_counted),
+        T(test_rx_waits_while_pool_empty),
+        T(test_rx_bad_length_dropped),
+        T(test_link_down_and_up),
+        T(test_frame_too_long_counted),
+        T(test_sleeptime_follows_timers),
+        T(test_dhcp_through_link),
+    };
+    return cmocka_run_group_tests_name("net", tests, NULL, NULL);
+}
