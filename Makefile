@@ -33,9 +33,15 @@ SIM_CFLAGS := $(CSTD) -g -O2 -DFW_NO_MAIN -DSTM32NET_SIM -D_DEFAULT_SOURCE $(INC
 CROSS_CFLAGS := $(CSTD) -mcpu=cortex-m0 -mthumb -Os -ffunction-sections -fdata-sections \
                 $(WARN) $(INCLUDES)
 
-LWIP_SRCS = $(wildcard $(LWIP_DIR)/src/core/*.c) $(wildcard $(LWIP_DIR)/src/core/ipv4/*.c) \
-            $(LWIP_DIR)/src/netif/ethernet.c \
-            $(LWIP_DIR)/src/apps/http/httpd.c $(LWIP_DIR)/src/apps/http/fs.c
+# lwIP 2.1.3's files, named (not globbed: the tree may not be fetched yet when
+# make reads this). Modules switched off in lwipopts.h compile to nothing.
+LWIP_CORE := def inet_chksum init ip mem memp netif pbuf raw stats sys tcp tcp_in tcp_out \
+             timeouts udp altcp altcp_alloc altcp_tcp dns
+LWIP_IPV4 := autoip dhcp etharp icmp igmp ip4 ip4_addr ip4_frag
+LWIP_SRCS := $(patsubst %,$(LWIP_DIR)/src/core/%.c,$(LWIP_CORE)) \
+             $(patsubst %,$(LWIP_DIR)/src/core/ipv4/%.c,$(LWIP_IPV4)) \
+             $(LWIP_DIR)/src/netif/ethernet.c \
+             $(LWIP_DIR)/src/apps/http/httpd.c $(LWIP_DIR)/src/apps/http/fs.c
 
 # Portable firmware: identical in every build.
 FW_SRCS := firmware/config.c firmware/ident.c firmware/link_stats.c firmware/main.c \
