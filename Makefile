@@ -17,6 +17,22 @@ LWIP_DIR ?= $(LWIP_DEFAULT)
 LWIP_STAMP := $(LWIP_DIR)/src/include/lwip/init.h
 BUILD := build
 
+# Fetch lwIP before any rule is read that names its files. `test` and `run`
+# install the packages first and then run make again, which fetches then.
+NO_FETCH_GOALS := help clean deps test run
+ifneq ($(filter-out $(NO_FETCH_GOALS),$(or $(MAKECMDGOALS),all)),)
+  ifeq ($(wildcard $(LWIP_STAMP)),)
+    ifeq ($(LWIP_DIR),$(LWIP_DEFAULT))
+      LWIP_FETCH := $(shell bash scripts/fetch-lwip.sh "$(LWIP_DIR)" 1>&2 && echo ok)
+      ifneq ($(LWIP_FETCH),ok)
+        $(error lwIP 2.1.3 could not be fetched (see above); LWIP_DIR=... names your own copy)
+      endif
+    else
+      $(error LWIP_DIR=$(LWIP_DIR) does not hold the lwIP 2.1.3 sources)
+    endif
+  endif
+endif
+
 CC ?= cc
 CROSS_CC := arm-none-eabi-gcc
 
