@@ -52,6 +52,7 @@ user=$(docker image inspect -f '{{.Config.User}}' "$IMAGE")
 [ -n "$user" ] && [ "${user%%:*}" != 0 ] && [ "${user%%:*}" != root ] || e2e_fail "image runs as '$user', expected a non-root user"
 docker run --rm "$IMAGE" --version | grep -q '^stm32net-sim ' || e2e_fail "the image does not run the simulator (--version)"
 
+chmod 0711 "$E2E_TMP"   # the container's non-root user reaches the capture folder inside
 E2E_SIM="$E2E_ROOT/tests/e2e/docker-sim.sh" E2E_DOCKER_IMAGE=$IMAGE E2E_DOCKER_NAME=$NAME \
   E2E_DOCKER_MOUNT=$E2E_TMP TMPDIR=$E2E_TMP \
   bash "$E2E_ROOT/tests/e2e/50-kernel-usbip.sh" || e2e_fail "the kernel check against the container failed"
