@@ -29,7 +29,7 @@
 #define LWIP_RAND()                 0   /* unused: no DHCP/DNS client, no mDNS */
 
 /* ---- memory ---- */
-#define MEM_SIZE                    3072  /* PBUF_RAM: copied TCP data, UDP replies */
+#define MEM_SIZE                    2560  /* PBUF_RAM: copied TCP data, UDP replies */
 #define MEMP_NUM_PBUF               8     /* PBUF_ROM/REF: httpd sends flash data by reference */
 #define MEMP_NUM_UDP_PCB            3     /* DHCP server, DNS server, spare */
 #define MEMP_NUM_TCP_PCB            4     /* a browser opens a few at once */
