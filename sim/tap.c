@@ -6,6 +6,8 @@
  * frame buffer per direction, the same semantics as the ECM class (ecm.h):
  * rx_peek() reads one frame only when the rx buffer is free; tx_commit()
  * writes at once and drops + counts a frame the kernel will not take.
+ * Like the ECM class it is the link, so it keeps the link counters
+ * (link_stats.h) that the web page and /api/status show.
  * Limits: frames up to ECM_MAX_SEGMENT bytes; longer ones are truncated by
  * read() and dropped.
  */
@@ -18,6 +20,7 @@
 #include <linux/if_tun.h>
 #include <sys/ioctl.h>
 
+#include "link_stats.h"
 #include "stm32net_opt.h"
 #include "tap.h"
 
@@ -70,8 +73,11 @@ static const uint8_t *rx_peek(uint16_t *len)
         }
         if (r >= 14 && (size_t)r <= ECM_MAX_SEGMENT) {
             rx_len = (uint16_t)r;
+            link_stats.rx_frames++;
+            link_stats.rx_bytes += (uint32_t)r;
+        } else {
+            link_stats.rx_dropped++;  /* runt or oversize frame: try the next one */
         }
-        /* runt or oversize frame: dropped, try the next one */
     }
     if (rx_len == 0u) {
         return NULL;
@@ -94,12 +100,17 @@ static void tx_commit(uint16_t len)
 {
     if (fd < 0 || len > sizeof tx_buf) {
         tx_dropped++;
+        link_stats.tx_dropped++;
         return;
     }
     ssize_t w = write(fd, tx_buf, len);
     if (w != (ssize_t)len) {
         tx_dropped++;  /* EAGAIN: the kernel queue is full; Ethernet may drop */
+        link_stats.tx_dropped++;
+        return;
     }
+    link_stats.tx_frames++;
+    link_stats.tx_bytes += len;
 }
 
 static bool link_up(void)

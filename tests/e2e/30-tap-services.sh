@@ -138,6 +138,14 @@ hc POST /api/led -d 'garbage'
 expect "POST garbage body" 400 "$code"
 hc GET /api/status
 expect "leds unchanged by bad requests" "[0,0,0,0]" "$(jq -c '.leds' "$E2E_TMP/body" 2>/dev/null)"
+# By now DHCP, DNS and a dozen HTTP exchanges crossed the link: the counters
+# the page shows must have seen them (the link keeps them, in TAP mode too).
+if jq -e '(.link.rx_frames > 20) and (.link.tx_frames > 20) and (.link.rx_dropped == 0)' \
+     "$E2E_TMP/body" >/dev/null 2>&1; then
+  ok "link counters count the traffic: $(jq -c '.link' "$E2E_TMP/body")"
+else
+  no "link counters do not reflect the traffic: $(jq -c '.link' "$E2E_TMP/body" 2>/dev/null)"
+fi
 
 # ------------------------------------------------------------------ pcap
 e2e_stop_pid "$E2E_SIM_PID" 5
