@@ -103,11 +103,19 @@ $(BUILD)/unit/obj/%.o: %.c | $(LWIP_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) $(WARN) -MMD -c $< -o $@
 
+# test_NAME_CFLAGS (optional): extra flags for that test's own objects, e.g. a
+# different buffer size; such a test gets its own object folder.
 define UNIT_template
-$(BUILD)/unit/test_$(1): $(BUILD)/unit/obj/tests/unit/test_$(1).o \
-    $(patsubst %.c,$(BUILD)/unit/obj/%.o,$(test_$(1)_SRCS)) \
+$(1)_OBJDIR := $(BUILD)/unit/$(if $(test_$(1)_CFLAGS),obj-$(1),obj)
+$(BUILD)/unit/test_$(1): $$($(1)_OBJDIR)/tests/unit/test_$(1).o \
+    $(patsubst %.c,$$($(1)_OBJDIR)/%.o,$(test_$(1)_SRCS)) \
     $(if $(filter 1,$(test_$(1)_LWIP)),$(BUILD)/unit/liblwip.a)
 	$(CC) $(SAN) -o $$@ $$^ -lcmocka
+ifneq ($(test_$(1)_CFLAGS),)
+$(BUILD)/unit/obj-$(1)/%.o: %.c | $(LWIP_STAMP)
+	@mkdir -p $$(dir $$@)
+	$(CC) $(UNIT_CFLAGS) $(test_$(1)_CFLAGS) $(WARN) -MMD -c $$< -o $$@
+endif
 UNIT_BINS += $(BUILD)/unit/test_$(1)
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_template,$(t))))
