@@ -8,6 +8,7 @@ set -euo pipefail
 
 WANT=2.1.3
 DEST=${1:-third_party/lwip-$WANT}
+[ "$DEST" != "--check" ] || DEST=/nonexistent
 STAMP="$DEST/.stm32net-lwip-ok"
 
 check_tree() {
@@ -21,10 +22,22 @@ check_tree() {
   [ "$maj.$min.$rev" = "$WANT" ]
 }
 
+if [ "${1:-}" = "--check" ]; then
+  # LWIP_DIR=... names someone's own tree: use it only if it is 2.1.3.
+  dir=${2:?usage: fetch-lwip.sh --check DIR}
+  if check_tree "$dir"; then exit 0; fi
+  echo "fetch-lwip: $dir does not hold the lwIP $WANT sources (src/include/lwip/init.h)" >&2
+  exit 1
+fi
+
 if [ -f "$STAMP" ] && check_tree "$DEST"; then exit 0; fi
 
 SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO=sudo
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || {
+    echo "fetch-lwip: not root and no sudo: cannot add the deb-src entry (or set LWIP_DIR)" >&2; exit 2; }
+  SUDO=sudo
+fi
 
 # 1. A deb-src entry mirroring the machine's deb entries (same URIs, suites).
 SRCFILE=/etc/apt/sources.list.d/stm32net-deb-src.sources
