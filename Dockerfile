@@ -5,10 +5,12 @@
 #
 # Stage 1 builds build/stm32net-sim with the project's own Makefile (lwIP comes
 # from Debian's source archive, like everywhere else). Stage 2 holds only the
-# binary, the shared libraries it loads and a passwd entry for the non-root
-# user it runs as: a few MB instead of a whole distribution.
+# binary, the shared libraries it loads (with their copyright files, and
+# lwIP's) and a passwd entry for the non-root user it runs as: a few MB
+# instead of a whole distribution.
 
 FROM debian:bookworm AS build
+LABEL org.stm32net.stage=build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential libpcap-dev dpkg-dev xz-utils ca-certificates \
@@ -21,7 +23,12 @@ RUN set -e; mkdir -p /rootfs/usr/local/bin /rootfs/etc; \
     cp build/stm32net-sim /rootfs/usr/local/bin/; \
     for lib in $(ldd build/stm32net-sim | awk '/=>/ {print $3} /^\t\/lib/ {print $1}' | sort -u); do \
       cp --parents -L "$lib" /rootfs/; \
+      pkg=$(dpkg -S "$(readlink -f "$lib")" 2>/dev/null | head -n1 | cut -d: -f1); \
+      if [ -n "$pkg" ] && [ -f "/usr/share/doc/$pkg/copyright" ]; then \
+        mkdir -p "/rootfs/usr/share/doc/$pkg"; cp "/usr/share/doc/$pkg/copyright" "/rootfs/usr/share/doc/$pkg/"; \
+      fi; \
     done; \
+    mkdir -p /rootfs/usr/share/doc/lwip; cp third_party/lwip-2.1.3/COPYING /rootfs/usr/share/doc/lwip/; \
     echo 'stm32net:x:10001:10001:stm32net simulator:/:/nonexistent' > /rootfs/etc/passwd; \
     echo 'stm32net:x:10001:' > /rootfs/etc/group
 

@@ -64,7 +64,7 @@ echo "reference stm32ecm: 82.6 KB flash, 15.2 KB RAM (TinyUSB net example at def
 NM=$("${P}nm" --size-sort -S "$ELF")
 biggest() {  # $1 = nm type letters
   echo "$NM" | awk -v t="$1" 'NF >= 4 && index(t, $3) { print $2, $4 }' |
-    while read -r sz name; do printf "%8d  %s\n" $((16#$sz)) "$name"; done | sort -rn | head -12
+    while read -r sz name; do printf "%8d  %s\n" $((16#$sz)) "$name"; done | sort -rn | awk 'NR <= 12'  # awk reads all: no SIGPIPE under pipefail
 }
 echo "-- biggest RAM users (bytes)"
 biggest bBdD
@@ -78,7 +78,7 @@ err() { echo "size: FAIL: $*" >&2; fail=1; }
 [ "$flash" -le "$FLASH_LEN" ] || err "flash $flash B > 128 KB"
 
 ALL=$("${P}nm" "$ELF")
-bad=$(echo "$ALL" | awk '{ print $NF }' | grep -E '^_*(malloc|free|calloc|realloc|_malloc_r|_free_r|_calloc_r|_realloc_r|sbrk|_sbrk_r|printf|sprintf|snprintf|vsnprintf|vsprintf|fprintf|vfprintf|vprintf|iprintf|siprintf|sniprintf|puts|_printf_r|_vfprintf_r|_svfprintf_r|_vfiprintf_r|_svfiprintf_r)$' | sort -u | tr '\n' ' ' || true)
+bad=$(awk '{ print $NF }' <<<"$ALL" | grep -E '^_*v?(s|sn|as|f)?v?i?printf(_r)?$|^_*s?v?f?i?printf_r$|^_printf_|^_*(puts|putchar|malloc|calloc|realloc|free|sbrk)(_r)?$|^_*(malloc|free|calloc|realloc)_r$' | sort -u | tr '\n' ' ' || true)
 [ -z "$bad" ] || err "forbidden symbols in the image: $bad"
 
 # Vector table: at 0x08000000; entry 1 = Reset_Handler, entry 16+31 = USB.
@@ -89,7 +89,7 @@ else
   tmp=$(mktemp); trap 'rm -f "$tmp"' EXIT
   "${P}objcopy" -O binary -j .isr_vector "$ELF" "$tmp"
   vec() { od -A n -t x4 -j $(($1 * 4)) -N 4 "$tmp" | tr -d ' '; }
-  sym() { echo "$ALL" | awk -v n="$1" '$NF == n && $2 ~ /^[tT]$/ { print $1; exit }'; }
+  sym() { awk -v n="$1" '$NF == n && $2 ~ /^[tT]$/ { print $1; exit }' <<<"$ALL"; }
   reset=$(sym Reset_Handler); usb=$(sym USB_IRQHandler); dflt=$(sym Default_Handler)
   v1=$(vec 1); v47=$(vec 47)
   if [ -z "$reset" ] || [ $((16#$v1 & ~1)) -ne $((16#$reset)) ]; then

@@ -18,6 +18,8 @@ engine_pid=""
 
 docker_cleanup() {
   docker rm -f "$NAME" >/dev/null 2>&1 || true
+  # build stages of earlier versions that no tag holds any more
+  docker image prune -f --filter label=org.stm32net.stage=build >/dev/null 2>&1 || true
   if [ -n "$started_engine" ] && [ -n "$engine_pid" ]; then
     kill -TERM "$engine_pid" 2>/dev/null || true
     for _ in $(seq 100); do kill -0 "$engine_pid" 2>/dev/null || break; sleep 0.1; done
@@ -51,8 +53,12 @@ e2e_log "image $IMAGE built in $(( $(date +%s) - start )) s, size $((size / 1000
 user=$(docker image inspect -f '{{.Config.User}}' "$IMAGE")
 [ -n "$user" ] && [ "${user%%:*}" != 0 ] && [ "${user%%:*}" != root ] || e2e_fail "image runs as '$user', expected a non-root user"
 docker run --rm "$IMAGE" --version | grep -q '^stm32net-sim ' || e2e_fail "the image does not run the simulator (--version)"
+# Licences of what the image ships travel with it.
+docker create --name "$NAME-lic" "$IMAGE" >/dev/null
+docker export "$NAME-lic" | tar -t | grep -q '^usr/share/doc/lwip/COPYING$' || { docker rm -f "$NAME-lic" >/dev/null; e2e_fail "lwIP's COPYING is not in the image"; }
+docker rm -f "$NAME-lic" >/dev/null
 
-chmod 0711 "$E2E_TMP"   # the container's non-root user reaches the capture folder inside
+chmod 0711 "$E2E_TMP"   # the container's user may pass through to the capture file (docker-sim.sh)
 E2E_SIM="$E2E_ROOT/tests/e2e/docker-sim.sh" E2E_DOCKER_IMAGE=$IMAGE E2E_DOCKER_NAME=$NAME \
   E2E_DOCKER_MOUNT=$E2E_TMP TMPDIR=$E2E_TMP \
   bash "$E2E_ROOT/tests/e2e/50-kernel-usbip.sh" || e2e_fail "the kernel check against the container failed"

@@ -10,10 +10,14 @@
 set -euo pipefail
 : "${E2E_DOCKER_IMAGE:?}" "${E2E_DOCKER_NAME:?}"
 mount=()
-# The container's non-root user must be able to write the capture file.
+# The container's non-root user (10001, see the Dockerfile) must be able to
+# write the capture file: hand it that one file and let it pass through the
+# folder, without opening the folder itself to anyone.
 prev=""
 for a in "$@"; do
-  [ "$prev" = "--pcap" ] && chmod 0777 "$(dirname "$a")"
+  if [ "$prev" = "--pcap" ]; then
+    : > "$a"; chown 10001:10001 "$a"; chmod o+x "$(dirname "$a")"
+  fi
   prev=$a
 done
 [ -n "${E2E_DOCKER_MOUNT:-}" ] && mount=(-v "$E2E_DOCKER_MOUNT:$E2E_DOCKER_MOUNT")

@@ -64,10 +64,13 @@ size: firmware
 PROGRAMMER ?= dfu
 flash: firmware
 ifeq ($(PROGRAMMER),dfu)
+	@command -v dfu-util >/dev/null || { echo "make flash: needs dfu-util (apt-get install dfu-util)" >&2; exit 2; }
 	dfu-util -a 0 -s 0x08000000:leave -D $(FW_OUT)/stm32net.bin
 else ifeq ($(PROGRAMMER),openocd)
+	@command -v openocd >/dev/null || { echo "make flash: needs openocd (apt-get install openocd)" >&2; exit 2; }
 	openocd -f board/stm32f0discovery.cfg -c "program $(FW_ELF) verify reset exit"
 else ifeq ($(PROGRAMMER),stlink)
+	@command -v st-flash >/dev/null || { echo "make flash: needs st-flash (apt-get install stlink-tools)" >&2; exit 2; }
 	st-flash --reset write $(FW_OUT)/stm32net.bin 0x08000000
 else
 	@echo "PROGRAMMER must be dfu, openocd or stlink" >&2; exit 2
