@@ -171,10 +171,27 @@ volatile uint16_t *stm32_test_reg16(uint32_t addr)
     return (volatile uint16_t *)&m_usb[(addr - USB_BASE) / 2u];
 }
 
+/* Race injection: the next read of endpoint m_race_ep returns the register,
+ * then the "peripheral" finishes the VALID transaction it had armed (VALID ->
+ * NAK, DTOG flips, CTR set) before the driver's write lands. */
+static int m_race_ep = -1;
+
 uint16_t stm32_test_epr_read(unsigned n)
 {
     assert_true(n < 8u);
-    return m_epr[n];
+    uint16_t r = m_epr[n];
+    if (m_race_ep == (int)n) {
+        m_race_ep = -1;
+        if (((m_epr[n] >> 12) & 3u) == 3u) {  /* OUT packet received */
+            m_epr[n] = (uint16_t)((m_epr[n] & ~T_STAT_RX) | (2u << 12) | T_CTR_RX);
+            m_epr[n] ^= T_DTOG_RX;
+        }
+        if (((m_epr[n] >> 4) & 3u) == 3u) {   /* IN packet sent */
+            m_epr[n] = (uint16_t)((m_epr[n] & ~T_STAT_TX) | (2u << 4) | T_CTR_TX);
+            m_epr[n] ^= T_DTOG_TX;
+        }
+    }
+    return r;
 }
 
 void stm32_test_epr_write(unsigned n, uint16_t v)
@@ -642,6 +659,30 @@ static void test_drv_reopen_restarts_data0(void **state)
     assert_memory_equal(got, data, 4);
 }
 
+/* A packet that completes between the driver's read and write of EPnR must not
+ * leave a closed endpoint STALLed or a stalled one DISABLED (STAT is a toggle
+ * field: an XOR computed from VALID lands wrong on NAK). */
+static void test_drv_close_and_stall_race_with_hardware(void **state)
+{
+    (void)state;
+    uint8_t buf[64] = {1, 2, 3};
+    assert_true(udc_ep_open(0x01, UDC_EP_BULK, 64));
+    assert_true(udc_ep_xfer(0x01, buf, 64));
+    assert_int_equal(stat_rx(1), STM32_EPR_STAT_VALID);
+    m_race_ep = 1;
+    udc_ep_close(0x01);
+    assert_int_equal(stat_rx(1), STM32_EPR_STAT_DISABLED);
+    assert_int_equal(dtog_rx(1), 0);
+
+    assert_true(udc_ep_open(0x82, UDC_EP_BULK, 64));
+    assert_true(udc_ep_xfer(0x82, buf, 3));
+    assert_int_equal(stat_tx(2), STM32_EPR_STAT_VALID);
+    m_race_ep = 2;
+    udc_ep_stall(0x82);
+    assert_int_equal(stat_tx(2), STM32_EPR_STAT_STALL);
+    assert_true(udc_ep_is_stalled(0x82));
+}
+
 static void test_drv_suspend_resume(void **state)
 {
     (void)state;
@@ -680,6 +721,7 @@ int main(void)
         cmocka_unit_test_setup(test_drv_open_refusals, drv_setup),
         cmocka_unit_test_setup(test_drv_bus_reset_closes_everything, drv_setup),
         cmocka_unit_test_setup(test_drv_reopen_restarts_data0, drv_setup),
+        cmocka_unit_test_setup(test_drv_close_and_stall_race_with_hardware, drv_setup),
         cmocka_unit_test_setup(test_drv_suspend_resume, drv_setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,6 +33,7 @@ void board_boot_hook(void)
     }
     board_boot_request = 0u;
     RCC_APB2ENR |= RCC_APB2ENR_SYSCFGCOMPEN;
+    (void)RCC_APB2ENR;  /* read back: the clock is running before the first SYSCFG write */
     SYSCFG_CFGR1 = (SYSCFG_CFGR1 & ~SYSCFG_CFGR1_MEM_MODE_Msk) | SYSCFG_CFGR1_MEM_MODE_SYSMEM;
     uint32_t sp = REG32(SYSMEM_BASE_ADDR);
     uint32_t pc = REG32(SYSMEM_BASE_ADDR + 4u);

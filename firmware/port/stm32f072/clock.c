@@ -58,6 +58,7 @@ bool clock_init(void)
     RCC_CFGR3 &= ~RCC_CFGR3_USBSW;
 
     RCC_APB1ENR |= RCC_APB1ENR_CRSEN;
+    (void)RCC_APB1ENR;  /* read back: the clock is running before the first CRS write */
     CRS_CFGR = (47999u << CRS_CFGR_RELOAD_Pos) | (34u << CRS_CFGR_FELIM_Pos) |
                (0u << CRS_CFGR_SYNCDIV_Pos) | CRS_CFGR_SYNCSRC_USB;
     CRS_CR |= CRS_CR_AUTOTRIMEN | CRS_CR_CEN;

@@ -119,6 +119,32 @@ static void udc_stm32_stat_rx(unsigned n, unsigned stat)
     USB_EPR_WRITE(n, stm32_epr_set_stat_rx(USB_EPR_READ(n), stat));
 }
 
+/* STAT of one direction as the register holds it now */
+static unsigned udc_stm32_stat_get(unsigned n, bool in)
+{
+    uint16_t epr = USB_EPR_READ(n);
+    return in ? (epr & STM32_EPR_STAT_TX_Msk) >> STM32_EPR_STAT_TX_Pos
+              : (epr & STM32_EPR_STAT_RX_Msk) >> STM32_EPR_STAT_RX_Pos;
+}
+
+/* Sets STAT and reads it back. STAT is a toggle field: if the peripheral ends a
+ * VALID transaction between our read and our write (VALID -> NAK), the XOR we
+ * computed lands on the wrong value (e.g. DISABLED -> STALL). Masking the CPU's
+ * interrupts does not stop the peripheral, so check and write again. */
+static void udc_stm32_force_stat(unsigned n, bool in, unsigned stat)
+{
+    for (unsigned i = 0; i < 3u; i++) {
+        if (in) {
+            udc_stm32_stat_tx(n, stat);
+        } else {
+            udc_stm32_stat_rx(n, stat);
+        }
+        if (udc_stm32_stat_get(n, in) == stat) {
+            return;
+        }
+    }
+}
+
 static void udc_stm32_event(uint8_t type, uint8_t ep, uint16_t len)
 {
     udc_event_t ev = {0};
@@ -388,10 +414,13 @@ void udc_ep_close(uint8_t ep)
         return;
     }
     uint32_t pm = irq_save();
-    udc_stm32_ep_t *e = UDC_EP_IS_IN(ep) ? &udc_stm32_in[n] : &udc_stm32_out[n];
-    uint16_t mask = UDC_EP_IS_IN(ep) ? (uint16_t)(STM32_EPR_STAT_TX_Msk | STM32_EPR_DTOG_TX)
-                                     : (uint16_t)(STM32_EPR_STAT_RX_Msk | STM32_EPR_DTOG_RX);
-    USB_EPR_WRITE(n, stm32_epr_write(USB_EPR_READ(n), mask, 0, 0));  /* DISABLED, DATA0 */
+    bool in = UDC_EP_IS_IN(ep);
+    udc_stm32_ep_t *e = in ? &udc_stm32_in[n] : &udc_stm32_out[n];
+    /* DISABLED first (checked, see udc_stm32_force_stat); once the endpoint
+     * takes no more packets its toggle is stable and can be reset to DATA0. */
+    udc_stm32_force_stat(n, in, STM32_EPR_STAT_DISABLED);
+    uint16_t dtog = in ? (uint16_t)STM32_EPR_DTOG_TX : (uint16_t)STM32_EPR_DTOG_RX;
+    USB_EPR_WRITE(n, stm32_epr_write(USB_EPR_READ(n), dtog, 0, 0));
     e->open = false;
     e->busy = false;
     e->stalled = false;
@@ -438,24 +467,13 @@ void udc_ep_stall(uint8_t ep)
         /* a control pipe stalls as a whole until the next SETUP (USB 2.0 8.5.3.4) */
         udc_stm32_in[0].busy = udc_stm32_out[0].busy = false;
         udc_stm32_in[0].stalled = udc_stm32_out[0].stalled = true;
-        udc_stm32_stat_tx(0, STM32_EPR_STAT_STALL);
-        udc_stm32_stat_rx(0, STM32_EPR_STAT_STALL);
+        udc_stm32_force_stat(0, true, STM32_EPR_STAT_STALL);
+        udc_stm32_force_stat(0, false, STM32_EPR_STAT_STALL);
     } else {
         udc_stm32_ep_t *e = UDC_EP_IS_IN(ep) ? &udc_stm32_in[n] : &udc_stm32_out[n];
         if (e->open) {
             e->stalled = true;
-            /* the hardware may finish a VALID packet between our read and write
-             * (VALID -> NAK), which would turn the XOR into DISABLED: retry */
-            for (unsigned i = 0; i < 3u; i++) {
-                if (UDC_EP_IS_IN(ep)) {
-                    udc_stm32_stat_tx(n, STM32_EPR_STAT_STALL);
-                } else {
-                    udc_stm32_stat_rx(n, STM32_EPR_STAT_STALL);
-                }
-                if (udc_ep_is_stalled(ep)) {
-                    break;
-                }
-            }
+            udc_stm32_force_stat(n, UDC_EP_IS_IN(ep), STM32_EPR_STAT_STALL);
         }
     }
     irq_restore(pm);
