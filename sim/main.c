@@ -8,7 +8,9 @@
  * at most SIM_POLL_MAX_MS, 0 while URBs are moving), socket/TAP work,
  * fw_poll(), then the bridge retries NAKed URBs.
  * Exit status: 0 after SIGINT/SIGTERM, 2 for a bad command line (one message
- * on stderr), 1 when the environment fails (port in use, no /dev/net/tun).
+ * on stderr; also --tap combined with the USB/IP-only --listen/--busid), 1
+ * when the environment fails (port in use, no /dev/net/tun, --pcap file not
+ * writable).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -65,7 +67,10 @@ static void usage(FILE *f)
             "  --verbose           log every URB\n"
             "  --version           print the version and exit\n"
             "  --help              this text\n"
-            "SIGINT/SIGTERM stop it (exit 0); SIGUSR1 presses the user button.\n");
+            "--listen and --busid apply to USB/IP only: with --tap they are an error.\n"
+            "SIGINT/SIGTERM stop it (exit 0); SIGUSR1 presses the user button.\n"
+            "Exit status: 2 for a bad command line; 1 when the environment fails at run\n"
+            "time (address in use, no /dev/net/tun, --pcap FILE cannot be written).\n");
 }
 
 static void bad(const char *fmt, const char *arg)
@@ -179,6 +184,7 @@ int main(int argc, char **argv)
     const char *pcap = NULL;
     const char *serial = NULL;
     bool verbose = false;
+    bool usbip_opt = false;  /* --listen or --busid given */
     int o;
 
     inet_pton(AF_INET, "127.0.0.1", &listen_addr);
@@ -189,12 +195,14 @@ int main(int argc, char **argv)
             if (!parse_listen(optarg, &listen_addr, &listen_port)) {
                 bad("--listen '%s': expected IPv4-ADDRESS:PORT, e.g. 127.0.0.1:3240", optarg);
             }
+            usbip_opt = true;
             break;
         case O_BUSID:
             if (!text_ok(optarg, USBIP_BUSID_SIZE - 1u, "-.:_")) {
                 bad("--busid '%s': 1..31 characters of [A-Za-z0-9-.:_]", optarg);
             }
             busid = optarg;
+            usbip_opt = true;
             break;
         case O_TAP:
             if (!text_ok(optarg, 15u, "-._")) {
@@ -236,15 +244,27 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         case ':':
+            /* every option with a value is long-only: argv[optind - 1] is it */
             bad("option '%s' needs a value", argv[optind - 1]);
             break;
-        default:
+        default: {
+            /* A short option ("-xy") leaves optind on the same word, so
+             * argv[optind - 1] would name the previous one: use optopt. */
+            char shortopt[3] = {'-', '?', '\0'};
+            if (optopt > 0 && optopt < 256) {
+                shortopt[1] = (optopt > 0x20 && optopt < 0x7F) ? (char)optopt : '?';
+                bad("unknown option '%s'", shortopt);
+            }
             bad("unknown option '%s'", argv[optind - 1]);
             break;
+        }
         }
     }
     if (optind < argc) {
         bad("unexpected argument '%s'", argv[optind]);
+    }
+    if (tap != NULL && usbip_opt) {
+        bad("--tap '%s': --listen and --busid apply to USB/IP only, not to TAP mode", tap);
     }
 
     install_signals();
@@ -286,13 +306,16 @@ int main(int argc, char **argv)
             return 1;
         }
         inet_ntop(AF_INET, &listen_addr, addr, sizeof addr);
+        /* 0.0.0.0 is where we listen, not an address to connect to: the
+         * hint names loopback, which a wildcard bind always includes. */
+        const char *remote = listen_addr.s_addr == htonl(INADDR_ANY) ? "127.0.0.1" : addr;
         if (bound == 3240u) {
             printf("stm32net-sim: exporting %s on %s:%u (attach: usbip attach -r %s -b %s)\n",
-                   busid, addr, (unsigned)bound, addr, busid);
+                   busid, addr, (unsigned)bound, remote, busid);
         } else {
             printf("stm32net-sim: exporting %s on %s:%u (attach: usbip --tcp-port %u attach -r "
                    "%s -b %s)\n",
-                   busid, addr, (unsigned)bound, (unsigned)bound, addr, busid);
+                   busid, addr, (unsigned)bound, (unsigned)bound, remote, busid);
         }
     }
     {

@@ -45,6 +45,7 @@
 #define USBIP_DIR_IN            1u
 
 #define USBIP_SPEED_FULL        2u          /* enum usb_device_speed */
+#define USBIP_URB_SHORT_NOT_OK  0x00000001u /* transfer_flags (Linux URB_SHORT_NOT_OK) */
 #define USBIP_URB_ZERO_PACKET   0x00000040u /* transfer_flags */
 #define USBIP_NO_ISO            0xFFFFFFFFu /* number_of_packets of non-ISO URBs */
 

@@ -15,7 +15,13 @@
  *   short packet or the URB is full (USB 2.0 5.8.3). A NAK leaves the URB
  *   pending; URBs of one endpoint complete in order; ep0 never waits for bulk.
  * Untrusted input: every byte from the socket goes through usbip_proto's
- * checks; anything malformed closes that connection with one log line.
+ * checks; anything malformed (or a CMD_SUBMIT reusing a seqnum in flight)
+ * closes that connection with one log line.
+ * Fairness and backpressure: at most USBIP_RX_READS recv() calls per
+ * connection per poll pass, replies flushed after each; a connection is not
+ * read (no POLLIN) while all URB slots are taken or its transmit buffer is
+ * more than half full - the unread bytes wait in the socket (TCP flow
+ * control pushes back on the peer), so a reply never finds the buffer full.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -61,6 +67,9 @@ typedef struct {
     int fd;             /* -1: free */
     bool imported;
     bool close_after_flush;
+    bool rx_eof;        /* the peer half-closed: nothing more to read */
+    bool rx_wait;       /* a complete message waits for a URB slot / tx room */
+    uint32_t serial;    /* accept order: the oldest idle one is dropped first */
     uint32_t since_ms;
     size_t rx_len;
     size_t tx_len;
@@ -76,6 +85,7 @@ static conn_t *att;                 /* the importing connection, or NULL */
 static urb_t urbs[USBIP_MAX_URBS];
 static urb_t sync_urb;
 static uint32_t urb_order;
+static uint32_t conn_serial;
 static usbip_dev_t dev;
 static usbip_intf_t intfs[USBIP_MAX_INTF];
 static unsigned n_intf;
@@ -152,6 +162,8 @@ static bool urb_step(urb_t *u)
                 urb_finish(u, -USBIP_EPIPE);
             } else if (!read && n != 0u) {
                 urb_finish(u, -USBIP_EPROTO);  /* data in a status stage */
+            } else if (read && u->pos < u->tbl && (u->flags & USBIP_URB_SHORT_NOT_OK)) {
+                urb_finish(u, -USBIP_EREMOTEIO);  /* as Linux HCDs: short read refused */
             } else {
                 urb_finish(u, 0);
             }
@@ -172,8 +184,13 @@ static bool urb_step(urb_t *u)
                 uint16_t mps = udc_sim_ep_mps((uint8_t)(UDC_EP_IN | u->epnum));
                 if (r == UDC_SIM_OVERFLOW) {
                     urb_finish(u, -USBIP_EOVERFLOW);
-                } else if (n < mps || u->pos == u->tbl) {
+                } else if (u->pos == u->tbl) {
                     urb_finish(u, 0);
+                } else if (n < mps) {
+                    /* Short packet before the URB is full (USB 2.0 5.8.3):
+                     * with URB_SHORT_NOT_OK Linux host controllers report
+                     * -EREMOTEIO, data kept. */
+                    urb_finish(u, (u->flags & USBIP_URB_SHORT_NOT_OK) ? -USBIP_EREMOTEIO : 0);
                 }
             } else {
                 uint16_t mps = udc_sim_ep_mps(u->epnum);
@@ -416,6 +433,8 @@ static void conn_close(conn_t *c, const char *why)
     }
     c->imported = false;
     c->close_after_flush = false;
+    c->rx_eof = false;
+    c->rx_wait = false;
     c->rx_len = 0;
     c->tx_len = 0;
 }
@@ -480,6 +499,8 @@ static void send_ret_unlink(conn_t *c, uint32_t seqnum, int32_t status)
 {
     uint8_t *p = tx_reserve(c, USBIP_HDR_SIZE);
     if (p == NULL) {
+        /* Unreachable: commands are parsed only while the buffer is at most
+         * half full, and one command adds at most one header. */
         conn_close(c, "transmit buffer full");
         return;
     }
@@ -598,14 +619,17 @@ static urb_t *urb_alloc(void)
     return NULL;
 }
 
-/* false: the connection was closed */
-static bool handle_cmd(conn_t *c, const usbip_hdr_t *h, const uint8_t *data)
+enum { CMD_DONE, CMD_CLOSED, CMD_WAIT };
+
+/* CMD_DONE, CMD_CLOSED (the connection was closed) or CMD_WAIT (no URB slot
+ * free: the message stays unparsed until one frees). */
+static int handle_cmd(conn_t *c, const usbip_hdr_t *h, const uint8_t *data)
 {
     char why[96];
     if (h->devid != SIM_DEVID) {
         snprintf(why, sizeof why, "devid 0x%08x is not ours (0x%08x)", h->devid, SIM_DEVID);
         conn_close(c, why);
-        return false;
+        return CMD_CLOSED;
     }
     if (h->command == USBIP_CMD_UNLINK) {
         uint32_t target = h->u.unlink.unlink_seqnum;
@@ -614,7 +638,13 @@ static bool handle_cmd(conn_t *c, const usbip_hdr_t *h, const uint8_t *data)
             urb_t *u = &urbs[i];
             if (u->used && u->seqnum == target) {
                 /* Still ours (pending, or done but RET_SUBMIT not queued): it
-                 * is cancelled and never gets a RET_SUBMIT. */
+                 * is cancelled and never gets a RET_SUBMIT. Bytes it already
+                 * moved are lost with it: an OUT URB may have handed part of
+                 * a frame to the device, an IN URB may have taken packets the
+                 * device will not send again. Real host controllers behave
+                 * the same (an unlinked URB's packets were ACKed on the bus,
+                 * USB 2.0 8.6.4 keeps no way to take them back), and the
+                 * upper layers (usbnet) treat the frame as lost. */
                 u->used = false;
                 status = -USBIP_ECONNRESET;
                 break;
@@ -624,13 +654,20 @@ static bool handle_cmd(conn_t *c, const usbip_hdr_t *h, const uint8_t *data)
             fprintf(stderr, LOG_PREFIX "CMD_UNLINK seq=%u of seq=%u\n", h->seqnum, target);
         }
         send_ret_unlink(c, h->seqnum, status);
-        return c->fd >= 0;
+        return c->fd >= 0 ? CMD_DONE : CMD_CLOSED;
+    }
+    for (unsigned i = 0; i < USBIP_MAX_URBS; i++) {
+        if (urbs[i].used && urbs[i].seqnum == h->seqnum) {
+            /* vhci numbers URBs uniquely; a reused seqnum would make two
+             * RET_SUBMITs (and unlinks) ambiguous: hostile input. */
+            snprintf(why, sizeof why, "CMD_SUBMIT seqnum %u already in flight", h->seqnum);
+            conn_close(c, why);
+            return CMD_CLOSED;
+        }
     }
     urb_t *u = urb_alloc();
     if (u == NULL) {
-        snprintf(why, sizeof why, "more than %u URBs in flight", USBIP_MAX_URBS);
-        conn_close(c, why);
-        return false;
+        return CMD_WAIT;  /* backpressure, not an error: vhci may queue more */
     }
     u->seqnum = h->seqnum;
     u->epnum = (uint8_t)h->ep;
@@ -655,16 +692,22 @@ static bool handle_cmd(conn_t *c, const usbip_hdr_t *h, const uint8_t *data)
     } else {
         u->stage = ST_BULK;
     }
-    return true;
+    return CMD_DONE;
 }
 
-/* Parses and executes every complete message in c->rx. */
+/* Parses and executes the complete messages in c->rx, stopping (rx_wait)
+ * when a URB slot or transmit room is missing. */
 static void conn_process(conn_t *c)
 {
     size_t off = 0;
+    c->rx_wait = false;
     while (c->fd >= 0 && off < c->rx_len) {
         int n;
         char why[96];
+        if (c->tx_len > USBIP_TX_BUF / 2u && !c->close_after_flush) {
+            c->rx_wait = true;  /* replies pile up: let the peer read first */
+            break;
+        }
         if (!c->imported) {
             usbip_op_req_t req;
             if (c->close_after_flush) {
@@ -682,10 +725,15 @@ static void conn_process(conn_t *c)
             const uint8_t *data;
             n = usbip_parse_cmd(c->rx + off, c->rx_len - off, &h, &data);
             if (n > 0) {
-                off += (size_t)n;
-                if (!handle_cmd(c, &h, data)) {
+                int r = handle_cmd(c, &h, data);
+                if (r == CMD_CLOSED) {
                     return;
                 }
+                if (r == CMD_WAIT) {
+                    c->rx_wait = true;
+                    break;
+                }
+                off += (size_t)n;
                 continue;
             }
         }
@@ -703,9 +751,20 @@ static void conn_process(conn_t *c)
     }
 }
 
+/* Whether to read (and poll for POLLIN): not after the peer half-closed or
+ * the one request was answered, not while a message waits for a URB slot,
+ * not while the transmit buffer is more than half full. */
+static bool conn_can_read(const conn_t *c)
+{
+    return c->fd >= 0 && !c->close_after_flush && !c->rx_eof && !c->rx_wait &&
+           c->tx_len <= USBIP_TX_BUF / 2u;
+}
+
 static void conn_read(conn_t *c)
 {
-    for (;;) {
+    /* Bounded per poll pass so one fast sender cannot starve the firmware,
+     * its timers and the other connections. */
+    for (unsigned i = 0; i < USBIP_RX_READS && conn_can_read(c); i++) {
         size_t room = USBIP_RX_BUF - c->rx_len;
         if (room == 0u) {
             /* cannot happen: every valid message fits; be safe anyway */
@@ -714,7 +773,15 @@ static void conn_read(conn_t *c)
         }
         ssize_t r = recv(c->fd, c->rx + c->rx_len, room, MSG_DONTWAIT);
         if (r == 0) {
-            conn_close(c, c->imported ? "peer closed the connection" : NULL);
+            if (c->tx_len > 0u || c->close_after_flush) {
+                /* Half-close (shutdown(SHUT_WR)) after a request: the peer
+                 * still reads, so the answer goes out before the close. */
+                c->rx_eof = true;
+                c->close_after_flush = true;
+                conn_flush(c);
+            } else {
+                conn_close(c, c->imported ? "peer closed the connection" : NULL);
+            }
             return;
         }
         if (r < 0) {
@@ -728,10 +795,23 @@ static void conn_read(conn_t *c)
         }
         c->rx_len += (size_t)r;
         conn_process(c);
-        if (c->fd < 0) {
-            return;
+        conn_flush(c);
+    }
+}
+
+/* The oldest connection that has not imported: dropped to make room, so idle
+ * or stuck clients cannot lock out an attach. NULL if there is none. */
+static conn_t *conn_oldest_idle(void)
+{
+    conn_t *o = NULL;
+    for (unsigned i = 0; i < USBIP_MAX_CONN; i++) {
+        conn_t *c = &conns[i];
+        if (c->fd >= 0 && !c->imported &&
+            (o == NULL || (int32_t)(c->serial - o->serial) < 0)) {
+            o = c;
         }
     }
+    return o;
 }
 
 static void accept_new(void)
@@ -759,16 +839,32 @@ static void accept_new(void)
             }
         }
         if (c == NULL) {
-            fprintf(stderr, LOG_PREFIX "%s: refused: %u connections open\n", peer, USBIP_MAX_CONN);
-            close(fd);
-            continue;
+            c = conn_oldest_idle();
+            if (c == NULL) {
+                fprintf(stderr, LOG_PREFIX "%s: refused: %u connections open\n", peer,
+                        USBIP_MAX_CONN);
+                close(fd);
+                continue;
+            }
+            conn_close(c, "dropped: connection table full, a new client arrived");
         }
         int one = 1;
+        int idle = USBIP_KEEP_IDLE_S, intvl = USBIP_KEEP_INTVL_S, cnt = USBIP_KEEP_CNT;
         /* URBs are small and latency-bound: no Nagle delay. */
         (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        /* A client that vanishes without FIN (VM killed, cable pulled) would
+         * keep the device attached forever: keepalive probes (RFC 1122
+         * 4.2.3.6) find it within seconds and the read error closes it. */
+        (void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
         c->fd = fd;
+        c->serial = conn_serial++;
         c->imported = false;
         c->close_after_flush = false;
+        c->rx_eof = false;
+        c->rx_wait = false;
         c->rx_len = 0;
         c->tx_len = 0;
         c->since_ms = now_ms();
@@ -795,7 +891,7 @@ unsigned usbip_server_pollfds(struct pollfd *fds, unsigned room)
         }
         fds[n].fd = c->fd;
         fds[n].events = (short)((c->tx_len > 0u ? POLLOUT : 0) |
-                                (c->close_after_flush ? 0 : POLLIN));
+                                (conn_can_read(c) ? POLLIN : 0));
         fds[n].revents = 0;
         n++;
     }
@@ -830,7 +926,14 @@ void usbip_server_handle(const struct pollfd *fds, unsigned n)
             conn_flush(c);
         }
         if (c->fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP | POLLERR))) {
-            conn_read(c);
+            if (conn_can_read(c)) {
+                conn_read(c);  /* sees the EOF or the error itself */
+            } else if (fds[i].revents & (POLLHUP | POLLERR)) {
+                /* Not reading, and the peer is gone both ways: nothing left
+                 * to deliver, and poll would report it again at once. */
+                conn_flush(c);
+                conn_close(c, "peer gone");
+            }
         }
         if (c->fd >= 0 && c->tx_len > 0u) {
             conn_flush(c);
@@ -856,6 +959,8 @@ static bool is_pipe_head(const urb_t *u)
     return true;
 }
 
+static bool urbs_run(void);
+
 bool usbip_server_run(void)
 {
     bool moved = false;
@@ -866,9 +971,24 @@ bool usbip_server_run(void)
             conn_close(c, "no request in time");
         }
     }
-    if (att == NULL) {
-        return false;
+    if (att != NULL) {
+        moved = urbs_run();
     }
+    /* Messages left waiting for a URB slot or transmit room go on now. */
+    for (unsigned i = 0; i < USBIP_MAX_CONN; i++) {
+        conn_t *c = &conns[i];
+        if (c->fd >= 0 && c->rx_wait) {
+            conn_process(c);
+            conn_flush(c);
+        }
+    }
+    return moved;
+}
+
+/* Steps every URB that heads its pipe, then queues the RET_SUBMITs. */
+static bool urbs_run(void)
+{
+    bool moved = false;
     /* Two passes: a URB that completes in the first lets the next one of
      * its pipe start in the second. */
     for (unsigned pass = 0; pass < 2u; pass++) {
@@ -898,6 +1018,7 @@ bool usbip_server_run(void)
     }
     return moved;
 }
+
 
 bool usbip_server_attached(void)
 {

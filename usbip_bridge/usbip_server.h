@@ -8,8 +8,10 @@
  * usbip_server_pollfds(), then usbip_server_handle(), then the firmware
  * (fw_poll) and usbip_server_run() to retry NAKed URBs.
  * Limits (all storage fixed, sized below; no malloc): USBIP_MAX_CONN
- * connections, one of them attached; USBIP_MAX_URBS URBs in flight, each of
- * at most USBIP_MAX_TRANSFER bytes; IPv4 only.
+ * connections, one of them attached (when the table is full, a new
+ * connection replaces the oldest one that has not imported); USBIP_MAX_URBS
+ * URBs in flight, each of at most USBIP_MAX_TRANSFER bytes - more are left
+ * unread in the socket until a slot frees (backpressure); IPv4 only.
  */
 #ifndef USBIP_SERVER_H
 #define USBIP_SERVER_H
@@ -41,7 +43,21 @@
 #define USBIP_TX_BUF (4u * (USBIP_HDR_SIZE + USBIP_MAX_TRANSFER))
 #endif
 #ifndef USBIP_OP_IDLE_MS
-#define USBIP_OP_IDLE_MS 30000u    /* a connection that never imports is closed */
+#define USBIP_OP_IDLE_MS 5000u     /* a connection that never imports is closed */
+#endif
+#ifndef USBIP_RX_READS
+#define USBIP_RX_READS 4u          /* recv() calls per connection per poll pass */
+#endif
+/* TCP keepalive (seconds, count): a peer that vanished without FIN is found
+ * within IDLE + INTVL * CNT seconds and frees the device. */
+#ifndef USBIP_KEEP_IDLE_S
+#define USBIP_KEEP_IDLE_S 5
+#endif
+#ifndef USBIP_KEEP_INTVL_S
+#define USBIP_KEEP_INTVL_S 2
+#endif
+#ifndef USBIP_KEEP_CNT
+#define USBIP_KEEP_CNT 3
 #endif
 #define USBIP_POLLFD_MAX (1u + USBIP_MAX_CONN)
 
@@ -50,6 +66,7 @@
 #define USBIP_EINVAL     22
 #define USBIP_EPROTO     71
 #define USBIP_EOVERFLOW  75
+#define USBIP_EREMOTEIO  121
 #define USBIP_ECONNRESET 104
 
 typedef struct {

@@ -2,7 +2,9 @@
 # 10-sim-cli.sh - the simulator's command line: --help/--version, every bad
 # value rejected with exit status 2 and exactly one line on stderr, a start on
 # port 0 that prints the real port (which then accepts connections), and a
-# clean exit 0 on SIGTERM. Talks to 127.0.0.1 only.
+# clean exit 0 on SIGTERM; --tap with --listen/--busid is a usage error (2);
+# a wildcard --listen (in a private network namespace with only loopback)
+# hints "attach -r 127.0.0.1". Talks to 127.0.0.1 only.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SIM=build/stm32net-sim
@@ -57,6 +59,21 @@ bad --tap "a/b"
 bad --frobnicate
 bad --ip
 bad stray-argument
+bad -xy
+grep -q "unknown option '-x'" "$tmp/err" || fail "-xy named the wrong option: $(cat "$tmp/err")"
+bad -q
+grep -q "unknown option '-q'" "$tmp/err" || fail "-q named the wrong option: $(cat "$tmp/err")"
+# USB/IP-only options make no sense in TAP mode: a usage error, before any TAP is opened
+bad --tap sim0 --listen 127.0.0.1:0
+grep -q -- "--listen and --busid" "$tmp/err" || fail "--tap + --listen message: $(cat "$tmp/err")"
+bad --busid 1-2 --tap sim0
+grep -q -- "--listen and --busid" "$tmp/err" || fail "--tap + --busid message: $(cat "$tmp/err")"
+# --help documents that an unwritable --pcap is a run-time error (exit 1)
+grep -q 'pcap FILE cannot be written' "$tmp/help" || fail "--help does not document the --pcap exit status"
+grep -q 'Exit status: 2' "$tmp/help" || fail "--help does not document exit status 2"
+rc=0
+timeout 10 "$SIM" --listen 127.0.0.1:0 --pcap "$tmp/no-such-dir/x.pcap" >"$tmp/pc.out" 2>"$tmp/pc.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "unwritable --pcap exit status $rc, expected 1"
 
 # start on port 0: the start line names the real port, which accepts connections
 "$SIM" --listen 127.0.0.1:0 --serial cli-test >"$tmp/sim.out" 2>"$tmp/sim.err" &
@@ -97,5 +114,25 @@ timeout 10 "$SIM" --listen 192.0.2.1:0 >"$tmp/any.out" 2>"$tmp/any.err" || rc=$?
 [ "$rc" -eq 1 ] || fail "--listen 192.0.2.1:0 exit status $rc, expected 1 (bind fails)"
 grep -qi 'warning.*authentication' "$tmp/any.err" || fail "no warning for 192.0.2.1: $(cat "$tmp/any.err")"
 grep -q 'cannot listen' "$tmp/any.err" || fail "no bind error for 192.0.2.1: $(cat "$tmp/any.err")"
+
+# --listen 0.0.0.0 (as in the Docker container): the address part stays true,
+# the attach hint names 127.0.0.1. Run in a fresh network namespace that has
+# only loopback, so the wildcard bind is reachable from nowhere else.
+if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null; then
+  rc=0
+  timeout 20 unshare -n bash -c '
+    ip link set lo up
+    "$1" --listen 0.0.0.0:0 >"$2/wild.out" 2>"$2/wild.err" &
+    p=$!
+    for _ in $(seq 1 100); do [ -s "$2/wild.out" ] && break; sleep 0.1; done
+    kill -TERM "$p"; wait "$p"' _ "$SIM" "$tmp" || rc=$?
+  [ "$rc" -eq 0 ] || fail "wildcard run exit status $rc: $(cat "$tmp/wild.err")"
+  wline=$(head -n 1 "$tmp/wild.out")
+  echo "wildcard start line: $wline"
+  [[ "$wline" =~ ^stm32net-sim:\ exporting\ 1-1\ on\ 0\.0\.0\.0:[0-9]+\ \(attach:\ usbip\ .*attach\ -r\ 127\.0\.0\.1\ -b\ 1-1\)$ ]] \
+    || fail "wildcard start line: $wline"
+else
+  echo "10-sim-cli: SKIP wildcard start line (needs root for a private network namespace)"
+fi
 
 echo "10-sim-cli: PASS"

@@ -5,12 +5,16 @@
 #  - garbage, truncated headers, wrong version, unknown OP and command codes,
 #    an absurd transfer length, a wrong devid, an ISO URB, too many
 #    connections: each closes only that connection, the process keeps serving;
+#  - a half-closed DEVLIST request still gets its whole reply; a table full of
+#    idle connections does not lock out a new client (the oldest idle goes);
 #  - Debian's `usbip list -r` shows the device (VID:PID 1209:0001);
 #  - a normal import behaves like vhci_hcd expects: descriptors over ep0,
 #    SET_CONFIGURATION/SET_INTERFACE, DEV_BUSY for a second import, DEVLIST
 #    still served, an IN URB with nothing to send stays pending until
 #    CMD_UNLINK (-ECONNRESET, no RET_SUBMIT), an ARP request over bulk OUT is
-#    answered over bulk IN, and after the connection closes a new import works.
+#    answered over bulk IN, 40 OUT URBs in one write (more than the server's
+#    32 slots) all complete, 2000 unlinks streamed faster than they are read
+#    all get RET_UNLINK, and after the connection closes a new import works.
 # Talks to 127.0.0.1 only.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -157,12 +161,42 @@ for name, msg in urb_cases.items():
     time.sleep(0.05)   # the server sees the close and unplugs the device
     print("closed after import:", name)
 
-# too many connections at once: the extra ones are refused, the rest work
+# too many connections at once: each new one replaces the oldest idle one
 held = [conn() for _ in range(8)]
 time.sleep(0.3)
 for s in held:
     s.close()
 print("connection flood survived")
+
+devlist_req = struct.pack(">HHI", 0x0111, 0x8005, 0)
+
+# shutdown(SHUT_WR) right after the request: the whole reply, then EOF
+s = conn()
+s.sendall(devlist_req)
+s.shutdown(socket.SHUT_WR)
+s.settimeout(5)
+rep = b""
+while True:
+    d = s.recv(4096)
+    if not d:
+        break
+    rep += d
+s.close()
+assert len(rep) == 12 + 312 + 2 * 4, f"half-closed DEVLIST got {len(rep)} bytes"
+print("half-closed DEVLIST answered")
+
+# four idle connections (the whole table) must not lock out a new client
+idle = [conn() for _ in range(4)]
+time.sleep(0.3)
+s = conn()
+s.sendall(devlist_req)
+ver, code, status, ndev = struct.unpack(">HHII", recvn(s, 12))
+assert (ver, code, status, ndev) == (0x0111, 5, 0, 1), (ver, code, status, ndev)
+s.close()
+closed_by_server(idle[0], "oldest idle connection")
+for i in idle:
+    i.close()
+print("full table of idle connections: the oldest made room")
 PY
 alive "hostile input"
 
@@ -358,6 +392,46 @@ assert pend not in stash, "the unlinked URB got a RET_SUBMIT"
 assert reply is not None, "no ARP reply"
 assert reply[0:6] == host_mac and reply[28:32] == bytes([192, 168, 7, 1]), reply.hex()
 print("ARP over bulk OUT/IN answered by", reply[6:12].hex())
+
+# 40 OUT URBs in one write, more than the server's 32 URB slots: the rest
+# wait in the socket (backpressure), all complete, the connection stays.
+# Frames use the IEEE local experimental EtherType 0x88B5: the device drops them.
+junk = (b"\xff" * 6 + host_mac + b"\x88\xb5").ljust(60, b"\0")
+batch, outs = b"", []
+for _ in range(40):
+    seq += 1
+    dirs[seq] = 0
+    outs.append(seq)
+    batch += struct.pack(">IIIIIIIIII8s", 1, seq, DEVID, 0, 2, 0, len(junk), 0, 0, 0, b"\0" * 8) + junk
+a.sendall(batch)
+for sq in outs:
+    kind, rsq, st, actual, _ = wait_for(a, sq)
+    assert (kind, st, actual) == ("submit", 0, 60), (kind, rsq, st, actual)
+print("40 OUT URBs in one write completed")
+
+# 2000 unlinks (unknown seqnums) streamed by a sender thread while this one
+# reads: every one answered, in order, the connection stays
+import threading
+first = seq + 1
+stream = b"".join(struct.pack(">IIIIII", 2, first + i, DEVID, 1, 2, 0x70000000 + i) + b"\0" * 24
+                  for i in range(2000))
+seq += 2000
+sender = threading.Thread(target=a.sendall, args=(stream,))
+sender.start()
+a.settimeout(10)
+for i in range(2000):
+    h = recvn(a, 48)
+    cmd, sq = struct.unpack(">II", h[:8])
+    if cmd == 3:                        # a still-pending rx URB may complete in between
+        actual, = struct.unpack(">I", h[24:28])
+        recvn(a, actual)
+        h = recvn(a, 48)
+        cmd, sq = struct.unpack(">II", h[:8])
+    st, = struct.unpack(">i", h[20:24])
+    assert (cmd, sq, st) == (4, first + i, 0), (cmd, sq, first + i, st)
+sender.join(10)
+assert not sender.is_alive()
+print("2000 streamed unlinks answered")
 a.close()
 
 # after the connection closed the device is free again: import + descriptor works
