@@ -63,6 +63,7 @@ static void usage(FILE *f)
             "  --pcap FILE         write every Ethernet frame of the link to FILE (pcap)\n"
             "  --ip A.B.C.D        the device's address (default 192.168.7.1)\n"
             "  --hostname NAME     the device's DNS name (default stm32net)\n"
+            "  --zone NAME         its DNS zone and DHCP domain (default usb)\n"
             "  --serial STR        unique ID source: changes serial number and MACs\n"
             "  --verbose           log every URB\n"
             "  --version           print the version and exit\n"
@@ -162,7 +163,7 @@ static void sim_fw_poll(void)
 
 int main(int argc, char **argv)
 {
-    enum { O_LISTEN = 256, O_BUSID, O_TAP, O_PCAP, O_IP, O_HOSTNAME, O_SERIAL, O_VERBOSE,
+    enum { O_LISTEN = 256, O_BUSID, O_TAP, O_PCAP, O_IP, O_HOSTNAME, O_ZONE, O_SERIAL, O_VERBOSE,
            O_VERSION, O_HELP };
     static const struct option opts[] = {
         {"listen", required_argument, NULL, O_LISTEN},
@@ -171,6 +172,7 @@ int main(int argc, char **argv)
         {"pcap", required_argument, NULL, O_PCAP},
         {"ip", required_argument, NULL, O_IP},
         {"hostname", required_argument, NULL, O_HOSTNAME},
+        {"zone", required_argument, NULL, O_ZONE},
         {"serial", required_argument, NULL, O_SERIAL},
         {"verbose", no_argument, NULL, O_VERBOSE},
         {"version", no_argument, NULL, O_VERSION},
@@ -227,6 +229,12 @@ int main(int argc, char **argv)
                     optarg);
             }
             memcpy(fw_config.hostname, optarg, strlen(optarg) + 1u);
+            break;
+        case O_ZONE:
+            if (!config_label_ok(optarg)) {
+                bad("--zone '%s': 1..31 letters, digits or '-', not starting/ending in '-'", optarg);
+            }
+            memcpy(fw_config.zone, optarg, strlen(optarg) + 1u);
             break;
         case O_SERIAL:
             if (!text_ok(optarg, SIM_SERIAL_MAX, "-._:")) {

@@ -22,7 +22,7 @@ fail() { echo "10-sim-cli: FAIL: $*" >&2; exit 1; }
 
 # --help: exit 0, lists every option
 timeout 5 "$SIM" --help >"$tmp/help" || fail "--help exit status $?"
-for o in --listen --busid --tap --pcap --ip --hostname --serial --verbose --version --help; do
+for o in --listen --busid --tap --pcap --ip --hostname --zone --serial --verbose --version --help; do
   grep -q -- "$o" "$tmp/help" || fail "--help does not list $o"
 done
 # --version: one line with a version number
@@ -49,6 +49,8 @@ bad --ip 300.1.1.1
 bad --ip 192.168.7
 bad --ip 0.0.0.0
 bad --hostname "a b"
+bad --zone "a.b"
+bad --zone ""
 bad --hostname -x
 bad --hostname ""
 bad --hostname abcdefghijabcdefghijabcdefghij12
