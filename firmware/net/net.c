@@ -152,8 +152,10 @@ static void net_rx(void)
     unsigned n;
 
     for (n = 0; n < NET_RX_BURST && (frame = net_link->rx_peek(&len)) != NULL; n++) {
-        if (len == 0 || len > ECM_MAX_SEGMENT) {
-            /* the link promised a bounded frame; still never trust it */
+        /* ECM tolerates one byte over the maximum segment (a host's padding
+         * byte or a frame the host did not trim); lwIP trims to the IP total
+         * length. Beyond that the link broke its promise: never trust it. */
+        if (len == 0 || len > ECM_MAX_SEGMENT + 1u) {
             net_link->rx_release();
             link_stats.rx_dropped++;
             continue;

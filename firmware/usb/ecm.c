@@ -9,9 +9,13 @@
  * - One frame buffer per direction (16 KB RAM). RX backpressure: bulk OUT is
  *   not re-armed until ecm_rx_release(), so the host sees NAKs, not loss.
  * - Frames are raw Ethernet without FCS, at most ECM_MAX_SEGMENT (1514) bytes
- *   (ECM 1.2 3.3.1, wMaxSegmentSize). Linux' usbnet pads a frame whose length
- *   is a multiple of 64 with one byte instead of a ZLP, so 1515 bytes are
- *   accepted and trimmed to 1514 (the extra byte can only be padding).
+ *   (ECM 1.2 3.3.1, wMaxSegmentSize). Linux' usbnet adds one pad byte instead
+ *   of a ZLP only when the length is a multiple of 64, so padded frames are
+ *   1 mod 64 (e.g. 1472 -> 1473) and 1515 is not a padded 1514 but a real,
+ *   slightly oversized frame. Up to ECM_MAX_SEGMENT + 1 bytes are tolerated
+ *   and delivered exactly as received; lwIP trims by the IP total length.
+ * - A transfer that cannot be queued (udc_ep_xfer false) is counted in
+ *   link_stats and retried from the poll hook, so RX never dies silently.
  * - Received frames are not filtered: the packet filter is stored only
  *   (ECM 1.2 6.2.4 lets the device forward more than asked for).
  */
@@ -25,7 +29,7 @@
 #include "usb_std.h"
 
 /* ECM_RX_BUF_SIZE (ecm.h) is a multiple of the bulk packet size and
- * > ECM_MAX_SEGMENT + 1: a frame (plus Linux' pad byte) always ends with a
+ * > ECM_MAX_SEGMENT + 1: a frame (even one tolerated extra byte) always ends with a
  * short packet inside the buffer, and a transfer that fills it completely can
  * only be an oversized frame. */
 #define ECM_MIN_FRAME 14u  /* Ethernet header (IEEE 802.3 3.1.1) */
@@ -50,6 +54,7 @@ static struct {
     uint8_t notify[USB_CDC_NOTIFY_HDR_SIZE + 8u];
     /* receive */
     bool rx_armed;
+    bool rx_arm_failed;    /* counted once per run of failures, retried by ecm_poll */
     bool rx_ready;
     bool rx_discard;       /* inside an oversized frame: wait for its short packet */
     uint16_t rx_len;
@@ -89,17 +94,18 @@ static void notify_header(uint8_t code, uint16_t value, uint16_t length)
 static void notify_next(void)
 {
     uint16_t len;
+    bool connect;
 
     if (ecm.notify_busy || !ecm.configured) {
         return;
     }
     if (ecm.want_connect) {
-        ecm.want_connect = false;
+        connect = true;
         /* ECM 1.2 6.3.1 NetworkConnection: wValue 1 = connected */
         notify_header(USB_CDC_NOTIFY_NETWORK_CONNECTION, ecm.link ? 1u : 0u, 0);
         len = USB_CDC_NOTIFY_HDR_SIZE;
     } else if (ecm.want_speed) {
-        ecm.want_speed = false;
+        connect = false;
         /* ECM 1.2 6.3.3 ConnectionSpeedChange: DLBitRate, ULBitRate (CDC 1.2 table 21) */
         notify_header(USB_CDC_NOTIFY_SPEED_CHANGE, 0, 8);
         put_le32(&ecm.notify[8], ECM_LINK_SPEED_BPS);
@@ -108,8 +114,14 @@ static void notify_next(void)
     } else {
         return;
     }
-    if (udc_ep_xfer(USB_EP_NOTIFY, ecm.notify, len)) {
-        ecm.notify_busy = true;
+    if (!udc_ep_xfer(USB_EP_NOTIFY, ecm.notify, len)) {
+        return;  /* still wanted: ecm_poll tries again */
+    }
+    ecm.notify_busy = true;
+    if (connect) {
+        ecm.want_connect = false;
+    } else {
+        ecm.want_speed = false;
     }
 }
 
@@ -120,6 +132,10 @@ static void rx_arm(void)
     }
     if (udc_ep_xfer(USB_EP_DATA_OUT, ecm_rx_buf, (uint16_t)ECM_RX_BUF_SIZE)) {
         ecm.rx_armed = true;
+        ecm.rx_arm_failed = false;
+    } else if (!ecm.rx_arm_failed) {
+        ecm.rx_arm_failed = true;  /* ecm_poll retries; count the outage once */
+        link_stats.rx_errors++;
     }
 }
 
@@ -128,6 +144,7 @@ static void link_down(void)
 {
     ecm.link = false;
     ecm.rx_armed = false;
+    ecm.rx_arm_failed = false;
     ecm.rx_ready = false;
     ecm.rx_discard = false;
     ecm.rx_len = 0;
@@ -147,7 +164,7 @@ static void ecm_reset(void)
 
 static void ecm_configured(void)
 {
-    ecm.configured = udc_ep_open(USB_EP_NOTIFY, UDC_EP_INTERRUPT, USB_EP_NOTIFY_MPS);
+    ecm.configured = usbd_ep_open(USB_EP_NOTIFY, UDC_EP_INTERRUPT, USB_EP_NOTIFY_MPS);
     ecm.notify_busy = false;
 }
 
@@ -157,23 +174,24 @@ static bool ecm_set_interface(uint8_t itf, uint8_t alt)
         return alt == 0u;
     }
     if (itf != USB_ITF_DATA || !ecm.configured) {
-        return false;
+        return false;  /* usbd.h: alt 0 then, and nothing of it is open */
     }
     if (ecm.link) {
         /* USB 2.0 9.4.10: a new SET_INTERFACE restarts the endpoints (toggles,
          * halts); frames in flight are lost by definition */
-        udc_ep_close(USB_EP_DATA_OUT);
-        udc_ep_close(USB_EP_DATA_IN);
+        usbd_ep_close(USB_EP_DATA_OUT);
+        usbd_ep_close(USB_EP_DATA_IN);
         link_down();
     }
     if (alt == 0u) {
         return true;
     }
-    if (!udc_ep_open(USB_EP_DATA_OUT, UDC_EP_BULK, USB_EP_DATA_MPS)) {
+    /* on failure nothing stays open: the core then reports alt 0 (usbd.h) */
+    if (!usbd_ep_open(USB_EP_DATA_OUT, UDC_EP_BULK, USB_EP_DATA_MPS)) {
         return false;
     }
-    if (!udc_ep_open(USB_EP_DATA_IN, UDC_EP_BULK, USB_EP_DATA_MPS)) {
-        udc_ep_close(USB_EP_DATA_OUT);
+    if (!usbd_ep_open(USB_EP_DATA_IN, UDC_EP_BULK, USB_EP_DATA_MPS)) {
+        usbd_ep_close(USB_EP_DATA_OUT);
         return false;
     }
     ecm.link = true;
@@ -219,7 +237,7 @@ static void rx_done(uint16_t len)
     } else if (len < ECM_MIN_FRAME || len > ECM_MAX_SEGMENT + 1u) {
         link_stats.rx_dropped++;
     } else {
-        ecm.rx_len = len > ECM_MAX_SEGMENT ? (uint16_t)ECM_MAX_SEGMENT : len;
+        ecm.rx_len = len;  /* as received, incl. a pad byte (see the header) */
         ecm.rx_ready = true;
         link_stats.rx_frames++;
         link_stats.rx_bytes += ecm.rx_len;
@@ -266,10 +284,17 @@ static void ecm_xfer_done(uint8_t ep, uint16_t len)
 
 static void ecm_halt_cleared(uint8_t ep)
 {
-    /* a queued transfer survives a halt; only an idle OUT endpoint needs arming */
+    /* udc.h: a queued transfer survives a halt; only an idle OUT endpoint needs arming */
     if (ep == USB_EP_DATA_OUT) {
         rx_arm();
     }
+}
+
+/* Retry what failed to queue earlier (udc_ep_xfer false), once per usbd_task */
+static void ecm_poll(void)
+{
+    rx_arm();
+    notify_next();
 }
 
 const usbd_class_t ecm_class = {
@@ -279,6 +304,7 @@ const usbd_class_t ecm_class = {
     .control = ecm_control,
     .xfer_done = ecm_xfer_done,
     .halt_cleared = ecm_halt_cleared,
+    .poll = ecm_poll,
 };
 
 void ecm_init(void)

@@ -21,6 +21,21 @@
  * - udc_ep_close() on an endpoint that is not open does nothing.
  * - udc_set_address() is called by the core once the SET_ADDRESS status stage
  *   has completed, so drivers may apply it at once.
+ * - At most one transfer is queued per endpoint and direction (udc_ep_xfer()
+ *   refuses a second), so each reports at most one UDC_EVT_XFER_DONE before
+ *   the core queues the next: the core keeps one completion slot per endpoint
+ *   and never loses one.
+ * - Once udc_ep_close() or udc_ep_open() has returned, no UDC_EVT_XFER_DONE
+ *   for a transfer queued before is reported any more (the core discards one
+ *   that was reported earlier but not yet handled).
+ * - udc_ep_open() starts the endpoint not halted, with the data toggle at
+ *   DATA0 and nothing queued (USB 2.0 9.1.1.5, 9.4.10).
+ * - udc_ep_stall() / udc_ep_clear_stall() on an endpoint >= 1 keep a transfer
+ *   that is queued on it: it is paused while halted and goes on (from DATA0)
+ *   after the clear. The class relies on this (ecm.c does not re-queue).
+ * - udc_event_cb() may interrupt any core or class code running from the main
+ *   loop (but is not re-entered by itself); it is lock-free, so drivers need
+ *   not mask anything around it. UDC_EVT_SUSPEND/RESUME may be coalesced.
  */
 #ifndef UDC_H
 #define UDC_H

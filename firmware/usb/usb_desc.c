@@ -148,19 +148,25 @@ uint8_t usb_desc_alt_count(uint8_t itf)
     return n;
 }
 
-bool usb_desc_ep_exists(uint8_t ep, const uint8_t *alt)
+int usb_desc_ep_interface(uint8_t ep, const uint8_t *alt)
 {
     bool selected = false;
+    uint8_t itf = 0;
 
     for (uint16_t off = 0; off + 2u <= sizeof cfg_desc && cfg_desc[off] >= 2u;
          off = (uint16_t)(off + cfg_desc[off])) {
         const uint8_t *d = &cfg_desc[off];
         if (d[1] == USB_DT_INTERFACE) {
-            uint8_t itf = d[2];
+            itf = d[2];
             selected = alt == NULL || (itf < USB_NUM_INTERFACES && alt[itf] == d[3]);
         } else if (d[1] == USB_DT_ENDPOINT && selected && d[2] == ep) {
-            return true;
+            return itf;
         }
     }
-    return false;
+    return -1;
+}
+
+bool usb_desc_ep_exists(uint8_t ep, const uint8_t *alt)
+{
+    return usb_desc_ep_interface(ep, alt) >= 0;
 }

@@ -33,5 +33,7 @@ uint8_t usb_desc_alt_count(uint8_t itf);
  * currently selected alternate settings alt[0..USB_NUM_INTERFACES-1]; with
  * alt == NULL: to any alternate setting of configuration 1. */
 bool usb_desc_ep_exists(uint8_t ep, const uint8_t *alt);
+/* The interface endpoint ep belongs to (same selection rules), or -1. */
+int usb_desc_ep_interface(uint8_t ep, const uint8_t *alt);
 
 #endif

@@ -1,19 +1,27 @@
 /*
- * usbd.c - USB device core: event queue, control endpoint state machine,
+ * usbd.c - USB device core: event slots, control endpoint state machine,
  * standard requests (USB 2.0 chapter 9) and dispatch to one class driver.
  *
  * Layer: portable (firmware/usb). Includes udc.h, usbd.h, usb_desc.h,
  * usb_std.h, usb_ids.h and <stddef.h> only.
  * Assumptions: full speed, one configuration (value 1), ep0 max packet 64.
- * udc_event_cb() may run in an interrupt: it only copies the event into a
- * single-producer/single-consumer ring; everything else runs from
- * usbd_task() in the main loop. Every request from the host is validated
+ * udc_event_cb() may run in an interrupt that preempts usbd_task(); it only
+ * records the event, lock-free (see "event slots" below); everything else
+ * runs from usbd_task() in the main loop. No event that matters is ever
+ * dropped for lack of room: one completion slot per endpoint and direction
+ * (udc.h allows one transfer in flight per endpoint), the newest SETUP (a
+ * newer one replaces an older, USB 2.0 8.5.3) and a reset counter. Every request from the host is validated
  * against the descriptors; anything unknown or inconsistent gets a STALL on
  * ep0 (USB 2.0 9.2.7 "Request Error") and changes nothing.
  * Limits: class OUT data stages up to USBD_EP0_BUF_SIZE bytes; class IN
  * replies up to USBD_EP0_BUF_SIZE bytes. A SETUP packet aborts whatever
  * control transfer was in progress (USB 2.0 8.5.3); the driver is expected to
  * drop transfers still queued on ep0 when it receives one.
+ * Remote wakeup: SET/CLEAR_FEATURE(DEVICE_REMOTE_WAKEUP) are accepted and
+ * reflected by GET_STATUS as USB 2.0 9.4.5 requires of the request itself,
+ * but the configuration descriptor leaves bmAttributes D5 clear and the
+ * device never signals resume: a host that follows 9.6.3 never enables it,
+ * and nothing on this adapter (no wake-on-LAN) would need to wake the host.
  */
 #include <stddef.h>
 
@@ -23,13 +31,14 @@
 #include "usb_ids.h"
 #include "usb_std.h"
 
-_Static_assert((USBD_EVENT_QUEUE_LEN & (USBD_EVENT_QUEUE_LEN - 1u)) == 0u &&
-                   USBD_EVENT_QUEUE_LEN <= 128u,
-               "USBD_EVENT_QUEUE_LEN must be a power of 2 <= 128");
+_Static_assert(USBD_NUM_EP >= 1u && USBD_NUM_EP <= 16u, "USBD_NUM_EP out of range");
+_Static_assert(UDC_EP_NUM(USB_EP_NOTIFY) < USBD_NUM_EP && UDC_EP_NUM(USB_EP_DATA_OUT) < USBD_NUM_EP &&
+                   UDC_EP_NUM(USB_EP_DATA_IN) < USBD_NUM_EP,
+               "a class endpoint has no completion slot");
 _Static_assert(USBD_EP0_BUF_SIZE >= 2u, "ep0 buffer too small for GET_STATUS");
 
-/* Keep the compiler from moving ring accesses across the index update; on a
- * single-core Cortex-M0 this is all the ordering an ISR/main pair needs. */
+/* Keep the compiler from moving slot accesses across the counter updates; on
+ * a single-core Cortex-M0 this is all the ordering an ISR/main pair needs. */
 #define USBD_BARRIER() __atomic_signal_fence(__ATOMIC_SEQ_CST)
 
 typedef enum {
@@ -40,11 +49,42 @@ typedef enum {
     EP0_STATUS_OUT,  /* 0-length OUT queued: status of an IN transfer */
 } usbd_ep0_state_t;
 
-static udc_event_t usbd_evq[USBD_EVENT_QUEUE_LEN];
-static volatile uint8_t usbd_evq_head;  /* written by udc_event_cb only */
-static volatile uint8_t usbd_evq_tail;  /* written by usbd_task only */
+/*
+ * Event slots. Lock-free single producer (udc_event_cb, maybe an ISR) /
+ * single consumer (usbd_task): the producer only writes usbd_isr and the
+ * consumer only writes usbd_seen. Each kind of event is a free-running 8-bit
+ * counter the producer bumps *after* writing the data that goes with it; the
+ * consumer takes an event when the counter differs from what it has seen.
+ * - completion: one slot per endpoint and direction. The next completion on
+ *   the same endpoint needs a new transfer, which only the consumer queues
+ *   after it has read the length, so the length is never overwritten unread.
+ * - SETUP: the newest one wins. The consumer copies the bytes and checks that
+ *   the counter did not move meanwhile (the ISR preempts the consumer, never
+ *   the other way round, so an unchanged counter means an untorn copy).
+ * - reset/unplug: a counter plus the SETUP count at that moment, so SETUPs
+ *   from before the reset are discarded with it.
+ * usbd_ep_open()/usbd_ep_close() and resets mark an endpoint's pending
+ * completion as seen: it belonged to a transfer that no longer exists.
+ */
+static struct {
+    volatile uint8_t done_cnt[2][USBD_NUM_EP];   /* [IN?][endpoint number] */
+    volatile uint16_t done_len[2][USBD_NUM_EP];
+    volatile uint8_t setup[8];
+    volatile uint8_t setup_cnt;
+    volatile uint8_t reset_cnt;
+    volatile uint8_t reset_setup_cnt;            /* setup_cnt at the last reset */
+    volatile uint8_t unplug_cnt;
+    volatile uint32_t lost;
+} usbd_isr;
+
+static struct {
+    uint8_t done_cnt[2][USBD_NUM_EP];
+    uint8_t setup_cnt;
+    uint8_t reset_cnt;
+    uint8_t unplug_cnt;
+} usbd_seen;
+
 static volatile bool usbd_ready;
-static volatile uint32_t usbd_lost;
 
 static const usbd_class_t *usbd_cls;
 
@@ -152,10 +192,10 @@ static void close_all_eps(void)
     /* every endpoint of any alternate setting, straight from the descriptor */
     for (uint8_t n = 1; n < 16u; n++) {
         if (usb_desc_ep_exists(n, NULL)) {
-            udc_ep_close(n);
+            usbd_ep_close(n);
         }
         if (usb_desc_ep_exists((uint8_t)(n | UDC_EP_IN), NULL)) {
-            udc_ep_close((uint8_t)(n | UDC_EP_IN));
+            usbd_ep_close((uint8_t)(n | UDC_EP_IN));
         }
     }
 }
@@ -302,6 +342,25 @@ static void std_device(const usb_setup_t *s, bool in)
     ep0_stall();
 }
 
+/* USB 2.0 9.1.1.5, 9.4.10: SET_INTERFACE puts every endpoint of the interface
+ * back to DATA0 and clears its halt, also when the alt setting stays the same
+ * (Linux resets its own toggles after the request). Endpoints the class has
+ * just opened are already there; doing it for all keeps the rule in one place. */
+static void reset_itf_eps(uint8_t itf)
+{
+    for (uint8_t n = 1; n < 16u; n++) {
+        for (uint8_t dir = 0; dir < 2u; dir++) {
+            uint8_t ep = (uint8_t)(n | (dir != 0u ? UDC_EP_IN : 0u));
+            if (usb_desc_ep_interface(ep, usbd_alt) == (int)itf) {
+                udc_ep_clear_stall(ep);
+                if (usbd_cls->halt_cleared != NULL) {
+                    usbd_cls->halt_cleared(ep);
+                }
+            }
+        }
+    }
+}
+
 static void std_interface(const usb_setup_t *s, bool in)
 {
     if (!itf_valid(s->wIndex)) {
@@ -332,9 +391,14 @@ static void std_interface(const usb_setup_t *s, bool in)
         }
         if (usbd_cls->set_interface == NULL ||
             !usbd_cls->set_interface(itf, (uint8_t)s->wValue)) {
+            /* usbd.h: a class that fails leaves the interface in alt 0 (it
+             * may already have torn the old setting down), so GET_INTERFACE
+             * must say 0 too */
+            usbd_alt[itf] = 0;
             break;
         }
         usbd_alt[itf] = (uint8_t)s->wValue;
+        reset_itf_eps(itf);
         ep0_ack();
         return;
     default:
@@ -453,76 +517,197 @@ static void handle_setup(const uint8_t raw[8])
     ep0_stall();
 }
 
-/* ---------------------------------------------------------- event queue */
+/* ---------------------------------------------------------- event slots */
 
 void udc_event_cb(const udc_event_t *ev)
 {
     if (!usbd_ready || ev == NULL) {
         return;
     }
-    uint8_t head = usbd_evq_head;
-    uint8_t next = (uint8_t)((head + 1u) & (USBD_EVENT_QUEUE_LEN - 1u));
-    if (next == usbd_evq_tail) {
-        usbd_lost = usbd_lost + 1u;
+    switch (ev->type) {
+    case UDC_EVT_XFER_DONE: {
+        uint8_t n = UDC_EP_NUM(ev->ep);
+        uint8_t d = UDC_EP_IS_IN(ev->ep) ? 1u : 0u;
+        if (n >= USBD_NUM_EP) {
+            break;  /* not an endpoint of ours: counted below */
+        }
+        usbd_isr.done_len[d][n] = ev->len;
+        USBD_BARRIER();
+        usbd_isr.done_cnt[d][n] = (uint8_t)(usbd_isr.done_cnt[d][n] + 1u);
         return;
     }
-    usbd_evq[head] = *ev;
-    USBD_BARRIER();
-    usbd_evq_head = next;
+    case UDC_EVT_SETUP:
+        for (unsigned i = 0; i < 8u; i++) {
+            usbd_isr.setup[i] = ev->setup[i];
+        }
+        USBD_BARRIER();
+        usbd_isr.setup_cnt = (uint8_t)(usbd_isr.setup_cnt + 1u);
+        return;
+    case UDC_EVT_BUS_RESET:
+    case UDC_EVT_UNPLUGGED:
+        usbd_isr.reset_setup_cnt = usbd_isr.setup_cnt;
+        if (ev->type == UDC_EVT_UNPLUGGED) {
+            usbd_isr.unplug_cnt = (uint8_t)(usbd_isr.unplug_cnt + 1u);
+        }
+        USBD_BARRIER();
+        usbd_isr.reset_cnt = (uint8_t)(usbd_isr.reset_cnt + 1u);
+        return;
+    case UDC_EVT_SUSPEND:
+    case UDC_EVT_RESUME:
+        return;  /* nothing to save on a bus-powered device: coalesced to nothing */
+    default:
+        break;
+    }
+    usbd_isr.lost = usbd_isr.lost + 1u;
 }
 
-static void process_event(const udc_event_t *ev)
+static void discard_done(uint8_t ep)
 {
-    switch (ev->type) {
-    case UDC_EVT_BUS_RESET:
-        bus_reset(false);  /* the driver already closed the endpoints */
-        break;
-    case UDC_EVT_UNPLUGGED:
-        bus_reset(true);
-        break;
-    case UDC_EVT_SETUP:
-        handle_setup(ev->setup);
-        break;
-    case UDC_EVT_XFER_DONE:
-        if (ev->ep == 0x80u) {
-            ep0_in_done();
-        } else if (ev->ep == 0x00u) {
-            ep0_out_done(ev->len);
-        } else if (usbd_config != 0u && usbd_cls->xfer_done != NULL) {
-            usbd_cls->xfer_done(ev->ep, ev->len);
+    uint8_t n = UDC_EP_NUM(ep);
+    if (n < USBD_NUM_EP) {
+        uint8_t d = UDC_EP_IS_IN(ep) ? 1u : 0u;
+        usbd_seen.done_cnt[d][n] = usbd_isr.done_cnt[d][n];
+    }
+}
+
+static bool take_done(uint8_t ep, uint16_t *len)
+{
+    uint8_t n = UDC_EP_NUM(ep);
+    uint8_t d = UDC_EP_IS_IN(ep) ? 1u : 0u;
+    uint8_t c = usbd_isr.done_cnt[d][n];
+    if (c == usbd_seen.done_cnt[d][n]) {
+        return false;
+    }
+    USBD_BARRIER();
+    *len = usbd_isr.done_len[d][n];
+    usbd_seen.done_cnt[d][n] = c;
+    return true;
+}
+
+static bool reset_pending(void)
+{
+    return usbd_isr.reset_cnt != usbd_seen.reset_cnt;
+}
+
+static void take_reset(void)
+{
+    uint8_t r = usbd_isr.reset_cnt;
+    if (r == usbd_seen.reset_cnt) {
+        return;
+    }
+    USBD_BARRIER();
+    uint8_t u = usbd_isr.unplug_cnt;
+    usbd_seen.setup_cnt = usbd_isr.reset_setup_cnt;  /* SETUPs before the reset are void */
+    usbd_seen.reset_cnt = r;
+    bool unplug = u != usbd_seen.unplug_cnt;
+    usbd_seen.unplug_cnt = u;
+    /* on bus reset the driver already closed the endpoints; on unplug we do */
+    bus_reset(unplug);
+    /* completions from before the reset belong to transfers that are gone */
+    for (uint8_t n = 0; n < USBD_NUM_EP; n++) {
+        discard_done(n);
+        discard_done((uint8_t)(n | UDC_EP_IN));
+    }
+}
+
+/* ep0: completions come before the SETUP that follows them (the driver drops
+ * ep0 transfers on a SETUP, so a completion pending together with a newer
+ * SETUP happened before it). The SETUP is taken only if its count did not
+ * move while the completions were handled. */
+static void ep0_events(void)
+{
+    uint16_t len;
+
+    for (unsigned tries = 0; tries < 3u; tries++) {
+        uint8_t s = usbd_isr.setup_cnt;
+        USBD_BARRIER();
+        bool newer = s != usbd_seen.setup_cnt;
+        if (take_done(0x80u, &len)) {
+            /* with a newer SETUP waiting the transfer is aborted (USB 2.0
+             * 8.5.3): only a finished status stage still counts (SET_ADDRESS) */
+            if (!newer || usbd_ep0.state == EP0_STATUS_IN) {
+                ep0_in_done();
+            }
         }
-        break;
-    default:
-        break;  /* suspend/resume: nothing to save on a bus-powered device */
+        if (take_done(0x00u, &len)) {
+            if (!newer || usbd_ep0.state == EP0_STATUS_OUT) {
+                ep0_out_done(len);
+            }
+        }
+        if (!newer) {
+            return;
+        }
+        uint8_t raw[8];
+        for (unsigned i = 0; i < 8u; i++) {
+            raw[i] = usbd_isr.setup[i];
+        }
+        USBD_BARRIER();
+        if (usbd_isr.setup_cnt != s) {
+            continue;  /* a newer SETUP came in meanwhile: its predecessors first */
+        }
+        if (reset_pending()) {
+            return;  /* the reset decides whether this SETUP is still valid */
+        }
+        usbd_seen.setup_cnt = s;
+        handle_setup(raw);
+        return;
     }
 }
 
 void usbd_task(void)
 {
+    uint16_t len;
+
     if (usbd_cls == NULL) {
         return;  /* not initialised: harmless no-op */
     }
-    /* bounded: events arriving meanwhile wait for the next call */
-    for (unsigned n = 0; n < USBD_EVENT_QUEUE_LEN; n++) {
-        uint8_t tail = usbd_evq_tail;
-        if (tail == usbd_evq_head) {
-            break;
+    take_reset();
+    /* class endpoints first: a completion that raced with a SETUP usually
+     * came before it; one that belongs to a closed/reopened endpoint was
+     * discarded by usbd_ep_open()/usbd_ep_close() */
+    for (uint8_t n = 1; n < USBD_NUM_EP; n++) {
+        for (uint8_t dir = 0; dir < 2u; dir++) {
+            uint8_t ep = (uint8_t)(n | (dir != 0u ? UDC_EP_IN : 0u));
+            if (reset_pending()) {
+                return;  /* the next call handles the reset first */
+            }
+            if (take_done(ep, &len) && usbd_config != 0u && usbd_cls->xfer_done != NULL) {
+                usbd_cls->xfer_done(ep, len);
+            }
         }
-        USBD_BARRIER();
-        udc_event_t ev = usbd_evq[tail];
-        USBD_BARRIER();
-        usbd_evq_tail = (uint8_t)((tail + 1u) & (USBD_EVENT_QUEUE_LEN - 1u));
-        process_event(&ev);
     }
+    ep0_events();
+    if (usbd_config != 0u && usbd_cls->poll != NULL && !reset_pending()) {
+        usbd_cls->poll();
+    }
+}
+
+bool usbd_ep_open(uint8_t ep, udc_ep_type_t type, uint16_t mps)
+{
+    bool ok = udc_ep_open(ep, type, mps);
+    discard_done(ep);
+    return ok;
+}
+
+void usbd_ep_close(uint8_t ep)
+{
+    udc_ep_close(ep);
+    discard_done(ep);
 }
 
 void usbd_init(const usbd_class_t *cls)
 {
     usbd_ready = false;
     usbd_cls = NULL;
-    usbd_evq_head = 0;
-    usbd_evq_tail = 0;
-    usbd_lost = 0;
+    /* both sides start equal: nothing pending */
+    usbd_isr.lost = 0;
+    for (uint8_t n = 0; n < USBD_NUM_EP; n++) {
+        usbd_seen.done_cnt[0][n] = usbd_isr.done_cnt[0][n];
+        usbd_seen.done_cnt[1][n] = usbd_isr.done_cnt[1][n];
+    }
+    usbd_seen.setup_cnt = usbd_isr.setup_cnt;
+    usbd_seen.reset_cnt = usbd_isr.reset_cnt;
+    usbd_seen.unplug_cnt = usbd_isr.unplug_cnt;
     usbd_ep0.state = EP0_IDLE;
     usbd_ep0.zlp_pending = false;
     usbd_ep0.addr_pending = false;
@@ -558,5 +743,5 @@ bool usbd_remote_wakeup_enabled(void)
 
 uint32_t usbd_events_lost(void)
 {
-    return usbd_lost;
+    return usbd_isr.lost;
 }

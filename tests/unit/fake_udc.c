@@ -17,6 +17,21 @@ int fake_udc_address = -1;
 unsigned fake_udc_overflows;
 bool fake_udc_last_zlp;
 unsigned fake_udc_last_packets;
+uint8_t fake_udc_fail_open_ep;
+unsigned fake_udc_fail_open_count;
+uint8_t fake_udc_fail_xfer_ep;
+unsigned fake_udc_fail_xfer_count;
+bool fake_udc_defer_task;
+void (*fake_udc_close_hook)(uint8_t ep);
+
+static bool inject(uint8_t ep, uint8_t fail_ep, unsigned *count)
+{
+    if (*count > 0u && (fail_ep == 0xFFu || fail_ep == ep)) {
+        (*count)--;
+        return true;
+    }
+    return false;
+}
 
 static fake_udc_ep_t eps[32];
 
@@ -56,6 +71,12 @@ void fake_udc_reset(void)
     fake_udc_overflows = 0;
     fake_udc_last_zlp = false;
     fake_udc_last_packets = 0;
+    fake_udc_fail_open_ep = 0xFF;
+    fake_udc_fail_open_count = 0;
+    fake_udc_fail_xfer_ep = 0xFF;
+    fake_udc_fail_xfer_count = 0;
+    fake_udc_defer_task = false;
+    fake_udc_close_hook = NULL;
 }
 
 void fake_udc_log_clear(void)
@@ -105,6 +126,9 @@ bool udc_ep_open(uint8_t ep, udc_ep_type_t type, uint16_t mps)
     log_call(FAKE_UDC_OPEN, ep, mps, NULL);
     assert_true(UDC_EP_NUM(ep) != 0u);  /* the core owns ep0 */
     assert_true(mps > 0u && mps <= 64u);
+    if (inject(ep, fake_udc_fail_open_ep, &fake_udc_fail_open_count)) {
+        return false;  /* e.g. no packet memory left; the endpoint stays as it was */
+    }
     fake_udc_ep_t *e = fake_udc_ep(ep);
     memset(e, 0, sizeof *e);
     e->open = true;
@@ -116,6 +140,9 @@ bool udc_ep_open(uint8_t ep, udc_ep_type_t type, uint16_t mps)
 void udc_ep_close(uint8_t ep)
 {
     log_call(FAKE_UDC_CLOSE, ep, 0, NULL);
+    if (fake_udc_close_hook != NULL) {
+        fake_udc_close_hook(ep);
+    }
     if (UDC_EP_NUM(ep) != 0u) {
         memset(fake_udc_ep(ep), 0, sizeof(fake_udc_ep_t));
     }
@@ -126,6 +153,9 @@ bool udc_ep_xfer(uint8_t ep, uint8_t *buf, uint16_t len)
     log_call(FAKE_UDC_XFER, ep, len, buf);
     fake_udc_ep_t *e = fake_udc_ep(ep);
     if (!e->open || e->queued) {
+        return false;
+    }
+    if (inject(ep, fake_udc_fail_xfer_ep, &fake_udc_fail_xfer_count)) {
         return false;
     }
     assert_true(len == 0u || buf != NULL);
@@ -159,7 +189,9 @@ bool udc_ep_is_stalled(uint8_t ep)
 static void deliver(const udc_event_t *ev)
 {
     udc_event_cb(ev);
-    usbd_task();
+    if (!fake_udc_defer_task) {
+        usbd_task();
+    }
 }
 
 void fake_udc_bus_reset(void)

@@ -57,6 +57,19 @@ extern int fake_udc_address;              /* last udc_set_address(), -1 = never 
 extern unsigned fake_udc_overflows;       /* OUT packets bigger than the room left */
 extern bool fake_udc_last_zlp;            /* last control IN data stage ended with a ZLP */
 extern unsigned fake_udc_last_packets;    /* IN data packets of the last control IN */
+/* Failure injection: the next udc_ep_open / udc_ep_xfer calls on endpoint
+ * fail_*_ep (0xFF = any) return false, fail_*_count times (then succeed
+ * again). fake_udc_reset() clears them. */
+extern uint8_t fake_udc_fail_open_ep;
+extern unsigned fake_udc_fail_open_count;
+extern uint8_t fake_udc_fail_xfer_ep;
+extern unsigned fake_udc_fail_xfer_count;
+/* true: host-side helpers only report events (udc_event_cb), they do not run
+ * usbd_task(); the test runs it when it wants (events pile up meanwhile). */
+extern bool fake_udc_defer_task;
+/* Called at the start of udc_ep_close(), before the endpoint is closed: lets a
+ * test report a completion "from the ISR" just before the close takes effect. */
+extern void (*fake_udc_close_hook)(uint8_t ep);
 
 fake_udc_ep_t *fake_udc_ep(uint8_t ep);
 void fake_udc_reset(void);       /* fresh controller, ep0 open, empty log; no event */

@@ -23,6 +23,21 @@ static void set_alt(uint8_t alt)
     assert_int_equal(fake_udc_control_out(0x01, USB_REQ_SET_INTERFACE, alt, USB_ITF_DATA, 0, NULL), 0);
 }
 
+static int setup_unconfigured(void **state)
+{
+    (void)state;
+    fake_board_reset();
+    fake_udc_reset();
+    memset(&link_stats, 0, sizeof link_stats);
+    for (unsigned k = 0; k < sizeof frame; k++) {
+        frame[k] = (uint8_t)(k * 7u + 1u);
+    }
+    ecm_init();
+    usbd_init(&ecm_class);
+    fake_udc_bus_reset();
+    return 0;
+}
+
 static int setup_configured(void **state)
 {
     (void)state;
@@ -219,9 +234,11 @@ static void test_rx_sizes(void **state)
     expect_frame(1472, 1472);
     expect_frame(1473, 1473); /* Linux' pad byte after a 64-multiple */
     expect_frame(1514, 1514);
-    expect_frame(1515, 1514); /* accepted; the 1515th byte can only be padding */
+    /* usbnet pads only 64-multiples (-> 1 mod 64), so 1515 is a real oversize
+     * frame: tolerated and delivered exactly as received */
+    expect_frame(1515, 1515);
     assert_int_equal(link_stats.rx_frames, 8);
-    assert_int_equal(link_stats.rx_bytes, 14 + 60 + 64 + 65 + 1472 + 1473 + 1514 + 1514);
+    assert_int_equal(link_stats.rx_bytes, 14 + 60 + 64 + 65 + 1472 + 1473 + 1514 + 1515);
     assert_int_equal(link_stats.rx_dropped, 0);
 
     expect_drop(1516);
@@ -374,6 +391,219 @@ static void test_notify_restart_while_busy(void **state)
     assert_int_equal(fake_udc_count(FAKE_UDC_XFER, USB_EP_NOTIFY), 3);
 }
 
+/* Issue #2 (1): completions are never lost, however many events wait */
+static void test_completions_survive_event_flood(void **state)
+{
+    (void)state;
+    uint8_t *b = ecm_tx_acquire();
+    assert_non_null(b);
+    memcpy(b, frame, 100);
+    ecm_tx_commit(100);
+    fake_udc_defer_task = true;
+    udc_event_t ev = {.type = UDC_EVT_SUSPEND};
+    for (unsigned k = 0; k < 40u; k++) {
+        udc_event_cb(&ev);
+    }
+    for (unsigned k = 0; k < 20u; k++) {
+        fake_udc_setup(0x82, USB_REQ_GET_STATUS, 0, USB_EP_DATA_IN, 2);
+    }
+    bool zlp;
+    assert_int_equal(fake_udc_bulk_in(USB_EP_DATA_IN, got, sizeof got, &zlp), 100);
+    assert_int_equal(fake_udc_bulk_out(USB_EP_DATA_OUT, frame, 70, true), 70);
+    assert_null(ecm_tx_acquire());   /* nothing taken yet */
+    assert_null(ecm_rx_peek(NULL));
+    fake_udc_defer_task = false;
+    usbd_task();
+    assert_non_null(ecm_tx_acquire());   /* tx free again */
+    uint16_t l = 0;
+    assert_non_null(ecm_rx_peek(&l));
+    assert_int_equal(l, 70);
+    assert_memory_equal(ecm_rx_peek(NULL), frame, 70);
+    assert_int_equal(usbd_events_lost(), 0);
+    ecm_rx_release();
+    expect_frame(80, 80);
+}
+
+/* Issue #2 (2): SET_INTERFACE(data, 1) queued before the old bulk OUT
+ * completion: the old completion is not taken as the new transfer's */
+static void test_stale_rx_completion_after_reopen(void **state)
+{
+    (void)state;
+    uint16_t l = 0;
+    fake_udc_defer_task = true;
+    fake_udc_setup(0x01, USB_REQ_SET_INTERFACE, 1, USB_ITF_DATA, 0);
+    assert_int_equal(fake_udc_out(USB_EP_DATA_OUT, frame, 60), 0);  /* old transfer ends */
+    fake_udc_defer_task = false;
+    usbd_task();
+    uint8_t pkt[64];
+    assert_int_equal(fake_udc_in(0x80, pkt, sizeof pkt), 0);  /* status stage */
+    assert_true(ecm_link_up());
+    assert_null(ecm_rx_peek(&l));
+    assert_true(fake_udc_ep(USB_EP_DATA_OUT)->queued);
+    expect_frame(100, 100);
+}
+
+static void report_rx_done_60(uint8_t ep)
+{
+    if (ep == USB_EP_DATA_OUT) {
+        fake_udc_close_hook = NULL;
+        /* the "ISR" reports the old transfer right before the close */
+        udc_event_t ev = {.type = UDC_EVT_XFER_DONE, .ep = USB_EP_DATA_OUT, .len = 60};
+        udc_event_cb(&ev);
+    }
+}
+
+static void test_completion_racing_close_is_discarded(void **state)
+{
+    (void)state;
+    uint16_t l = 0;
+    fake_udc_close_hook = report_rx_done_60;
+    set_alt(1);
+    assert_null(fake_udc_close_hook);  /* the hook ran */
+    usbd_task();
+    usbd_task();
+    assert_null(ecm_rx_peek(&l));
+    assert_true(fake_udc_ep(USB_EP_DATA_OUT)->queued);
+    assert_int_equal(link_stats.rx_frames, 0);
+    expect_frame(100, 100);
+}
+
+/* Issue #2 (3): SET_INTERFACE(data, 1) whose endpoint open fails: STALL, link
+ * down, nothing open, and GET_INTERFACE says 0 */
+static void test_set_interface_open_failure(void **state)
+{
+    (void)state;
+    uint8_t alt = 0xFF;
+    for (unsigned k = 0; k < 2u; k++) {
+        fake_udc_fail_open_ep = k == 0u ? USB_EP_DATA_OUT : USB_EP_DATA_IN;
+        fake_udc_fail_open_count = 1;
+        assert_int_equal(fake_udc_control_out(0x01, USB_REQ_SET_INTERFACE, 1, USB_ITF_DATA, 0, NULL),
+                         FAKE_UDC_STALL);
+        assert_false(ecm_link_up());
+        assert_false(fake_udc_ep(USB_EP_DATA_OUT)->open);
+        assert_false(fake_udc_ep(USB_EP_DATA_IN)->open);
+        assert_int_equal(usbd_alt_setting(USB_ITF_DATA), 0);
+        assert_int_equal(fake_udc_control_in(0x81, USB_REQ_GET_INTERFACE, 0, USB_ITF_DATA, 1, &alt), 1);
+        assert_int_equal(alt, 0);
+        assert_null(ecm_tx_acquire());
+        /* the host tries again and it works */
+        set_alt(1);
+        assert_true(ecm_link_up());
+        assert_int_equal(fake_udc_control_in(0x81, USB_REQ_GET_INTERFACE, 0, USB_ITF_DATA, 1, &alt), 1);
+        assert_int_equal(alt, 1);
+        expect_frame(100, 100);
+    }
+}
+
+/* The interrupt endpoint cannot be opened: configured, but alt 1 is refused */
+static void test_notify_open_failure(void **state)
+{
+    (void)state;
+    fake_udc_fail_open_ep = USB_EP_NOTIFY;
+    fake_udc_fail_open_count = 1;
+    assert_int_equal(fake_udc_control_out(0x00, USB_REQ_SET_CONFIGURATION, 1, 0, 0, NULL), 0);
+    assert_int_equal(fake_udc_control_out(0x01, USB_REQ_SET_INTERFACE, 1, USB_ITF_DATA, 0, NULL),
+                     FAKE_UDC_STALL);
+    assert_false(ecm_link_up());
+    assert_int_equal(usbd_alt_setting(USB_ITF_DATA), 0);
+    assert_false(fake_udc_ep(USB_EP_DATA_OUT)->open);
+}
+
+/* Issue #2 (2): a failed arm of bulk OUT is counted and retried, not silent death */
+static void test_rx_arm_failure_retried(void **state)
+{
+    (void)state;
+    fake_udc_fail_xfer_ep = USB_EP_DATA_OUT;
+    fake_udc_fail_xfer_count = 1000;
+    set_alt(1);
+    assert_true(ecm_link_up());
+    assert_false(fake_udc_ep(USB_EP_DATA_OUT)->queued);
+    assert_int_equal(link_stats.rx_errors, 1);   /* one outage, counted once */
+    unsigned left = fake_udc_fail_xfer_count;
+    for (unsigned k = 0; k < 3u; k++) {
+        usbd_task();
+    }
+    assert_int_equal(fake_udc_fail_xfer_count, left - 3u);  /* retried on every usbd_task */
+    assert_false(fake_udc_ep(USB_EP_DATA_OUT)->queued);
+    assert_int_equal(link_stats.rx_errors, 1);
+    fake_udc_fail_xfer_count = 0;   /* the controller recovers */
+    usbd_task();
+    assert_true(fake_udc_ep(USB_EP_DATA_OUT)->queued);
+    assert_int_equal(link_stats.rx_errors, 1);
+    /* notifications were not affected; then data flows */
+    uint8_t pkt[64];
+    assert_int_equal(fake_udc_in(USB_EP_NOTIFY, pkt, sizeof pkt), 8);
+    assert_int_equal(fake_udc_in(USB_EP_NOTIFY, pkt, sizeof pkt), 16);
+    expect_frame(100, 100);
+    /* failing again after a frame was released: retried as well */
+    host_send(50);
+    fake_udc_fail_xfer_ep = USB_EP_DATA_OUT;
+    fake_udc_fail_xfer_count = 1;
+    ecm_rx_release();
+    assert_false(fake_udc_ep(USB_EP_DATA_OUT)->queued);
+    assert_int_equal(link_stats.rx_errors, 2);
+    usbd_task();
+    assert_true(fake_udc_ep(USB_EP_DATA_OUT)->queued);
+    expect_frame(90, 90);
+}
+
+/* A notification that cannot be queued is sent later, in order */
+static void test_notify_xfer_failure_retried(void **state)
+{
+    (void)state;
+    fake_udc_fail_xfer_ep = USB_EP_NOTIFY;
+    fake_udc_fail_xfer_count = 1000;
+    set_alt(1);
+    uint8_t pkt[64];
+    assert_int_equal(fake_udc_in(USB_EP_NOTIFY, pkt, sizeof pkt), FAKE_UDC_NAK);
+    fake_udc_fail_xfer_count = 0;
+    usbd_task();
+    assert_int_equal(fake_udc_in(USB_EP_NOTIFY, pkt, sizeof pkt), 8);
+    assert_int_equal(pkt[1], USB_CDC_NOTIFY_NETWORK_CONNECTION);
+    assert_int_equal(pkt[2], 1);
+    assert_int_equal(fake_udc_in(USB_EP_NOTIFY, pkt, sizeof pkt), 16);
+    assert_int_equal(pkt[1], USB_CDC_NOTIFY_SPEED_CHANGE);
+    assert_int_equal(fake_udc_in(USB_EP_NOTIFY, pkt, sizeof pkt), FAKE_UDC_NAK);
+}
+
+/* bulk IN transfers that cannot be queued: counted, the buffer is free again */
+static void test_tx_xfer_failures(void **state)
+{
+    (void)state;
+    bool zlp;
+    fake_udc_fail_xfer_ep = USB_EP_DATA_IN;
+    fake_udc_fail_xfer_count = 1;
+    assert_non_null(ecm_tx_acquire());
+    ecm_tx_commit(100);
+    assert_int_equal(link_stats.tx_errors, 1);
+    assert_int_equal(link_stats.tx_frames, 0);
+    assert_int_equal(fake_udc_bulk_in(USB_EP_DATA_IN, got, sizeof got, &zlp), FAKE_UDC_NAK);
+    /* a 64-byte frame whose ZLP cannot be queued */
+    uint8_t *b = ecm_tx_acquire();
+    assert_non_null(b);
+    memcpy(b, frame, 64);
+    ecm_tx_commit(64);
+    fake_udc_fail_xfer_ep = USB_EP_DATA_IN;
+    fake_udc_fail_xfer_count = 1;
+    uint8_t pkt[64];
+    assert_int_equal(fake_udc_in(USB_EP_DATA_IN, pkt, sizeof pkt), 64);
+    assert_int_equal(link_stats.tx_errors, 2);
+    assert_non_null(ecm_tx_acquire());
+    assert_int_equal(fake_udc_in(USB_EP_DATA_IN, pkt, sizeof pkt), FAKE_UDC_NAK);
+}
+
+/* Issue #2 (4): SET_INTERFACE on the comm interface resets 0x81 (toggle, halt) */
+static void test_set_interface_comm_resets_notify(void **state)
+{
+    (void)state;
+    assert_int_equal(fake_udc_control_out(0x02, USB_REQ_SET_FEATURE, 0, USB_EP_NOTIFY, 0, NULL), 0);
+    fake_udc_ep(USB_EP_NOTIFY)->toggle_reset = false;
+    assert_int_equal(fake_udc_control_out(0x01, USB_REQ_SET_INTERFACE, 0, USB_ITF_COMM, 0, NULL), 0);
+    assert_false(fake_udc_ep(USB_EP_NOTIFY)->stalled);
+    assert_true(fake_udc_ep(USB_EP_NOTIFY)->toggle_reset);
+    assert_true(ecm_link_up());   /* the data interface is untouched */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +616,15 @@ int main(void)
         cmocka_unit_test_setup(test_rx_backpressure, setup_link),
         cmocka_unit_test_setup(test_link_down_drops_everything, setup_link),
         cmocka_unit_test_setup(test_notify_restart_while_busy, setup_configured),
+        cmocka_unit_test_setup(test_completions_survive_event_flood, setup_link),
+        cmocka_unit_test_setup(test_stale_rx_completion_after_reopen, setup_link),
+        cmocka_unit_test_setup(test_completion_racing_close_is_discarded, setup_link),
+        cmocka_unit_test_setup(test_set_interface_open_failure, setup_link),
+        cmocka_unit_test_setup(test_notify_open_failure, setup_unconfigured),
+        cmocka_unit_test_setup(test_rx_arm_failure_retried, setup_configured),
+        cmocka_unit_test_setup(test_notify_xfer_failure_retried, setup_configured),
+        cmocka_unit_test_setup(test_tx_xfer_failures, setup_link),
+        cmocka_unit_test_setup(test_set_interface_comm_resets_notify, setup_link),
     };
     return cmocka_run_group_tests_name("ecm", tests, NULL, NULL);
 }

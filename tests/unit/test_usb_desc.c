@@ -165,6 +165,14 @@ static void test_lookups_follow_descriptor(void **state)
     assert_false(usb_desc_ep_exists(0x83, alt1));
     assert_true(usb_desc_ep_exists(0x82, NULL));
     assert_false(usb_desc_ep_exists(0x03, NULL));
+    /* which interface an endpoint belongs to (SET_INTERFACE resets those) */
+    assert_int_equal(usb_desc_ep_interface(0x81, alt0), USB_ITF_COMM);
+    assert_int_equal(usb_desc_ep_interface(0x81, alt1), USB_ITF_COMM);
+    assert_int_equal(usb_desc_ep_interface(0x02, alt1), USB_ITF_DATA);
+    assert_int_equal(usb_desc_ep_interface(0x82, alt1), USB_ITF_DATA);
+    assert_int_equal(usb_desc_ep_interface(0x02, alt0), -1);
+    assert_int_equal(usb_desc_ep_interface(0x82, NULL), USB_ITF_DATA);
+    assert_int_equal(usb_desc_ep_interface(0x01, NULL), -1);
 }
 
 static void test_strings(void **state)

@@ -32,7 +32,7 @@ static void tc_reset(void) { tc.reset++; }
 static void tc_configured(void)
 {
     tc.configured++;
-    udc_ep_open(USB_EP_NOTIFY, UDC_EP_INTERRUPT, USB_EP_NOTIFY_MPS);
+    usbd_ep_open(USB_EP_NOTIFY, UDC_EP_INTERRUPT, USB_EP_NOTIFY_MPS);
 }
 static bool tc_set_interface(uint8_t itf, uint8_t alt)
 {
@@ -40,8 +40,8 @@ static bool tc_set_interface(uint8_t itf, uint8_t alt)
     tc.itf = itf;
     tc.alt = alt;
     if (tc.set_itf_ok && itf == USB_ITF_DATA && alt == 1u) {
-        udc_ep_open(USB_EP_DATA_OUT, UDC_EP_BULK, 64);
-        udc_ep_open(USB_EP_DATA_IN, UDC_EP_BULK, 64);
+        usbd_ep_open(USB_EP_DATA_OUT, UDC_EP_BULK, 64);
+        usbd_ep_open(USB_EP_DATA_IN, UDC_EP_BULK, 64);
     }
     return tc.set_itf_ok;
 }
@@ -323,8 +323,8 @@ static void test_request_stalls_change_nothing(void **state)
     unsigned calls = tc.control;
     assert_stalled_and_recovers(fake_udc_control_out(0x21, 0x40, 0, USB_ITF_COMM, sizeof big, big));
     assert_int_equal(tc.control, calls);  /* rejected before the data stage */
-    tc.reply = 100;  /* more than the room it was given: a class bug, STALL */
-    assert_stalled_and_recovers(fake_udc_control_in(0xA1, 0x44, 0, USB_ITF_COMM, 255, rx));
+    tc.reply = USBD_EP0_BUF_SIZE + 1;  /* more than the room it was given: a class bug, STALL */
+    assert_stalled_and_recovers(fake_udc_control_in(0xA1, 0x44, 0, USB_ITF_COMM, USBD_EP0_BUF_SIZE + 1, rx));
 
     /* the class refuses an alt setting: STALL, alt unchanged */
     tc.set_itf_ok = false;
@@ -419,6 +419,13 @@ static void test_class_out_data_stage(void **state)
     int i = fake_udc_find(FAKE_UDC_XFER, 0x00, fake_udc_count(FAKE_UDC_XFER, 0x00) - 1u);
     assert_true(i >= 0);
     assert_int_equal(fake_udc_log[i].len, sizeof d);
+    /* USBD_EP0_BUF_SIZE / 64 packets (4 in the test_usbd_ep0 build) */
+    assert_int_equal(tc.control, 1);
+    /* a data stage ending with a short packet: 2 full + 3 bytes when room allows */
+    uint16_t shortlen = USBD_EP0_BUF_SIZE > 131u ? 131u : (uint16_t)(USBD_EP0_BUF_SIZE - 1u);
+    assert_int_equal(fake_udc_control_out(0x21, 0x40, 0, USB_ITF_COMM, shortlen, d + 1), 0);
+    assert_int_equal(tc.data_len, shortlen);
+    assert_memory_equal(tc.data, d + 1, shortlen);
     /* class request to the data interface is dispatched too */
     assert_int_equal(fake_udc_control_out(0x21, 0x40, 0, USB_ITF_DATA, 5, d), 0);
     assert_int_equal(tc.setup.wIndex, USB_ITF_DATA);
@@ -436,6 +443,8 @@ static void test_halt_feature_and_status(void **state)
     (void)state;
     configure();
     set_alt(USB_ITF_DATA, 1);
+    assert_int_equal(tc.halt_cleared, 2);  /* SET_INTERFACE reset both bulk endpoints */
+    tc.halt_cleared = 0;
     assert_int_equal(fake_udc_control_in(0x82, USB_REQ_GET_STATUS, 0, USB_EP_DATA_IN, 2, rx), 2);
     assert_int_equal(rx[0] | rx[1], 0);
 
@@ -561,19 +570,67 @@ static void test_set_configuration_0_and_reset(void **state)
     assert_int_equal(tc.xfer_done, xd);
 }
 
-static void test_event_queue_bounded(void **state)
+/* Issue #2 (1): completions and resets are never dropped, however many
+ * events pile up before usbd_task() runs; only suspend/resume coalesce. */
+static void test_events_never_lost(void **state)
 {
     (void)state;
+    configure();
+    set_alt(USB_ITF_DATA, 1);
+    static uint8_t b[64];
+    assert_true(udc_ep_xfer(USB_EP_DATA_IN, b, 10));
     udc_event_t ev = {.type = UDC_EVT_SUSPEND};
-    for (unsigned k = 0; k < USBD_EVENT_QUEUE_LEN + 3u; k++) {
+    for (unsigned k = 0; k < 40u; k++) {
+        udc_event_cb(&ev);
+        ev.type = ev.type == UDC_EVT_SUSPEND ? UDC_EVT_RESUME : UDC_EVT_SUSPEND;
+    }
+    fake_udc_defer_task = true;
+    for (unsigned k = 0; k < 20u; k++) {   /* the host retries a SETUP many times */
+        fake_udc_setup(0x80, USB_REQ_GET_CONFIGURATION, 0, 0, 1);
+    }
+    uint8_t pkt[64];
+    assert_int_equal(fake_udc_in(USB_EP_DATA_IN, pkt, sizeof pkt), 10);  /* completion: reported only */
+    assert_int_equal(tc.xfer_done, 0);
+    fake_udc_defer_task = false;
+    usbd_task();
+    assert_int_equal(tc.xfer_done, 1);
+    assert_int_equal(tc.xfer_ep, USB_EP_DATA_IN);
+    assert_int_equal(tc.xfer_len, 10);
+    assert_int_equal(usbd_events_lost(), 0);
+    /* the newest SETUP was answered once: one data stage queued */
+    assert_int_equal(fake_udc_in(0x80, pkt, sizeof pkt), 1);
+    assert_int_equal(pkt[0], 1);
+    assert_int_equal(fake_udc_out(0x00, NULL, 0), 0);
+
+    /* a reset after a flood is still seen, and SETUPs before it are void */
+    fake_udc_defer_task = true;
+    for (unsigned k = 0; k < 20u; k++) {
         udc_event_cb(&ev);
     }
-    /* one slot stays free to tell full from empty */
-    assert_int_equal(usbd_events_lost(), 4);
+    fake_udc_setup(0x00, USB_REQ_SET_ADDRESS, 7, 0, 0);
+    fake_udc_bus_reset();
+    fake_udc_defer_task = false;
+    unsigned resets = tc.reset;
     usbd_task();
-    /* queue drained, the core still works */
-    assert_int_equal(GET_DESC(USB_DT_DEVICE, 0, 18), 18);
-    assert_int_equal(usbd_events_lost(), 4);
+    assert_int_equal(tc.reset, resets + 1);
+    assert_false(usbd_configured());
+    assert_int_equal(fake_udc_in(0x80, pkt, sizeof pkt), FAKE_UDC_NAK);  /* SET_ADDRESS not answered */
+    /* a SETUP after the reset is kept */
+    fake_udc_defer_task = true;
+    fake_udc_bus_reset();
+    fake_udc_setup(0x80, USB_REQ_GET_CONFIGURATION, 0, 0, 1);
+    fake_udc_defer_task = false;
+    usbd_task();
+    assert_int_equal(fake_udc_in(0x80, pkt, sizeof pkt), 1);
+    assert_int_equal(pkt[0], 0);
+
+    /* events that cannot be ours are counted */
+    ev = (udc_event_t){.type = UDC_EVT_XFER_DONE, .ep = 0x80u | USBD_NUM_EP, .len = 1};
+    udc_event_cb(&ev);
+    ev.type = 99;
+    udc_event_cb(&ev);
+    usbd_task();
+    assert_int_equal(usbd_events_lost(), 2);
     /* unexpected ep0 completions are ignored */
     ev = (udc_event_t){.type = UDC_EVT_XFER_DONE, .ep = 0x00, .len = 0};
     udc_event_cb(&ev);
@@ -582,6 +639,121 @@ static void test_event_queue_bounded(void **state)
     usbd_task();
     assert_int_equal(fake_udc_count(FAKE_UDC_SET_ADDRESS, 0xFF), 0);
     assert_int_equal(GET_DESC(USB_DT_DEVICE, 0, 18), 18);
+}
+
+/* A status stage that completed just before the next SETUP still counts
+ * (SET_ADDRESS applies), and its completion is not taken for the new one's. */
+static void test_ep0_completion_then_setup(void **state)
+{
+    (void)state;
+    fake_udc_setup(0x00, USB_REQ_SET_ADDRESS, 5, 0, 0);
+    fake_udc_defer_task = true;
+    uint8_t pkt[64];
+    assert_int_equal(fake_udc_in(0x80, pkt, sizeof pkt), 0);   /* status IN done */
+    fake_udc_setup(0x80, USB_REQ_GET_DESCRIPTOR, 0x0100, 0, 18);
+    fake_udc_defer_task = false;
+    usbd_task();
+    assert_int_equal(fake_udc_address, 5);
+    assert_int_equal(fake_udc_in(0x80, pkt, sizeof pkt), 18);
+    assert_memory_equal(pkt, want_dev, 18);
+    assert_int_equal(fake_udc_out(0x00, NULL, 0), 0);
+
+    /* an aborted IN data stage's completion with a newer SETUP waiting does
+     * not start a status stage for the dead transfer */
+    fake_udc_setup(0x80, USB_REQ_GET_DESCRIPTOR, 0x0200, 0, 9);
+    fake_udc_defer_task = true;
+    assert_int_equal(fake_udc_in(0x80, pkt, sizeof pkt), 9);
+    fake_udc_setup(0x80, USB_REQ_GET_DESCRIPTOR, 0x0100, 0, 18);
+    fake_udc_defer_task = false;
+    fake_udc_log_clear();
+    usbd_task();
+    assert_int_equal(fake_udc_count(FAKE_UDC_XFER, 0x00), 0);
+    assert_int_equal(fake_udc_count(FAKE_UDC_XFER, 0x80), 1);
+    assert_int_equal(fake_udc_in(0x80, pkt, sizeof pkt), 18);
+    assert_memory_equal(pkt, want_dev, 18);
+}
+
+/* Issue #2 (2): a completion of a transfer from before usbd_ep_close/open is
+ * never handed to the class as the new transfer's. */
+static void test_stale_completion_discarded(void **state)
+{
+    (void)state;
+    configure();
+    set_alt(USB_ITF_DATA, 1);
+    static uint8_t b[64];
+    assert_true(udc_ep_xfer(USB_EP_DATA_OUT, b, 64));
+    fake_udc_defer_task = true;
+    assert_int_equal(fake_udc_out(USB_EP_DATA_OUT, b, 5), 0);  /* reported, not taken */
+    fake_udc_defer_task = false;
+    usbd_ep_close(USB_EP_DATA_OUT);
+    assert_true(usbd_ep_open(USB_EP_DATA_OUT, UDC_EP_BULK, 64));
+    assert_true(udc_ep_xfer(USB_EP_DATA_OUT, b, 64));
+    usbd_task();
+    assert_int_equal(tc.xfer_done, 0);
+    /* the new transfer's own completion comes through */
+    assert_int_equal(fake_udc_out(USB_EP_DATA_OUT, b, 7), 0);
+    assert_int_equal(tc.xfer_done, 1);
+    assert_int_equal(tc.xfer_len, 7);
+}
+
+/* Issue #2 (3): a class that fails SET_INTERFACE leaves alt 0, and the core says so */
+static void test_set_interface_failure_reports_alt0(void **state)
+{
+    (void)state;
+    configure();
+    set_alt(USB_ITF_DATA, 1);
+    assert_int_equal(fake_udc_control_in(0x81, USB_REQ_GET_INTERFACE, 0, USB_ITF_DATA, 1, rx), 1);
+    assert_int_equal(rx[0], 1);
+    tc.set_itf_ok = false;
+    assert_stalled_and_recovers(fake_udc_control_out(0x01, USB_REQ_SET_INTERFACE, 1, USB_ITF_DATA, 0, NULL));
+    assert_int_equal(usbd_alt_setting(USB_ITF_DATA), 0);
+    memset(rx, 0xFF, 1);
+    assert_int_equal(fake_udc_control_in(0x81, USB_REQ_GET_INTERFACE, 0, USB_ITF_DATA, 1, rx), 1);
+    assert_int_equal(rx[0], 0);
+    /* and its endpoints are gone for the standard requests too */
+    assert_stalled_and_recovers(fake_udc_control_in(0x82, USB_REQ_GET_STATUS, 0, USB_EP_DATA_IN, 2, rx));
+}
+
+/* Issue #2 (4): SET_INTERFACE resets toggle and halt of the interface's endpoints */
+static void test_set_interface_resets_endpoints(void **state)
+{
+    (void)state;
+    configure();
+    assert_int_equal(fake_udc_control_out(0x02, USB_REQ_SET_FEATURE, 0, USB_EP_NOTIFY, 0, NULL), 0);
+    assert_true(fake_udc_ep(USB_EP_NOTIFY)->stalled);
+    fake_udc_ep(USB_EP_NOTIFY)->toggle_reset = false;
+    fake_udc_log_clear();
+    set_alt(USB_ITF_COMM, 0);
+    assert_false(fake_udc_ep(USB_EP_NOTIFY)->stalled);
+    assert_true(fake_udc_ep(USB_EP_NOTIFY)->toggle_reset);
+    assert_int_equal(tc.halt_cleared, 1);
+    assert_int_equal(tc.halt_ep, USB_EP_NOTIFY);
+    /* only the endpoints of that interface (alt 0 of data has none) */
+    assert_int_equal(fake_udc_count(FAKE_UDC_CLEAR_STALL, 0xFF), 1);
+    /* data alt 1: both bulk endpoints, not the notification endpoint */
+    fake_udc_log_clear();
+    set_alt(USB_ITF_DATA, 1);
+    assert_int_equal(fake_udc_count(FAKE_UDC_CLEAR_STALL, USB_EP_DATA_IN), 1);
+    assert_int_equal(fake_udc_count(FAKE_UDC_CLEAR_STALL, USB_EP_DATA_OUT), 1);
+    assert_int_equal(fake_udc_count(FAKE_UDC_CLEAR_STALL, USB_EP_NOTIFY), 0);
+    assert_true(fake_udc_find(FAKE_UDC_CLEAR_STALL, USB_EP_DATA_IN, 0) > fake_udc_find(FAKE_UDC_OPEN, USB_EP_DATA_IN, 0));
+    /* a refused SET_INTERFACE touches nothing */
+    fake_udc_log_clear();
+    tc.set_itf_ok = false;
+    assert_stalled_and_recovers(fake_udc_control_out(0x01, USB_REQ_SET_INTERFACE, 0, USB_ITF_COMM, 0, NULL));
+    assert_int_equal(fake_udc_count(FAKE_UDC_CLEAR_STALL, 0xFF), 0);
+}
+
+/* Issue #2 (11): reserved wIndex bits of an endpoint recipient (USB 2.0 figure 9-2) */
+static void test_endpoint_windex_reserved_bits(void **state)
+{
+    (void)state;
+    configure();
+    assert_int_equal(fake_udc_control_in(0x82, USB_REQ_GET_STATUS, 0, USB_EP_NOTIFY, 2, rx), 2);
+    assert_stalled_and_recovers(fake_udc_control_in(0x82, USB_REQ_GET_STATUS, 0, 0x0181, 2, rx));
+    assert_stalled_and_recovers(fake_udc_control_in(0x82, USB_REQ_GET_STATUS, 0, 0x0011, 2, rx));
+    assert_stalled_and_recovers(fake_udc_control_out(0x02, USB_REQ_SET_FEATURE, 0, 0x0181, 0, NULL));
+    assert_false(fake_udc_ep(USB_EP_NOTIFY)->stalled);
 }
 
 static void test_setup_aborts_previous_transfer(void **state)
@@ -609,7 +781,12 @@ int main(void)
         cmocka_unit_test_setup(test_halt_feature_and_status, setup_dev),
         cmocka_unit_test_setup(test_remote_wakeup_bit, setup_dev),
         cmocka_unit_test_setup(test_set_configuration_0_and_reset, setup_dev),
-        cmocka_unit_test_setup(test_event_queue_bounded, setup_dev),
+        cmocka_unit_test_setup(test_events_never_lost, setup_dev),
+        cmocka_unit_test_setup(test_ep0_completion_then_setup, setup_dev),
+        cmocka_unit_test_setup(test_stale_completion_discarded, setup_dev),
+        cmocka_unit_test_setup(test_set_interface_failure_reports_alt0, setup_dev),
+        cmocka_unit_test_setup(test_set_interface_resets_endpoints, setup_dev),
+        cmocka_unit_test_setup(test_endpoint_windex_reserved_bits, setup_dev),
         cmocka_unit_test_setup(test_setup_aborts_previous_transfer, setup_dev),
     };
     return cmocka_run_group_tests_name("usbd", tests, NULL, NULL);
