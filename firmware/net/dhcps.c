@@ -19,7 +19,8 @@
  * - Every byte of a request is untrusted: anything malformed is dropped and
  *   counted in dhcps_stats, never asserted.
  * - Time from sys_now() (ms, wraps after 49 days; expiry is compared as a
- *   signed difference, good for intervals below 24 days).
+ *   signed difference, good for intervals below 24.8 days: the lease and
+ *   hold times are limited to that at build time, see the #error guards).
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -43,6 +44,21 @@
 #endif
 #ifndef DHCPS_DECLINE_HOLD_S    /* RFC 2131 4.3.3: a declined address is withheld */
 #define DHCPS_DECLINE_HOLD_S DHCPS_LEASE_S
+#endif
+
+/* Times are kept in sys_now() milliseconds (uint32_t): X_S * 1000u must not
+ * overflow, and expiry is compared as a signed 32-bit difference
+ * (dhcps_due), which is right only for intervals below 2^31 ms (24.8 days).
+ * 0xffffffff ("infinite", RFC 2132 9.2) is not supported either. */
+#define DHCPS_MAX_INTERVAL_S 2147483u   /* (2^31 - 1) / 1000 */
+#if DHCPS_LEASE_S < 1 || DHCPS_LEASE_S > DHCPS_MAX_INTERVAL_S
+#error "DHCPS_LEASE_S must be 1 .. 2147483 s (ms arithmetic in uint32_t, signed expiry compare)"
+#endif
+#if DHCPS_OFFER_HOLD_S < 1 || DHCPS_OFFER_HOLD_S > DHCPS_MAX_INTERVAL_S
+#error "DHCPS_OFFER_HOLD_S must be 1 .. 2147483 s (ms arithmetic in uint32_t, signed expiry compare)"
+#endif
+#if DHCPS_DECLINE_HOLD_S < 1 || DHCPS_DECLINE_HOLD_S > DHCPS_MAX_INTERVAL_S
+#error "DHCPS_DECLINE_HOLD_S must be 1 .. 2147483 s (ms arithmetic in uint32_t)"
 #endif
 
 #if DHCPS_POOL_SIZE < 1 || DHCPS_POOL_FIRST < 1 || (DHCPS_POOL_FIRST + DHCPS_POOL_SIZE - 1) > 254
@@ -223,8 +239,17 @@ static int dhcps_choose(const uint8_t mac[6], const dhcps_req_t *r, uint32_t now
     return best;
 }
 
+/* RFC 2131 4.3.1/4.3.2: a client (keyed by chaddr) has one binding. When it
+ * is bound to slot i - SELECTING, INIT-REBOOT or RENEW for another address
+ * than it held - every other slot it holds (offer, binding, remembered free
+ * one) is forgotten, or one MAC could walk through the whole pool. */
 static void dhcps_bind(unsigned i, const uint8_t mac[6], uint32_t now)
 {
+    for (unsigned k = 0; k < DHCPS_POOL_SIZE; k++) {
+        if (k != i && dhcps_owned_by(k, mac)) {
+            memset(&dhcps_leases[k], 0, sizeof dhcps_leases[k]);   /* LEASE_UNUSED */
+        }
+    }
     memcpy(dhcps_leases[i].mac, mac, 6);
     dhcps_leases[i].state = LEASE_BOUND;
     dhcps_leases[i].t = now + DHCPS_LEASE_S * 1000u;

@@ -21,6 +21,9 @@
  * -> FORMERR with the question. QR=1 or < 12 octets -> no reply at all.
  * EDNS (RFC 6891): an OPT in the query gets an OPT of our own (version 0,
  * payload 512, no options, DO copied per RFC 3225 3); version != 0 -> BADVERS.
+ * NOTIMP and the QDCOUNT FORMERR carry our OPT too when the query's
+ * additional section holds one that parses (RFC 6891 7); a malformed
+ * question hides everything after it, so that FORMERR has none.
  * Records in the query's answer/authority/additional sections are parsed
  * only to find the OPT; they are never echoed.
  * Limits: one question, UDP only; replies are < DNSS_REPLY_MAX so TC is never
@@ -42,6 +45,12 @@
 
 #ifndef DNSS_TTL_S
 #define DNSS_TTL_S 60u   /* short: the address may change with the simulator's config */
+#endif
+
+/* RFC 2181 8: a TTL is an unsigned 31-bit number; a larger value would be
+ * read as 0 by resolvers. */
+#if DNSS_TTL_S > 2147483647u
+#error "DNSS_TTL_S must be 0 .. 2^31-1 (RFC 2181 8)"
 #endif
 
 #define DNSS_PORT 53u
@@ -289,6 +298,28 @@ static bool dnss_scan_records(const uint8_t *q, uint16_t qlen, uint16_t pos, dns
     return true;
 }
 
+/* For the replies that carry no question (NOTIMP, FORMERR for QDCOUNT != 1):
+ * RFC 6891 7 wants our OPT in every reply to a query that had one, so step
+ * over the QDCOUNT question-shaped entries (name, 4 octets) and look for it.
+ * Anything that does not parse means "no usable OPT": e stays absent and the
+ * reply goes out without one. Each entry takes >= 5 octets and every step is
+ * bounds-checked, so a large QDCOUNT ends at the end of the message. */
+static void dnss_find_opt(const uint8_t *q, uint16_t qlen, dnss_edns_t *e)
+{
+    uint16_t pos = HDR_LEN;
+    uint16_t qd = dnss_get16(q + 4);
+    for (uint16_t i = 0; i < qd; i++) {
+        if (!dnss_skip_name(q, qlen, &pos) || (uint16_t)(qlen - pos) < 4u) {
+            return;
+        }
+        pos = (uint16_t)(pos + 4u);
+    }
+    dnss_edns_t found = { false, false, 0 };
+    if (dnss_scan_records(q, qlen, pos, &found)) {
+        *e = found;
+    }
+}
+
 static uint16_t dnss_build(const uint8_t *q, const dnss_question_t *qs, const dnss_reply_t *r,
                            const dnss_edns_t *e, uint8_t *out, uint16_t room)
 {
@@ -344,10 +375,16 @@ uint16_t dnss_answer(const uint8_t *q, uint16_t qlen, uint8_t *out, uint16_t roo
     if ((q[2] & F2_OPCODE) != 0u) {
         /* only QUERY (0); other opcodes' sections may not even be questions */
         r.rcode = RCODE_NOTIMP;
+        dnss_find_opt(q, qlen, &e);
         return dnss_build(q, &qs, &r, &e, out, room);
     }
-    if (dnss_get16(q + 4) != 1u || !dnss_parse_question(q, qlen, &qs)) {
+    if (dnss_get16(q + 4) != 1u) {
         r.rcode = RCODE_FORMERR;
+        dnss_find_opt(q, qlen, &e);
+        return dnss_build(q, &qs, &r, &e, out, room);
+    }
+    if (!dnss_parse_question(q, qlen, &qs)) {
+        r.rcode = RCODE_FORMERR;   /* nothing after a broken question can be located */
         return dnss_build(q, &qs, &r, &e, out, room);
     }
     r.question = true;

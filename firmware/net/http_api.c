@@ -15,7 +15,9 @@
  *    httpd_post_finished() acts on it and writes the response, then points
  *    httpd's response_uri at HTTP_API_RESULT_URI, which httpd opens right
  *    away through fs_open_custom(). httpd only reaches fs_open_custom with
- *    /api/led or /api/time for a GET, so those answer 405 there.
+ *    /api/led or /api/time for a GET, so those answer 405 there. A POST to
+ *    /api/status or to a flash file (/, /index.html) is 405 "Allow: GET"
+ *    made in httpd_post_begin(); a POST to a path nothing serves is 404.
  *
  * RAM: one response buffer (HTTP_API_RESP_MAX) and one POST body buffer
  * (HTTP_API_BODY_MAX + 1) for all connections. That is enough because httpd
@@ -253,6 +255,42 @@ void fs_close_custom(struct fs_file *file)
 
 /* ------------------------------------------------------------ POST side */
 
+/* Does uri (query cut off) name a flash file that a GET would serve? Mirrors
+ * httpd's lookup: a path ending in '/' means its default file, tried under
+ * the names httpd tries (httpd.c httpd_default_filenames). /api/... is not
+ * looked up here: fs_open() would ask fs_open_custom(), which answers for
+ * every /api/ name. A path too long for the buffer is longer than any
+ * fsdata name, so it does not exist. */
+static bool http_api_static_exists(const char *uri)
+{
+    static const char *const dflt[] = {
+        "index.shtml", "index.ssi", "index.shtm", "index.html", "index.htm",
+    };
+    char name[LWIP_HTTPD_MAX_REQUEST_URI_LEN + 16u];
+    size_t n = strcspn(uri, "?");
+    if (n == 0u || n >= sizeof name || strncmp(uri, "/api/", 5) == 0) {
+        return false;
+    }
+    memcpy(name, uri, n);
+    name[n] = '\0';
+    bool dir = name[n - 1u] == '/';
+    for (unsigned k = 0; k < (dir ? sizeof dflt / sizeof dflt[0] : 1u); k++) {
+        if (dir) {
+            size_t d = strlen(dflt[k]);
+            if (n + d >= sizeof name) {
+                continue;
+            }
+            memcpy(name + n, dflt[k], d + 1u);
+        }
+        struct fs_file f;
+        if (fs_open(&f, name) == ERR_OK) {
+            fs_close(&f);
+            return true;
+        }
+    }
+    return false;
+}
+
 err_t httpd_post_begin(void *connection, const char *uri, const char *http_request,
                        u16_t http_request_len, int content_len, char *response_uri,
                        u16_t response_uri_len, u8_t *post_auto_wnd)
@@ -262,9 +300,15 @@ err_t httpd_post_begin(void *connection, const char *uri, const char *http_reque
     LWIP_UNUSED_ARG(post_auto_wnd);     /* httpd opens the window itself */
 
     http_api_target_t target = http_api_match(uri);
+    bool is_static = false;
     if (target == HTTP_API_NONE) {
-        /* response_uri stays empty: httpd sends /404.html */
-        return ERR_ARG;
+        /* RFC 7231 6.5.5: a resource that exists but takes no POST is 405
+         * with Allow, not 404; only a path nothing answers stays 404
+         * (response_uri stays empty: httpd sends /404.html). */
+        is_static = http_api_static_exists(uri);
+        if (!is_static) {
+            return ERR_ARG;
+        }
     }
     if (http_api_body_owner != NULL && http_api_body_owner != connection &&
         app_uptime_ms() - http_api_body_since < HTTP_API_BODY_STALE_MS) {
@@ -280,7 +324,7 @@ err_t httpd_post_begin(void *connection, const char *uri, const char *http_reque
         return ERR_ARG;
     }
     http_api_resp_busy = true;
-    if (target == HTTP_API_STATUS) {
+    if (target == HTTP_API_STATUS || is_static) {
         http_api_error(405, "GET", "use GET");
         http_api_post_result(response_uri, response_uri_len);
         return ERR_ARG;

@@ -346,3 +346,44 @@ void harness_arp_seed(const uint8_t ip[4], const uint8_t mac[6])
     assert_int_equal(get16(out_buf[before] + 12), 0x0806);
     out_n = before;
 }
+
+void harness_assert_arp_request(unsigned i, const uint8_t ip[4])
+{
+    uint8_t mac[6];
+    uint16_t len = 0;
+    const uint8_t *f = harness_out(i, &len);
+    assert_non_null(f);
+    ident_device_mac(mac);
+    assert_true(len >= 42u);
+    assert_memory_equal(f, "\xff\xff\xff\xff\xff\xff", 6);
+    assert_memory_equal(f + 6, mac, 6);
+    assert_int_equal(get16(f + 12), 0x0806);
+    assert_int_equal(get16(f + 14), 1);      /* RFC 826: Ethernet */
+    assert_int_equal(get16(f + 16), 0x0800);
+    assert_int_equal(f[18], 6);
+    assert_int_equal(f[19], 4);
+    assert_int_equal(get16(f + 20), 1);      /* request */
+    assert_memory_equal(f + 22, mac, 6);
+    assert_memory_equal(f + 28, fw_config.ip, 4);
+    assert_memory_equal(f + 38, ip, 4);
+}
+
+void harness_arp_reply(const uint8_t ip[4], const uint8_t mac[6])
+{
+    uint8_t f[42];
+    uint8_t dev[6];
+    ident_device_mac(dev);
+    memcpy(f, dev, 6);                  /* RFC 826: the reply goes to the asker */
+    memcpy(f + 6, mac, 6);
+    put16(f + 12, 0x0806);
+    put16(f + 14, 1);
+    put16(f + 16, 0x0800);
+    f[18] = 6;
+    f[19] = 4;
+    put16(f + 20, 2);                   /* reply */
+    memcpy(f + 22, mac, 6);
+    memcpy(f + 28, ip, 4);
+    memcpy(f + 32, dev, 6);
+    memcpy(f + 38, fw_config.ip, 4);
+    harness_input(f, sizeof f);
+}

@@ -84,6 +84,16 @@ const uint8_t *harness_parse_udp(const uint8_t *frame, uint16_t len, uint8_t dst
  * the capture list, so unicast replies to ip then go out directly. */
 void harness_arp_seed(const uint8_t ip[4], const uint8_t mac[6]);
 
+/* Frame i of the capture list is lwIP's ARP request (RFC 826) for ip: to the
+ * Ethernet broadcast, from the device's MAC and address (fails the test
+ * otherwise). */
+void harness_assert_arp_request(unsigned i, const uint8_t ip[4]);
+
+/* The host answers that ARP request: an ARP reply (mac, ip) unicast to the
+ * device. Whatever lwIP sends because of it (the packet it kept waiting for
+ * the address) stays in the capture list. */
+void harness_arp_reply(const uint8_t ip[4], const uint8_t mac[6]);
+
 /* Moves fake_board_ms forward (in steps of at most 100 ms, so cyclic timers
  * fire as often as they would) and runs sys_check_timeouts(). */
 void harness_advance_ms(uint32_t ms);

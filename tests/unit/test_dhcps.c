@@ -418,6 +418,46 @@ static void test_renew_unicast(void **s)
     harness_assert_pools_clean();
 }
 
+/* A unicast ACK (RENEW, INFORM) to a client lwIP's ARP table does not know
+ * yet: lwIP must ask for it first (RFC 826), keep the ACK, and send it once
+ * the host answers - no reply lost, no pbuf leaked. */
+static void test_unicast_ack_waits_for_arp(void **s)
+{
+    (void)s;
+    reply_t r;
+    dora(DHCLIENT, MAC_A, 1, IP2);          /* broadcast exchange: no ARP entry for IP2 */
+    uint16_t n = client_msg(DHCLIENT, REQUEST, MAC_A, 0x7a, NULL, NULL, IP2, msg);
+    send_dhcp(MAC_A, IP2, DEV_IP, msg, n);
+    assert_int_equal(harness_out_count(), 1);
+    harness_assert_arp_request(0, IP2);
+    harness_out_clear();
+    assert_int_equal(dhcps_stats.ack, 2);   /* handed to lwIP, waiting for the address */
+    harness_arp_reply(IP2, MAC_A);
+    get_reply(&r);
+    check_reply(&r, ACK, 0x7a, MAC_A, IP2, true);
+    assert_memory_equal(r.dst_ip, IP2, 4);
+    assert_memory_equal(r.dst_mac, MAC_A, 6);
+    assert_memory_equal(r.m + 12, IP2, 4);
+    harness_assert_pools_clean();
+
+    /* INFORM from a statically configured host nobody has heard of yet */
+    const uint8_t static_ip[4] = {192, 168, 7, 60};
+    opts_t o = {.n = 0};
+    o_u8(&o, 53, INFORM);
+    o_raw(&o, (const uint8_t *)"\xff", 1);
+    n = mk_bootp(msg, 1, MAC_C, 0x7b, 0, static_ip, &o, 300);
+    send_dhcp(MAC_C, static_ip, DEV_IP, msg, n);
+    assert_int_equal(harness_out_count(), 1);
+    harness_assert_arp_request(0, static_ip);
+    harness_out_clear();
+    harness_arp_reply(static_ip, MAC_C);
+    get_reply(&r);
+    check_reply(&r, ACK, 0x7b, MAC_C, ZERO4, false);
+    assert_memory_equal(r.dst_ip, static_ip, 4);
+    assert_memory_equal(r.dst_mac, MAC_C, 6);
+    harness_assert_pools_clean();
+}
+
 static void test_rebind(void **s)
 {
     (void)s;
@@ -474,6 +514,76 @@ static void test_init_reboot(void **s)
     check_reply(&r, ACK, 0x23, MAC_A, IP2, true);
     check_bcast(&r);
     assert_int_equal(dhcps_stats.nak, 3);
+    harness_assert_pools_clean();
+}
+
+/* Bound slots held by mac (dhcps_lease_get sees only bound, unexpired ones). */
+static unsigned bound_slots(const uint8_t want_mac[6], uint8_t last_ip[4])
+{
+    unsigned k = 0;
+    for (unsigned i = 0; i < DHCPS_POOL_SIZE; i++) {
+        uint8_t mac[6], ip[4];
+        uint32_t left;
+        if (dhcps_lease_get(i, mac, ip, &left) && memcmp(mac, want_mac, 6) == 0) {
+            k++;
+            memcpy(last_ip, ip, 4);
+        }
+    }
+    return k;
+}
+
+/* RFC 2131 4.3.1/4.3.2, leases keyed by chaddr: one MAC holds one binding.
+ * INIT-REBOOT, SELECTING and RENEWING for other free addresses move it, they
+ * do not collect more addresses; the other clients still get the rest. */
+static void test_one_binding_per_client(void **s)
+{
+    (void)s;
+    reply_t r;
+    uint8_t ip[4];
+    const uint8_t ips[3][4] = {{192, 168, 7, 3}, {192, 168, 7, 4}, {192, 168, 7, 5}};
+    dora(DHCLIENT, MAC_A, 1, IP2);
+    assert_int_equal(bound_slots(MAC_A, ip), 1);
+
+    for (unsigned k = 0; k < 3; k++) {   /* INIT-REBOOT for .3, .4, .5 */
+        uint16_t n = client_msg(DHCLIENT, REQUEST, MAC_A, 0x100 + k, ips[k], NULL, ZERO4, msg);
+        send_bcast(MAC_A, msg, n);
+        get_reply(&r);
+        check_reply(&r, ACK, 0x100 + k, MAC_A, ips[k], true);
+        assert_int_equal(bound_slots(MAC_A, ip), 1);
+        assert_memory_equal(ip, ips[k], 4);
+    }
+    /* SELECTING for yet another address (.3, free again) */
+    uint16_t n = client_msg(UDHCPC, REQUEST, MAC_A, 0x110, IP3, DEV_IP, ZERO4, msg);
+    send_bcast(MAC_A, msg, n);
+    get_reply(&r);
+    check_reply(&r, ACK, 0x110, MAC_A, IP3, true);
+    assert_int_equal(bound_slots(MAC_A, ip), 1);
+    assert_memory_equal(ip, IP3, 4);
+
+    /* RENEWING from yet another (free) address, .5 */
+    harness_arp_seed(ips[2], MAC_A);
+    n = client_msg(DHCLIENT, REQUEST, MAC_A, 0x115, NULL, NULL, ips[2], msg);
+    send_dhcp(MAC_A, ips[2], DEV_IP, msg, n);
+    get_reply(&r);
+    check_reply(&r, ACK, 0x115, MAC_A, ips[2], true);
+    assert_int_equal(bound_slots(MAC_A, ip), 1);
+    assert_memory_equal(ip, ips[2], 4);
+
+    /* a DISCOVER of A's gets its one binding back, not an old slot */
+    n = client_msg(UDHCPC, DISCOVER, MAC_A, 0x111, NULL, NULL, ZERO4, msg);
+    send_bcast(MAC_A, msg, n);
+    get_reply(&r);
+    check_reply(&r, OFFER, 0x111, MAC_A, ips[2], true);
+
+    /* the rest of the pool is free for others */
+    n = client_msg(SYSTEMD, DISCOVER, MAC_B, 0x112, NULL, NULL, ZERO4, msg);
+    send_bcast(MAC_B, msg, n);
+    get_reply(&r);
+    check_reply(&r, OFFER, 0x112, MAC_B, IP2, true);
+    dora(UDHCPC, MAC_C, 0x113, IP3);
+    dora(UDHCPC, MAC_D, 0x114, ips[1]);
+    assert_int_equal(dhcps_stats.pool_exhausted, 0);
+    assert_int_equal(bound_slots(MAC_A, ip), 1);
     harness_assert_pools_clean();
 }
 
@@ -839,8 +949,10 @@ int main(void)
         T(test_same_client_same_address),
         T(test_discover_honours_requested_address),
         T(test_renew_unicast),
+        T(test_unicast_ack_waits_for_arp),
         T(test_rebind),
         T(test_init_reboot),
+        T(test_one_binding_per_client),
         T(test_request_for_other_server),
         T(test_release_then_rediscover),
         T(test_decline),

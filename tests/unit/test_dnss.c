@@ -419,6 +419,67 @@ static void test_opcode_notimp(void **state)
     expect_bare_error(q, qlen, 4);
 }
 
+/* RFC 6891 7: NOTIMP and the QDCOUNT FORMERR, which carry no question, still
+ * get our OPT when the query's additional section has one that parses. */
+static void expect_bare_error_opt(const uint8_t *q, size_t qlen, uint8_t rcode, bool dnssec_ok)
+{
+    uint8_t got[700];
+    uint8_t want[23] = { q[0], q[1], (uint8_t)(0x80 | (q[2] & 0x79)), rcode, 0, 0, 0, 0, 0, 0, 0, 1,
+                         0x00, 0x00, 0x29, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 };
+    want[19] = dnssec_ok ? 0x80 : 0x00;
+    assert_int_equal(answer(q, qlen, got, 512), sizeof want);
+    assert_memory_equal(got, want, sizeof want);
+}
+
+static void test_bare_errors_keep_opt(void **state)
+{
+    (void)state;
+    uint8_t q[600];
+    const uint8_t cookie[] = { 0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8 };
+
+    /* QDCOUNT 0, OPT right after the header */
+    size_t n = hdr(q, 0x0E01, 0x01, 0, 0, 0, 0, 1);
+    n += add_opt(q + n, 1232, 0, false, cookie, sizeof cookie);
+    expect_bare_error_opt(q, n, 1, false);
+
+    /* QDCOUNT 2 (the second name a pointer), then the OPT; DO copied */
+    n = mkq(q, 0x0E02, "stm32net.usb", 1, 1);
+    put16(q + 4, 2);
+    put16(q + 10, 1);
+    q[n++] = 0xC0;
+    q[n++] = 0x0C;
+    n += put16(q + n, 28);
+    n += put16(q + n, 1);
+    n += add_opt(q + n, 4096, 0, true, NULL, 0);
+    expect_bare_error_opt(q, n, 1, true);
+
+    /* opcode STATUS with a question and an OPT -> NOTIMP with OPT */
+    n = mkq(q, 0x0E03, "stm32net.usb", 1, 1);
+    q[2] = (uint8_t)(2 << 3 | 1);
+    put16(q + 10, 1);
+    n += add_opt(q + n, 512, 0, false, cookie, sizeof cookie);
+    expect_bare_error_opt(q, n, 4, false);
+    /* UPDATE without question, OPT only */
+    n = hdr(q, 0x0E04, (uint8_t)(5 << 3), 0, 0, 0, 0, 1);
+    n += add_opt(q + n, 512, 0, true, NULL, 0);
+    expect_bare_error_opt(q, n, 4, true);
+
+    /* an OPT that does not parse (option overruns RDATA, or cut short), or a
+     * question that cannot be stepped over: no OPT of ours */
+    const uint8_t bad[] = { 0, 10, 0, 9, 1, 2, 3, 4, 5, 6, 7, 8 };
+    n = hdr(q, 0x0E05, 0x01, 0, 0, 0, 0, 1);
+    n += add_opt(q + n, 512, 0, false, bad, sizeof bad);
+    expect_bare_error(q, n, 1);
+    n = hdr(q, 0x0E06, (uint8_t)(2 << 3), 0, 0, 0, 0, 1);
+    n += add_opt(q + n, 512, 0, false, NULL, 0);
+    expect_bare_error(q, n - 1, 4);
+    n = mkq(q, 0x0E07, "stm32net.usb", 1, 1);
+    put16(q + 4, 3);                    /* claims 3 questions, holds 1 */
+    put16(q + 10, 1);
+    n += add_opt(q + n, 512, 0, false, NULL, 0);
+    expect_bare_error(q, n, 1);
+}
+
 static void test_pointer_in_question(void **state)
 {
     (void)state;
@@ -495,6 +556,43 @@ static void test_label_and_name_limits(void **state)
     assert_int_equal(enc_name(q, name), 256);
     size_t qlen = mkq(q, 0x3334, name, 1, 1);
     expect_bare_error(q, qlen, 1);
+}
+
+/* RFC 1035 2.3.4 applies to every name, also those in records after the
+ * question that we only step over: 256 wire octets -> FORMERR (question
+ * kept), 255 -> fine (the record is ignored, never echoed). */
+static void test_long_name_in_record(void **state)
+{
+    (void)state;
+    uint8_t q[600], want[700], got[700];
+    for (int over = 0; over <= 1; over++) {
+        size_t qsec = mkq(q, 0x3335, "stm32net.usb", 1, 1);
+        put16(q + 10, 1);                /* one additional record */
+        size_t n = qsec;
+        for (int i = 0; i < 3; i++) {    /* 3 x (1 + 63) */
+            q[n++] = 63;
+            memset(q + n, 'd', 63);
+            n += 63;
+        }
+        uint8_t last = (uint8_t)(61 + over);   /* 192 + 1 + 61 + root = 255 */
+        q[n++] = last;
+        memset(q + n, 'e', last);
+        n += last;
+        q[n++] = 0;
+        assert_int_equal(n - qsec, 255 + over);
+        n += put16(q + n, 1);            /* A IN, TTL 0, 4 octets */
+        n += put16(q + n, 1);
+        n += put16(q + n, 0);
+        n += put16(q + n, 0);
+        n += put16(q + n, 4);
+        memcpy(q + n, "\x0a\0\0\1", 4);
+        n += 4;
+        assert_true(n <= 512);
+        size_t wlen = over ? mkreply(want, q, qsec, false, 1, false, dev_ip, false)
+                           : mkreply(want, q, qsec, true, 0, true, dev_ip, false);
+        assert_int_equal(answer(q, n, got, 512), wlen);
+        assert_memory_equal(got, want, wlen);
+    }
 }
 
 static void test_dropped(void **state)
@@ -894,6 +992,8 @@ int main(void)
         cmocka_unit_test_setup(test_edns_errors, setup),
         cmocka_unit_test_setup(test_qdcount_not_one, setup),
         cmocka_unit_test_setup(test_opcode_notimp, setup),
+        cmocka_unit_test_setup(test_bare_errors_keep_opt, setup),
+        cmocka_unit_test_setup(test_long_name_in_record, setup),
         cmocka_unit_test_setup(test_pointer_in_question, setup),
         cmocka_unit_test_setup(test_truncated_question, setup),
         cmocka_unit_test_setup(test_label_and_name_limits, setup),

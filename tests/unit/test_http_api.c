@@ -291,6 +291,9 @@ static void test_index_page(void **state)
     assert_body_contains(&r, "/api/status");
     assert_body_contains(&r, "/api/led");
     assert_body_contains(&r, "/api/time");
+    /* a press is short: the page shows the counter, not just the level */
+    assert_body_contains(&r, "j.button_presses");
+    assert_body_contains(&r, " presses)");
     assert_true(r.body_len > 1000u);   /* the whole page, over several segments */
     assert_memory_equal(r.body + r.body_len - 8, "</html>\n", 8);
 }
@@ -453,6 +456,16 @@ static void test_get_on_actions_is_405(void **state)
     post("/api/status", "x=1", &r);
     assert_error(&r, 405, "use GET");
     assert_header(&r, "Allow: GET");
+
+    /* the static page exists too: POST to it is 405, not 404 (RFC 7231 6.5.5) */
+    const char *statics[] = { "/", "/index.html", "/?x=1", "/index.html?a=b" };
+    for (unsigned i = 0; i < sizeof statics / sizeof statics[0]; i++) {
+        post(statics[i], "n=1&state=on", &r);
+        assert_error(&r, 405, "use GET");
+        assert_header(&r, "Allow: GET");
+        assert_true(strncmp(r.head, "HTTP/1.0 405 Method Not Allowed\r\n", 33) == 0);
+    }
+    assert_no_change();
 }
 
 static void test_unknown_paths_are_404(void **state)
@@ -468,6 +481,11 @@ static void test_unknown_paths_are_404(void **state)
     get("/api/.post", &r);   /* the internal result name holds nothing for a GET */
     assert_error(&r, 404, "not found");
     post("/nope", "n=1&state=on", &r);
+    assert_int_equal(r.status, 404);
+    assert_body_contains(&r, "Not Found");
+    post("/nope/", "n=1&state=on", &r);      /* a directory without an index */
+    assert_int_equal(r.status, 404);
+    post("/index.htmlx", "n=1&state=on", &r);
     assert_int_equal(r.status, 404);
     post("/api/ledx", "n=1&state=on", &r);
     assert_int_equal(r.status, 404);
