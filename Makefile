@@ -75,7 +75,7 @@ FSDATA_C := $(BUILD)/gen/fsdata_stm32net.c
 # The STM32F072 build (make firmware / size / flash) lives with its port.
 -include firmware/port/stm32f072/port.mk
 
-.PHONY: all deps lwip unit cross-check sim run test e2e clean help guest screenshot
+.PHONY: all deps lwip unit cross-check sim run test e2e clean help guest screenshot bench
 all: sim
 
 help:
@@ -178,6 +178,11 @@ test: deps
 
 guest:
 	@bash scripts/guest/build-guest.sh $(BUILD)/guest
+
+# Numbers, not pass/fail: HTTP/DNS/ICMP in TAP mode and through a real kernel
+# over USB/IP. Not part of make test. Needs root (network namespaces).
+bench: sim
+	@bash scripts/bench.sh $(or $(MODE),all)
 
 screenshot: sim
 	@bash scripts/screenshot.sh $(or $(OUT),$(BUILD)/screenshot.png)
