@@ -19,12 +19,18 @@
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 
+#include "board.h"
 #include "link_stats.h"
 #include "stm32net_opt.h"
 #include "tap.h"
 
 static int fd = -1;
+static int ctl = -1;                   /* socket for SIOCGIFFLAGS */
+static char tap_name[IFNAMSIZ];
+static uint32_t up_checked_ms;
+static bool up_cached;
 static uint8_t rx_buf[ECM_MAX_SEGMENT + 1u];  /* +1: detect oversize frames */
 static uint16_t rx_len;
 static uint8_t tx_buf[ECM_MAX_SEGMENT];
@@ -45,6 +51,7 @@ int tap_open(const char *ifname)
     memset(&ifr, 0, sizeof ifr);
     ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
     memcpy(ifr.ifr_name, ifname, strlen(ifname));
+    memcpy(tap_name, ifname, strlen(ifname) + 1u);
     if (ioctl(fd, TUNSETIFF, &ifr) != 0) {
         fprintf(stderr, "stm32net-sim: TAP %s: %s\n", ifname, strerror(errno));
         close(fd);
@@ -113,9 +120,32 @@ static void tx_commit(uint16_t len)
     link_stats.tx_bytes += len;
 }
 
+/* The link is up while the TAP interface is administratively up, the way a
+ * cable is plugged in: frames written to a down TAP are refused (EIO), and
+ * lwIP announces itself (gratuitous ARP) when the link comes up. Asked of the
+ * kernel at most every 100 ms, since net_poll() asks on every pass. */
 static bool link_up(void)
 {
-    return fd >= 0;
+    if (fd < 0) {
+        return false;
+    }
+    uint32_t now = board_millis();
+    if (up_checked_ms != 0u && (uint32_t)(now - up_checked_ms) < 100u) {
+        return up_cached;
+    }
+    up_checked_ms = now == 0u ? 1u : now;
+    if (ctl < 0) {
+        ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    }
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    memcpy(ifr.ifr_name, tap_name, sizeof ifr.ifr_name);
+    if (ctl < 0 || ioctl(ctl, SIOCGIFFLAGS, &ifr) != 0) {
+        up_cached = true;  /* cannot ask: behave as before, frames may be refused */
+    } else {
+        up_cached = (ifr.ifr_flags & IFF_UP) != 0;
+    }
+    return up_cached;
 }
 
 static const net_link_t tap_net_link = {
@@ -141,5 +171,9 @@ void tap_close(void)
     if (fd >= 0) {
         close(fd);
         fd = -1;
+    }
+    if (ctl >= 0) {
+        close(ctl);
+        ctl = -1;
     }
 }
