@@ -17,25 +17,10 @@ outdir=$(dirname -- "$out")
 [ -d "$outdir" ] || { echo "screenshot: no directory $outdir" >&2; exit 2; }
 out=$(cd "$outdir" && pwd)/$(basename -- "$out")
 
-e2e_need_root
-e2e_need ip stdbuf timeout
-e2e_need_sim
-CHROMIUM=$(e2e_find_chromium)
-e2e_init
+e2e_browser_ns stm32net-shot
 
-NS=stm32net-shot-$$
-SIM_LOG=$E2E_TMP/sim.log
-e2e_netns_add "$NS"
-trap 'rc=$?; [ $rc -eq 0 ] || { e2e_dump "simulator log" "$SIM_LOG"; e2e_dump "chromium stderr" "$E2E_TMP/chromium.err"; }; e2e_cleanup' EXIT
-
-e2e_tap_sim "$NS" "$SIM_LOG"
-ip netns exec "$NS" ip addr add 192.168.7.2/24 dev tap0
-
-mapfile -t flags < <(e2e_chromium_flags "$E2E_TMP/profile")
 rm -f "$out"
-crc=0
-HOME=$E2E_TMP ip netns exec "$NS" timeout -k 5 60 "$CHROMIUM" "${flags[@]}" \
-  --hide-scrollbars --window-size="$size" --virtual-time-budget=5000 \
-  --screenshot="$out" http://192.168.7.1/ >"$E2E_TMP/chromium.out" 2>"$E2E_TMP/chromium.err" || crc=$?
-[ "$crc" -eq 0 ] && [ -s "$out" ] || e2e_fail "chromium did not write $out (status $crc)"
+e2e_chromium "$E2E_TMP/chromium.out" --hide-scrollbars --window-size="$size" \
+  --virtual-time-budget=5000 --screenshot="$out" http://192.168.7.1/
+[ "$E2E_CHROMIUM_RC" -eq 0 ] && [ -s "$out" ] || e2e_fail "chromium did not write $out (status $E2E_CHROMIUM_RC)"
 e2e_log "wrote $out ($size)"

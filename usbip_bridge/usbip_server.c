@@ -110,112 +110,119 @@ static uint16_t min16(uint32_t a, uint32_t b)
     return (uint16_t)(a < b ? a : b);
 }
 
-/* Moves packets until a NAK or the end; true if any packet moved. */
+/* USB 2.0 8.5.3: a control read ends with a 0-length OUT, a write or a
+ * no-data request with a 0-length IN. */
+static bool urb_status_is_out(const urb_t *u)
+{
+    return (u->setup[0] & 0x80u) != 0u && u->dlen != 0u;
+}
+
+static uint16_t urb_bulk_out_mps(const urb_t *u)
+{
+    uint16_t mps = udc_sim_ep_mps(u->epnum);
+    return mps != 0u ? mps : 64u;  /* endpoint not open: the first packet STALLs anyway */
+}
+
+/* Offers the fake controller the next packet of u's current stage; *n gets
+ * the bytes moved, *out_mps the packet size a bulk OUT packet was cut to.
+ * Returns a UDC_SIM_* result (a refused SETUP is STALL). */
+static int urb_packet(urb_t *u, uint16_t *n, uint16_t *out_mps)
+{
+    uint8_t junk[UDC_EP0_MPS];
+    *n = 0;
+    *out_mps = 0;
+    switch (u->stage) {
+    case ST_SETUP:
+        return udc_sim_setup(u->setup) == UDC_SIM_ACK ? UDC_SIM_ACK : UDC_SIM_STALL;
+    case ST_DATA:
+        if (u->setup[0] & 0x80u) {
+            return udc_sim_in(0, u->buf + u->pos, (uint16_t)(u->dlen - u->pos), n);
+        }
+        *n = min16(UDC_EP0_MPS, (uint32_t)(u->dlen - u->pos));
+        return udc_sim_out(0, u->buf + u->pos, *n);
+    case ST_STATUS:
+        return urb_status_is_out(u) ? udc_sim_out(0, NULL, 0)
+                                    : udc_sim_in(0, junk, sizeof junk, n);
+    default: /* ST_BULK */
+        if (u->dir == USBIP_DIR_IN) {
+            return udc_sim_in(u->epnum, u->buf + u->pos, (uint16_t)(u->tbl - u->pos), n);
+        }
+        *out_mps = urb_bulk_out_mps(u);
+        *n = min16(*out_mps, (uint32_t)(u->tbl - u->pos));
+        return udc_sim_out(u->epnum, u->buf + u->pos, *n);
+    }
+}
+
+/* What an accepted packet (ACK or OVERFLOW, n bytes, already counted in
+ * u->pos; out_mps from urb_packet) means for the URB in its current stage. */
+static void urb_after_packet(urb_t *u, int r, uint16_t n, uint16_t out_mps)
+{
+    switch (u->stage) {
+    case ST_SETUP:
+        u->stage = u->dlen != 0u ? ST_DATA : ST_STATUS;
+        break;
+    case ST_DATA:
+        if (r == UDC_SIM_OVERFLOW) {
+            urb_finish(u, -USBIP_EOVERFLOW);
+        } else if (n < UDC_EP0_MPS || u->pos == u->dlen) {
+            u->stage = ST_STATUS;  /* short packet or all of wLength: USB 2.0 8.5.3.2 */
+        }
+        break;
+    case ST_STATUS: {
+        bool read = urb_status_is_out(u);
+        if (!read && n != 0u) {
+            urb_finish(u, -USBIP_EPROTO);  /* data in a status stage */
+        } else if (read && u->pos < u->tbl && (u->flags & USBIP_URB_SHORT_NOT_OK)) {
+            urb_finish(u, -USBIP_EREMOTEIO);  /* as Linux HCDs: short read refused */
+        } else {
+            urb_finish(u, 0);
+        }
+        break;
+    }
+    default: /* ST_BULK */
+        if (u->dir == USBIP_DIR_IN) {
+            uint16_t mps = udc_sim_ep_mps((uint8_t)(UDC_EP_IN | u->epnum));
+            if (r == UDC_SIM_OVERFLOW) {
+                urb_finish(u, -USBIP_EOVERFLOW);
+            } else if (u->pos == u->tbl) {
+                urb_finish(u, 0);
+            } else if (n < mps) {
+                /* Short packet before the URB is full (USB 2.0 5.8.3):
+                 * with URB_SHORT_NOT_OK Linux host controllers report
+                 * -EREMOTEIO, data kept. */
+                urb_finish(u, (u->flags & USBIP_URB_SHORT_NOT_OK) ? -USBIP_EREMOTEIO : 0);
+            }
+        } else if (n < out_mps ||
+                   (u->pos == u->tbl && !(u->flags & USBIP_URB_ZERO_PACKET))) {
+            /* A short packet (or ZLP) ends it; a last full packet needs
+             * the ZLP only if the URB asked for URB_ZERO_PACKET. */
+            urb_finish(u, 0);
+        }
+        break;
+    }
+}
+
+/* Moves packets until a NAK or the end; true if any packet moved. NAK: the
+ * URB waits (a bulk IN URB is never answered empty); STALL in any stage:
+ * -EPIPE, as Linux HCDs report it. */
 static bool urb_step(urb_t *u)
 {
     bool moved = false;
-    uint16_t n = 0;
-    int r;
     while (!u->done) {
-        switch (u->stage) {
-        case ST_SETUP:
-            if (udc_sim_setup(u->setup) != UDC_SIM_ACK) {
-                urb_finish(u, -USBIP_EPIPE);
-                return true;
-            }
-            u->stage = u->dlen != 0u ? ST_DATA : ST_STATUS;
-            moved = true;
+        uint16_t n, out_mps;
+        int r = urb_packet(u, &n, &out_mps);
+        if (r == UDC_SIM_NAK) {
+            return moved;
+        }
+        moved = true;
+        if (r == UDC_SIM_STALL) {
+            urb_finish(u, -USBIP_EPIPE);
             break;
-        case ST_DATA:
-            if (u->setup[0] & 0x80u) {
-                r = udc_sim_in(0, u->buf + u->pos, (uint16_t)(u->dlen - u->pos), &n);
-            } else {
-                n = min16(UDC_EP0_MPS, (uint32_t)(u->dlen - u->pos));
-                r = udc_sim_out(0, u->buf + u->pos, n);
-            }
-            if (r == UDC_SIM_NAK) {
-                return moved;
-            }
-            moved = true;
-            if (r == UDC_SIM_STALL) {
-                urb_finish(u, -USBIP_EPIPE);
-                break;
-            }
+        }
+        if (u->stage == ST_DATA || u->stage == ST_BULK) {
             u->pos = (uint16_t)(u->pos + n);
-            if (r == UDC_SIM_OVERFLOW) {
-                urb_finish(u, -USBIP_EOVERFLOW);
-            } else if (n < UDC_EP0_MPS || u->pos == u->dlen) {
-                u->stage = ST_STATUS;  /* short packet or all of wLength: USB 2.0 8.5.3.2 */
-            }
-            break;
-        case ST_STATUS: {
-            /* USB 2.0 8.5.3: a control read ends with a 0-length OUT, a write
-             * or no-data request with a 0-length IN. */
-            bool read = (u->setup[0] & 0x80u) != 0u && u->dlen != 0u;
-            uint8_t junk[UDC_EP0_MPS];
-            r = read ? udc_sim_out(0, NULL, 0) : udc_sim_in(0, junk, sizeof junk, &n);
-            if (r == UDC_SIM_NAK) {
-                return moved;
-            }
-            moved = true;
-            if (r == UDC_SIM_STALL) {
-                urb_finish(u, -USBIP_EPIPE);
-            } else if (!read && n != 0u) {
-                urb_finish(u, -USBIP_EPROTO);  /* data in a status stage */
-            } else if (read && u->pos < u->tbl && (u->flags & USBIP_URB_SHORT_NOT_OK)) {
-                urb_finish(u, -USBIP_EREMOTEIO);  /* as Linux HCDs: short read refused */
-            } else {
-                urb_finish(u, 0);
-            }
-            break;
         }
-        default: /* ST_BULK */
-            if (u->dir == USBIP_DIR_IN) {
-                r = udc_sim_in(u->epnum, u->buf + u->pos, (uint16_t)(u->tbl - u->pos), &n);
-                if (r == UDC_SIM_NAK) {
-                    return moved;  /* nothing to send: the URB waits, never answered empty */
-                }
-                moved = true;
-                if (r == UDC_SIM_STALL) {
-                    urb_finish(u, -USBIP_EPIPE);
-                    break;
-                }
-                u->pos = (uint16_t)(u->pos + n);
-                uint16_t mps = udc_sim_ep_mps((uint8_t)(UDC_EP_IN | u->epnum));
-                if (r == UDC_SIM_OVERFLOW) {
-                    urb_finish(u, -USBIP_EOVERFLOW);
-                } else if (u->pos == u->tbl) {
-                    urb_finish(u, 0);
-                } else if (n < mps) {
-                    /* Short packet before the URB is full (USB 2.0 5.8.3):
-                     * with URB_SHORT_NOT_OK Linux host controllers report
-                     * -EREMOTEIO, data kept. */
-                    urb_finish(u, (u->flags & USBIP_URB_SHORT_NOT_OK) ? -USBIP_EREMOTEIO : 0);
-                }
-            } else {
-                uint16_t mps = udc_sim_ep_mps(u->epnum);
-                if (mps == 0u) {
-                    mps = 64u;  /* endpoint not open: the first packet STALLs anyway */
-                }
-                n = min16(mps, (uint32_t)(u->tbl - u->pos));
-                r = udc_sim_out(u->epnum, u->buf + u->pos, n);
-                if (r == UDC_SIM_NAK) {
-                    return moved;
-                }
-                moved = true;
-                if (r == UDC_SIM_STALL) {
-                    urb_finish(u, -USBIP_EPIPE);
-                    break;
-                }
-                u->pos = (uint16_t)(u->pos + n);
-                /* A short packet (or ZLP) ends it; a last full packet needs
-                 * the ZLP only if the URB asked for URB_ZERO_PACKET. */
-                if (n < mps || (u->pos == u->tbl && !(u->flags & USBIP_URB_ZERO_PACKET))) {
-                    urb_finish(u, 0);
-                }
-            }
-            break;
-        }
+        urb_after_packet(u, r, n, out_mps);
     }
     return moved;
 }
@@ -411,6 +418,18 @@ static void urbs_drop_all(void)
     }
 }
 
+/* Per-connection protocol state of a fresh (or closed) slot: not imported,
+ * nothing buffered. */
+static void conn_reset(conn_t *c)
+{
+    c->imported = false;
+    c->close_after_flush = false;
+    c->rx_eof = false;
+    c->rx_wait = false;
+    c->rx_len = 0;
+    c->tx_len = 0;
+}
+
 static void conn_close(conn_t *c, const char *why)
 {
     if (c->fd < 0) {
@@ -431,12 +450,21 @@ static void conn_close(conn_t *c, const char *why)
             fprintf(stderr, LOG_PREFIX "%s detached\n", c->peer);
         }
     }
-    c->imported = false;
-    c->close_after_flush = false;
-    c->rx_eof = false;
-    c->rx_wait = false;
-    c->rx_len = 0;
-    c->tx_len = 0;
+    conn_reset(c);
+}
+
+/* After send()/recv() returned < 0: true to try again (EINTR); otherwise
+ * false, and the connection is closed unless the socket merely had nothing
+ * to do (EAGAIN on the non-blocking socket). */
+static bool conn_io_retry(conn_t *c)
+{
+    if (errno == EINTR) {
+        return true;
+    }
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        conn_close(c, strerror(errno));
+    }
+    return false;
 }
 
 static void conn_flush(conn_t *c)
@@ -444,11 +472,8 @@ static void conn_flush(conn_t *c)
     while (c->fd >= 0 && c->tx_len > 0u) {
         ssize_t w = send(c->fd, c->tx, c->tx_len, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (w < 0) {
-            if (errno == EINTR) {
+            if (conn_io_retry(c)) {
                 continue;
-            }
-            if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                conn_close(c, strerror(errno));
             }
             return;
         }
@@ -785,11 +810,8 @@ static void conn_read(conn_t *c)
             return;
         }
         if (r < 0) {
-            if (errno == EINTR) {
+            if (conn_io_retry(c)) {
                 continue;
-            }
-            if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                conn_close(c, strerror(errno));
             }
             return;
         }
@@ -861,12 +883,7 @@ static void accept_new(void)
         (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
         c->fd = fd;
         c->serial = conn_serial++;
-        c->imported = false;
-        c->close_after_flush = false;
-        c->rx_eof = false;
-        c->rx_wait = false;
-        c->rx_len = 0;
-        c->tx_len = 0;
+        conn_reset(c);
         c->since_ms = now_ms();
         memcpy(c->peer, peer, sizeof c->peer);
         if (cfg.verbose) {

@@ -13,14 +13,21 @@
  *   point-to-point link nobody else would answer).
  * - Leases are keyed by chaddr (RFC 2131 4.2 allows chaddr when there is no
  *   client identifier; we do not key on option 61 but echo it, RFC 6842).
- * - RAM: the lease table (DHCPS_POOL_SIZE x 12 bytes) and the counters. The
+ * - RAM: the lease table (DHCPS_POOL_SIZE x 12 bytes), the counters, the
+ *   clock (12 bytes) and one lwIP timeout from the MEMP_SYS_TIMEOUT pool. The
  *   request is read straight from the pbuf with bounds checks (no copy
  *   buffer); the reply is built in one PBUF_RAM.
  * - Every byte of a request is untrusted: anything malformed is dropped and
  *   counted in dhcps_stats, never asserted.
- * - Time from sys_now() (ms, wraps after 49 days; expiry is compared as a
- *   signed difference, good for intervals below 24.8 days: the lease and
- *   hold times are limited to that at build time, see the #error guards).
+ * - Time: sys_now() is milliseconds in a u32_t that wraps every 49.7 days,
+ *   so expiry times are never kept in it. dhcps_clock() turns the ms deltas
+ *   into a private seconds count (dhcps_secs, u32: wraps after 136 years of
+ *   uptime, which we do not handle) and every expiry/timestamp is in those
+ *   seconds, compared without wrap tricks. The clock needs to be advanced
+ *   at least once per 49.7 days to see every delta; an lwIP timer
+ *   (dhcps_tick, every DHCPS_TICK_MS) advances it and sweeps expired
+ *   entries even when no DHCP traffic comes. It uses the one spare
+ *   MEMP_NUM_SYS_TIMEOUT entry of lwipopts.h.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -31,6 +38,7 @@
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "lwip/sys.h"
+#include "lwip/timeouts.h"
 #include "lwip/udp.h"
 #include "lwip/ip.h"
 
@@ -46,19 +54,25 @@
 #define DHCPS_DECLINE_HOLD_S DHCPS_LEASE_S
 #endif
 
-/* Times are kept in sys_now() milliseconds (uint32_t): X_S * 1000u must not
- * overflow, and expiry is compared as a signed 32-bit difference
- * (dhcps_due), which is right only for intervals below 2^31 ms (24.8 days).
- * 0xffffffff ("infinite", RFC 2132 9.2) is not supported either. */
-#define DHCPS_MAX_INTERVAL_S 2147483u   /* (2^31 - 1) / 1000 */
+#ifndef DHCPS_TICK_MS           /* clock/sweep period without traffic */
+#define DHCPS_TICK_MS 60000u
+#endif
+
+/* Times are seconds of dhcps_secs (u32). A year bounds them so expiry
+ * (dhcps_secs + X_S) cannot wrap in any realistic uptime; 0xffffffff
+ * ("infinite", RFC 2132 9.2) is not supported. */
+#define DHCPS_MAX_INTERVAL_S 31536000u   /* 365 days */
 #if DHCPS_LEASE_S < 1 || DHCPS_LEASE_S > DHCPS_MAX_INTERVAL_S
-#error "DHCPS_LEASE_S must be 1 .. 2147483 s (ms arithmetic in uint32_t, signed expiry compare)"
+#error "DHCPS_LEASE_S must be 1 .. 31536000 s"
 #endif
 #if DHCPS_OFFER_HOLD_S < 1 || DHCPS_OFFER_HOLD_S > DHCPS_MAX_INTERVAL_S
-#error "DHCPS_OFFER_HOLD_S must be 1 .. 2147483 s (ms arithmetic in uint32_t, signed expiry compare)"
+#error "DHCPS_OFFER_HOLD_S must be 1 .. 31536000 s"
 #endif
 #if DHCPS_DECLINE_HOLD_S < 1 || DHCPS_DECLINE_HOLD_S > DHCPS_MAX_INTERVAL_S
-#error "DHCPS_DECLINE_HOLD_S must be 1 .. 2147483 s (ms arithmetic in uint32_t)"
+#error "DHCPS_DECLINE_HOLD_S must be 1 .. 31536000 s"
+#endif
+#if DHCPS_TICK_MS < 1000u || DHCPS_TICK_MS > 3600000u
+#error "DHCPS_TICK_MS must be 1 s .. 1 h (far below the 49.7-day sys_now() wrap)"
 #endif
 
 #if DHCPS_POOL_SIZE < 1 || DHCPS_POOL_FIRST < 1 || (DHCPS_POOL_FIRST + DHCPS_POOL_SIZE - 1) > 254
@@ -120,7 +134,7 @@ enum { LEASE_UNUSED = 0, LEASE_OFFERED, LEASE_BOUND, LEASE_FREE, LEASE_DECLINED 
 typedef struct {
     uint8_t mac[6];
     uint8_t state;
-    uint32_t t;   /* OFFERED/BOUND: expiry; FREE/DECLINED: when it became so */
+    uint32_t t;   /* dhcps_secs. OFFERED/BOUND: expiry; FREE/DECLINED: when it became so */
 } dhcps_lease_t;
 
 typedef struct {
@@ -136,27 +150,52 @@ typedef struct {
 dhcps_stats_t dhcps_stats;
 static dhcps_lease_t dhcps_leases[DHCPS_POOL_SIZE];
 static struct udp_pcb *dhcps_pcb;
+static uint32_t dhcps_secs;       /* seconds since dhcps_init() */
+static uint32_t dhcps_last_ms;    /* sys_now() that dhcps_secs accounts for ... */
+static uint16_t dhcps_rem_ms;     /* ... minus these not yet whole seconds */
 
 static const uint8_t dhcps_cookie[4] = {99, 130, 83, 99};  /* RFC 2131 3 */
 
 /* ------------------------------------------------------------ lease table */
 
-static bool dhcps_due(uint32_t now, uint32_t t)
+/* Advances dhcps_secs by the time since the last call. The u32 ms
+ * difference is exact as long as calls are less than 49.7 days apart
+ * (dhcps_tick sees to that); whole seconds move over, the rest is kept. */
+static uint32_t dhcps_clock(void)
 {
-    return (int32_t)(now - t) >= 0;
+    uint32_t ms = sys_now();
+    uint32_t d = ms - dhcps_last_ms;
+    uint32_t rem = dhcps_rem_ms + d % 1000u;   /* < 2000 */
+    dhcps_last_ms = ms;
+    dhcps_secs += d / 1000u + rem / 1000u;
+    dhcps_rem_ms = (uint16_t)(rem % 1000u);
+    return dhcps_secs;
 }
 
-static void dhcps_sweep(uint32_t now)
+/* Brings the table up to date: an offer or lease whose time is over goes
+ * FREE, a declined address comes back after its hold time (RFC 2131 4.3.3).
+ * Returns the current time in dhcps_secs. */
+static uint32_t dhcps_sweep(void)
 {
+    uint32_t now = dhcps_clock();
     for (unsigned i = 0; i < DHCPS_POOL_SIZE; i++) {
         dhcps_lease_t *l = &dhcps_leases[i];
-        if ((l->state == LEASE_OFFERED || l->state == LEASE_BOUND) && dhcps_due(now, l->t)) {
+        if ((l->state == LEASE_OFFERED || l->state == LEASE_BOUND) && now >= l->t) {
             l->state = LEASE_FREE;   /* remember the client: it gets the address again */
-        } else if (l->state == LEASE_DECLINED &&
-                   now - l->t >= DHCPS_DECLINE_HOLD_S * 1000u) {
+        } else if (l->state == LEASE_DECLINED && now - l->t >= DHCPS_DECLINE_HOLD_S) {
             l->state = LEASE_UNUSED;
         }
     }
+    return now;
+}
+
+/* lwIP timer: keeps the clock within one u32 ms wrap and expires leases
+ * without waiting for the next DHCP packet. */
+static void dhcps_tick(void *arg)
+{
+    (void)arg;
+    (void)dhcps_sweep();
+    sys_timeout(DHCPS_TICK_MS, dhcps_tick, NULL);
 }
 
 static void dhcps_pool_addr(unsigned i, uint8_t ip[4])
@@ -252,22 +291,21 @@ static void dhcps_bind(unsigned i, const uint8_t mac[6], uint32_t now)
     }
     memcpy(dhcps_leases[i].mac, mac, 6);
     dhcps_leases[i].state = LEASE_BOUND;
-    dhcps_leases[i].t = now + DHCPS_LEASE_S * 1000u;
+    dhcps_leases[i].t = now + DHCPS_LEASE_S;
 }
 
 bool dhcps_lease_get(unsigned i, uint8_t mac[6], uint8_t ip[4], uint32_t *remaining_s)
 {
-    uint32_t now = sys_now();
     if (i >= DHCPS_POOL_SIZE) {
         return false;
     }
-    dhcps_sweep(now);
+    uint32_t now = dhcps_sweep();
     if (dhcps_leases[i].state != LEASE_BOUND) {
         return false;
     }
     memcpy(mac, dhcps_leases[i].mac, 6);
     dhcps_pool_addr(i, ip);
-    *remaining_s = (dhcps_leases[i].t - now) / 1000u;
+    *remaining_s = dhcps_leases[i].t - now;   /* > 0: the sweep freed it otherwise */
     return true;
 }
 
@@ -516,7 +554,6 @@ static void dhcps_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_
     uint8_t hdr[BOOTP_HDR_KEEP];
     uint8_t cookie[4];
     dhcps_req_t r;
-    uint32_t now = sys_now();
 
     (void)arg;
     (void)pcb;
@@ -533,7 +570,7 @@ static void dhcps_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_
         pbuf_free(p);
         return;
     }
-    dhcps_sweep(now);
+    uint32_t now = dhcps_sweep();
     const uint8_t *mac = hdr + BOOTP_CHADDR;
     int i;
     uint8_t ip[4];
@@ -549,7 +586,7 @@ static void dhcps_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_
         if (dhcps_leases[i].state != LEASE_BOUND || !dhcps_owned_by((unsigned)i, mac)) {
             memcpy(dhcps_leases[i].mac, mac, 6);
             dhcps_leases[i].state = LEASE_OFFERED;
-            dhcps_leases[i].t = now + DHCPS_OFFER_HOLD_S * 1000u;
+            dhcps_leases[i].t = now + DHCPS_OFFER_HOLD_S;
         }
         dhcps_pool_addr((unsigned)i, ip);
         dhcps_reply(p, hdr, &r, DHCPOFFER, ip, true, false);
@@ -591,10 +628,24 @@ static void dhcps_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_
     pbuf_free(p);
 }
 
+void dhcps_deinit(void)
+{
+    sys_untimeout(dhcps_tick, NULL);   /* no-op if it is not running */
+    if (dhcps_pcb != NULL) {
+        udp_remove(dhcps_pcb);
+        dhcps_pcb = NULL;
+    }
+}
+
 void dhcps_init(void)
 {
+    dhcps_deinit();   /* a restart must not arm a second timer or leave port 67 taken */
     memset(dhcps_leases, 0, sizeof dhcps_leases);
     memset(&dhcps_stats, 0, sizeof dhcps_stats);
+    dhcps_secs = 0;
+    dhcps_rem_ms = 0;
+    dhcps_last_ms = sys_now();
+    sys_timeout(DHCPS_TICK_MS, dhcps_tick, NULL);
     dhcps_pcb = udp_new();
     if (dhcps_pcb == NULL) {
         return;  /* MEMP_NUM_UDP_PCB too small: a build configuration error */

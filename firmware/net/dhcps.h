@@ -43,7 +43,14 @@ typedef struct {
 
 extern dhcps_stats_t dhcps_stats;
 
-void dhcps_init(void);  /* (re)starts with an empty lease table and zeroed counters */
+/* (Re)starts with an empty lease table and zeroed counters, and arms the
+ * lwIP timer that ages leases without traffic (one MEMP_SYS_TIMEOUT). A
+ * second call drops the first one's pcb and timer (so whoever removes all
+ * UDP pcbs behind its back must call dhcps_deinit() first). */
+void dhcps_init(void);
+/* Stops the timer and removes the UDP pcb (tests, or a restart of the
+ * stack); dhcps_init() brings the server back. */
+void dhcps_deinit(void);
 
 /* Lease table for the app's status page: slot i (0..DHCPS_POOL_SIZE-1).
  * Returns true if the slot is bound (ACKed and not expired), then fills the

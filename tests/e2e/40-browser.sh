@@ -12,28 +12,14 @@ set -euo pipefail
 E2E_NAME=40-browser
 source "$(dirname "$0")/lib.sh"
 
-e2e_need_root
-e2e_need ip stdbuf timeout
-e2e_need_sim
-CHROMIUM=$(e2e_find_chromium)
-e2e_init
-
-NS=stm32net-web-$$
-SIM_LOG=$E2E_TMP/sim.log
+# Namespace, simulator in TAP mode, static host address 192.168.7.2: this
+# test is about the page, not DHCP (30-tap-services).
+e2e_browser_ns stm32net-web
 DOM=$E2E_TMP/dom.html
-e2e_netns_add "$NS"
-trap 'rc=$?; [ $rc -eq 0 ] || { e2e_dump "simulator log" "$SIM_LOG"; e2e_dump "chromium stderr" "$E2E_TMP/chromium.err"; }; e2e_cleanup' EXIT
 
-e2e_tap_sim "$NS" "$SIM_LOG"
-# A static address: this test is about the page, not DHCP (30-tap-services).
-ip netns exec "$NS" ip addr add 192.168.7.2/24 dev tap0
-
-mapfile -t flags < <(e2e_chromium_flags "$E2E_TMP/profile")
 e2e_log "chromium --dump-dom http://192.168.7.1/"
-crc=0
-HOME=$E2E_TMP ip netns exec "$NS" timeout -k 5 60 "$CHROMIUM" "${flags[@]}" \
-  --virtual-time-budget=5000 --dump-dom http://192.168.7.1/ >"$DOM" 2>"$E2E_TMP/chromium.err" || crc=$?
-[ "$crc" -eq 0 ] || { e2e_dump "dom" "$DOM"; e2e_fail "chromium failed (status $crc, 124 = timeout)"; }
+e2e_chromium "$DOM" --virtual-time-budget=5000 --dump-dom http://192.168.7.1/
+[ "$E2E_CHROMIUM_RC" -eq 0 ] || { e2e_dump "dom" "$DOM"; e2e_fail "chromium failed (status $E2E_CHROMIUM_RC, 124 = timeout)"; }
 
 grep -q '<html' "$DOM" || { e2e_dump "dom" "$DOM"; e2e_fail "no HTML in the dumped DOM"; }
 # The element with id="time" and its text, whatever the tag.

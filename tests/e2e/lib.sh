@@ -252,6 +252,39 @@ e2e_chromium_flags() {
     "--user-data-dir=$1"
 }
 
+# e2e_browser_ns PREFIX: the set-up the browser tests share - checks root,
+# tools, the simulator and Chromium (sets CHROMIUM), e2e_init, a namespace
+# PREFIX-<pid> (sets NS) with the simulator in TAP mode (log in SIM_LOG) and
+# the static host address 192.168.7.2/24 on tap0 (the page, not DHCP, is
+# what these test). On failure the EXIT trap prints the simulator log and
+# Chromium's stderr ($E2E_TMP/chromium.err) before cleaning up. Must run in
+# the test's own shell (it installs the trap and tracks the simulator).
+e2e_browser_ns() {
+  e2e_need_root
+  e2e_need ip stdbuf timeout
+  e2e_need_sim
+  CHROMIUM=$(e2e_find_chromium)
+  e2e_init
+  NS=$1-$$
+  SIM_LOG=$E2E_TMP/sim.log
+  e2e_netns_add "$NS"
+  trap 'rc=$?; [ $rc -eq 0 ] || { e2e_dump "simulator log" "$SIM_LOG"; e2e_dump "chromium stderr" "$E2E_TMP/chromium.err"; }; e2e_cleanup' EXIT
+  e2e_tap_sim "$NS" "$SIM_LOG"
+  ip netns exec "$NS" ip addr add 192.168.7.2/24 dev tap0
+}
+
+# e2e_chromium STDOUT ARGS...: headless Chromium in $NS (e2e_browser_ns)
+# with the e2e_chromium_flags profile in $E2E_TMP, bounded to 60 s; stdout to
+# STDOUT, stderr to $E2E_TMP/chromium.err. Sets E2E_CHROMIUM_RC (124 =
+# timeout), never fails by itself.
+e2e_chromium() {
+  local out=$1 flags; shift
+  mapfile -t flags < <(e2e_chromium_flags "$E2E_TMP/profile")
+  E2E_CHROMIUM_RC=0
+  HOME=$E2E_TMP ip netns exec "$NS" timeout -k 5 60 "$CHROMIUM" "${flags[@]}" "$@" \
+    >"$out" 2>"$E2E_TMP/chromium.err" || E2E_CHROMIUM_RC=$?
+}
+
 # e2e_find_chromium: prints the chromium binary or fails.
 e2e_find_chromium() {
   local c

@@ -37,6 +37,9 @@ static mem_size_t mark_memp[MEMP_MAX];
 static mem_size_t mark_heap;
 static int mark_auto;   /* snapshot not taken by the test: refresh at the first input */
 
+static void (*stop_fns[HARNESS_MAX_STOP])(void);
+static unsigned stop_n;
+
 /* ------------------------------------------------------------ capture */
 
 static err_t h_linkoutput(struct netif *netif, struct pbuf *p)
@@ -119,9 +122,28 @@ void harness_init(void)
     mark_auto = 1;
 }
 
+void harness_on_teardown(void (*stop)(void))
+{
+    assert_non_null(stop);
+    assert_true(stop_n < HARNESS_MAX_STOP);
+    stop_fns[stop_n++] = stop;
+}
+
+int harness_cmocka_teardown(void **state)
+{
+    (void)state;
+    harness_teardown();
+    return 0;
+}
+
 void harness_teardown(void)
 {
     unsigned guard;
+
+    /* Services first: their timers and pcbs go the way they made them. */
+    while (stop_n > 0) {
+        stop_fns[--stop_n]();
+    }
 
     /* Abort/close in lwIP's own way so the applications' callbacks free
      * their state (httpd's err callback, for example). */
@@ -177,14 +199,20 @@ void harness_assert_pools_clean(void)
     }
 }
 
-void harness_advance_ms(uint32_t ms)
+void harness_advance_steps(uint64_t ms, uint32_t step_ms)
 {
+    assert_true(step_ms >= 1u);
     while (ms > 0) {
-        uint32_t step = ms > 100u ? 100u : ms;
-        fake_board_ms += step;
+        uint32_t step = ms > step_ms ? step_ms : (uint32_t)ms;
+        fake_board_ms += step;   /* u32: wraps as board_millis() does */
         ms -= step;
         sys_check_timeouts();
     }
+}
+
+void harness_advance_ms(uint32_t ms)
+{
+    harness_advance_steps(ms, 100u);
 }
 
 /* ------------------------------------------------------------ frames in */
@@ -325,21 +353,31 @@ const uint8_t *harness_parse_udp(const uint8_t *frame, uint16_t len, uint8_t dst
     return udp + 8;
 }
 
-void harness_arp_seed(const uint8_t ip[4], const uint8_t mac[6])
+/* RFC 826 frame for Ethernet/IPv4: op 1 request, 2 reply. */
+static void arp_frame(uint8_t f[42], const uint8_t eth_dst[6], uint16_t op,
+                      const uint8_t sha[6], const uint8_t spa[4], const uint8_t tha[6],
+                      const uint8_t tpa[4])
 {
-    uint8_t f[42];
-    memset(f, 0xff, 6);                 /* broadcast, as a host's who-has is */
-    memcpy(f + 6, mac, 6);
+    memcpy(f, eth_dst, 6);
+    memcpy(f + 6, sha, 6);
     put16(f + 12, 0x0806);
-    put16(f + 14, 1);                   /* RFC 826: Ethernet */
+    put16(f + 14, 1);                   /* hardware: Ethernet */
     put16(f + 16, 0x0800);
     f[18] = 6;
     f[19] = 4;
-    put16(f + 20, 1);                   /* request */
-    memcpy(f + 22, mac, 6);
-    memcpy(f + 28, ip, 4);
-    memset(f + 32, 0, 6);
-    memcpy(f + 38, fw_config.ip, 4);
+    put16(f + 20, op);
+    memcpy(f + 22, sha, 6);
+    memcpy(f + 28, spa, 4);
+    memcpy(f + 32, tha, 6);
+    memcpy(f + 38, tpa, 4);
+}
+
+void harness_arp_seed(const uint8_t ip[4], const uint8_t mac[6])
+{
+    static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, unknown[6];
+    uint8_t f[42];
+    /* broadcast, as a host's who-has is */
+    arp_frame(f, bcast, 1, mac, ip, unknown, fw_config.ip);
     unsigned before = out_n;
     harness_input(f, sizeof f);
     assert_int_equal(out_n, before + 1u);   /* lwIP's ARP reply */
@@ -373,17 +411,6 @@ void harness_arp_reply(const uint8_t ip[4], const uint8_t mac[6])
     uint8_t f[42];
     uint8_t dev[6];
     ident_device_mac(dev);
-    memcpy(f, dev, 6);                  /* RFC 826: the reply goes to the asker */
-    memcpy(f + 6, mac, 6);
-    put16(f + 12, 0x0806);
-    put16(f + 14, 1);
-    put16(f + 16, 0x0800);
-    f[18] = 6;
-    f[19] = 4;
-    put16(f + 20, 2);                   /* reply */
-    memcpy(f + 22, mac, 6);
-    memcpy(f + 28, ip, 4);
-    memcpy(f + 32, dev, 6);
-    memcpy(f + 38, fw_config.ip, 4);
+    arp_frame(f, dev, 2, mac, ip, dev, fw_config.ip);   /* the reply goes to the asker */
     harness_input(f, sizeof f);
 }

@@ -15,9 +15,9 @@
  * Usage in a cmocka test file (link lwip_harness.c fake_board.c
  * firmware/ident.c firmware/config.c firmware/net/sys_arch.c, test_X_LWIP := 1):
  *
- *   static int setup(void **s)    { harness_init(); dhcps_init(); harness_mark(); return 0; }
- *   static int teardown(void **s) { harness_teardown(); return 0; }
- *   ... cmocka_unit_test_setup_teardown(test_x, setup, teardown) ...
+ *   static int setup(void **s)
+ *   { harness_init(); dhcps_init(); harness_on_teardown(dhcps_deinit); harness_mark(); return 0; }
+ *   ... cmocka_unit_test_setup_teardown(test_x, setup, harness_cmocka_teardown) ...
  *
  *   in a test: build a frame with harness_build_udp(), feed it with
  *   harness_input(), look at harness_out(i, &len) / harness_parse_udp(),
@@ -25,8 +25,9 @@
  *
  * Rules for tests: do not call fake_board_reset() between harness_init() and
  * harness_teardown() (time must not run backwards under lwIP's timers); a
- * service that starts its own sys_timeout() must sys_untimeout() it before
- * harness_teardown(), which checks the timeout pool too.
+ * service that starts its own sys_timeout() must be stopped before
+ * harness_teardown() checks the timeout pool: register its stop function
+ * with harness_on_teardown() (e.g. dhcps_deinit).
  */
 #ifndef LWIP_HARNESS_H
 #define LWIP_HARNESS_H
@@ -97,6 +98,18 @@ void harness_arp_reply(const uint8_t ip[4], const uint8_t mac[6]);
 /* Moves fake_board_ms forward (in steps of at most 100 ms, so cyclic timers
  * fire as often as they would) and runs sys_check_timeouts(). */
 void harness_advance_ms(uint32_t ms);
+/* The same in steps of at most step_ms (>= 1), for long spans (days): lwIP
+ * runs every timer that fell due at each step, cyclic ones once per step.
+ * fake_board_ms is a u32 and wraps like the board's clock. */
+void harness_advance_steps(uint64_t ms, uint32_t step_ms);
+
+/* A service under test that arms its own sys_timeout() registers its stop
+ * function here (after harness_init()); harness_teardown() calls it first,
+ * then forgets it. Up to HARNESS_MAX_STOP per test. */
+#define HARNESS_MAX_STOP 4u
+void harness_on_teardown(void (*stop)(void));
+/* harness_teardown() with cmocka's teardown signature. */
+int harness_cmocka_teardown(void **state);
 
 /* Internet checksum (RFC 1071) over buf, folded, not inverted, added to sum. */
 uint32_t harness_csum_add(uint32_t sum, const uint8_t *buf, uint16_t len);

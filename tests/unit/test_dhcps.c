@@ -299,6 +299,13 @@ static void check_bcast(const reply_t *r)
     assert_memory_equal(r->dst_mac, BCAST_MAC, 6);
 }
 
+/* Unicast to the client's address and MAC (RFC 2131 4.1: ciaddr set). */
+static void check_unicast(const reply_t *r, const uint8_t ip[4], const uint8_t mac[6])
+{
+    assert_memory_equal(r->dst_ip, ip, 4);
+    assert_memory_equal(r->dst_mac, mac, 6);
+}
+
 static void expect_no_reply(void)
 {
     assert_int_equal(harness_out_count(), 0);
@@ -308,18 +315,27 @@ static void expect_no_reply(void)
 
 static uint8_t msg[1200];
 
-/* DISCOVER/OFFER/REQUEST/ACK for one client; returns the address it got. */
-static void dora(int kind, const uint8_t mac[6], uint32_t xid, const uint8_t want[4])
+/* A DISCOVER (asking for req_ip unless NULL) that must be answered with an
+ * OFFER of want, broadcast. */
+static void discover_offer(int kind, const uint8_t mac[6], uint32_t xid, const uint8_t *req_ip,
+                           const uint8_t want[4])
 {
     reply_t r;
-    uint16_t n = client_msg(kind, DISCOVER, mac, xid, NULL, NULL, ZERO4, msg);
+    uint16_t n = client_msg(kind, DISCOVER, mac, xid, req_ip, NULL, ZERO4, msg);
     send_bcast(mac, msg, n);
     get_reply(&r);
     check_reply(&r, OFFER, xid, mac, want, true);
     check_bcast(&r);
     assert_memory_equal(r.m + 12, ZERO4, 4);   /* ciaddr 0 in OFFER */
+}
 
-    n = client_msg(kind, REQUEST, mac, xid, want, DEV_IP, ZERO4, msg);
+/* DISCOVER/OFFER/REQUEST/ACK for one client that gets want. */
+static void dora(int kind, const uint8_t mac[6], uint32_t xid, const uint8_t want[4])
+{
+    reply_t r;
+    discover_offer(kind, mac, xid, NULL, want);
+
+    uint16_t n = client_msg(kind, REQUEST, mac, xid, want, DEV_IP, ZERO4, msg);
     send_bcast(mac, msg, n);
     get_reply(&r);
     check_reply(&r, ACK, xid, mac, want, true);
@@ -386,18 +402,11 @@ static void test_same_client_same_address(void **s)
 static void test_discover_honours_requested_address(void **s)
 {
     (void)s;
-    reply_t r;
     const uint8_t want[4] = {192, 168, 7, 4};
-    uint16_t n = client_msg(DHCLIENT, DISCOVER, MAC_A, 9, want, NULL, ZERO4, msg);
-    send_bcast(MAC_A, msg, n);
-    get_reply(&r);
-    check_reply(&r, OFFER, 9, MAC_A, want, true);
+    discover_offer(DHCLIENT, MAC_A, 9, want, want);
     /* outside the pool: ignored, a pool address is offered instead */
     const uint8_t off_pool[4] = {192, 168, 7, 77};
-    n = client_msg(DHCLIENT, DISCOVER, MAC_B, 10, off_pool, NULL, ZERO4, msg);
-    send_bcast(MAC_B, msg, n);
-    get_reply(&r);
-    check_reply(&r, OFFER, 10, MAC_B, IP2, true);
+    discover_offer(DHCLIENT, MAC_B, 10, off_pool, IP2);
     harness_assert_pools_clean();
 }
 
@@ -412,8 +421,7 @@ static void test_renew_unicast(void **s)
     send_dhcp(MAC_A, IP2, DEV_IP, msg, n);
     get_reply(&r);
     check_reply(&r, ACK, 0x77, MAC_A, IP2, true);
-    assert_memory_equal(r.dst_ip, IP2, 4);      /* unicast to ciaddr */
-    assert_memory_equal(r.dst_mac, MAC_A, 6);
+    check_unicast(&r, IP2, MAC_A);      /* unicast to ciaddr */
     assert_memory_equal(r.m + 12, IP2, 4);       /* ciaddr echoed in ACK */
     harness_assert_pools_clean();
 }
@@ -435,8 +443,7 @@ static void test_unicast_ack_waits_for_arp(void **s)
     harness_arp_reply(IP2, MAC_A);
     get_reply(&r);
     check_reply(&r, ACK, 0x7a, MAC_A, IP2, true);
-    assert_memory_equal(r.dst_ip, IP2, 4);
-    assert_memory_equal(r.dst_mac, MAC_A, 6);
+    check_unicast(&r, IP2, MAC_A);
     assert_memory_equal(r.m + 12, IP2, 4);
     harness_assert_pools_clean();
 
@@ -453,8 +460,7 @@ static void test_unicast_ack_waits_for_arp(void **s)
     harness_arp_reply(static_ip, MAC_C);
     get_reply(&r);
     check_reply(&r, ACK, 0x7b, MAC_C, ZERO4, false);
-    assert_memory_equal(r.dst_ip, static_ip, 4);
-    assert_memory_equal(r.dst_mac, MAC_C, 6);
+    check_unicast(&r, static_ip, MAC_C);
     harness_assert_pools_clean();
 }
 
@@ -570,16 +576,10 @@ static void test_one_binding_per_client(void **s)
     assert_memory_equal(ip, ips[2], 4);
 
     /* a DISCOVER of A's gets its one binding back, not an old slot */
-    n = client_msg(UDHCPC, DISCOVER, MAC_A, 0x111, NULL, NULL, ZERO4, msg);
-    send_bcast(MAC_A, msg, n);
-    get_reply(&r);
-    check_reply(&r, OFFER, 0x111, MAC_A, ips[2], true);
+    discover_offer(UDHCPC, MAC_A, 0x111, NULL, ips[2]);
 
     /* the rest of the pool is free for others */
-    n = client_msg(SYSTEMD, DISCOVER, MAC_B, 0x112, NULL, NULL, ZERO4, msg);
-    send_bcast(MAC_B, msg, n);
-    get_reply(&r);
-    check_reply(&r, OFFER, 0x112, MAC_B, IP2, true);
+    discover_offer(SYSTEMD, MAC_B, 0x112, NULL, IP2);
     dora(UDHCPC, MAC_C, 0x113, IP3);
     dora(UDHCPC, MAC_D, 0x114, ips[1]);
     assert_int_equal(dhcps_stats.pool_exhausted, 0);
@@ -590,24 +590,17 @@ static void test_one_binding_per_client(void **s)
 static void test_request_for_other_server(void **s)
 {
     (void)s;
-    reply_t r;
     uint8_t mac[6], ip[4];
     uint32_t left;
-    uint16_t n = client_msg(UDHCPC, DISCOVER, MAC_A, 0x30, NULL, NULL, ZERO4, msg);
-    send_bcast(MAC_A, msg, n);
-    get_reply(&r);
-    check_reply(&r, OFFER, 0x30, MAC_A, IP2, true);
+    discover_offer(UDHCPC, MAC_A, 0x30, NULL, IP2);
 
-    n = client_msg(UDHCPC, REQUEST, MAC_A, 0x30, IP2, OTHER_SERVER, ZERO4, msg);
+    uint16_t n = client_msg(UDHCPC, REQUEST, MAC_A, 0x30, IP2, OTHER_SERVER, ZERO4, msg);
     send_bcast(MAC_A, msg, n);
     expect_no_reply();
     assert_int_equal(dhcps_stats.ignored, 1);
     assert_false(dhcps_lease_get(0, mac, ip, &left));
     /* the forgotten offer is free for someone else who asks for it */
-    n = client_msg(DHCLIENT, DISCOVER, MAC_B, 0x31, IP2, NULL, ZERO4, msg);
-    send_bcast(MAC_B, msg, n);
-    get_reply(&r);
-    check_reply(&r, OFFER, 0x31, MAC_B, IP2, true);
+    discover_offer(DHCLIENT, MAC_B, 0x31, IP2, IP2);
     harness_assert_pools_clean();
 }
 
@@ -663,10 +656,7 @@ static void test_decline(void **s)
     assert_false(dhcps_lease_get(0, mac, ip, &left));
 
     /* not offered again, not even when asked for */
-    n = client_msg(DHCLIENT, DISCOVER, MAC_A, 0x51, IP2, NULL, ZERO4, msg);
-    send_bcast(MAC_A, msg, n);
-    get_reply(&r);
-    check_reply(&r, OFFER, 0x51, MAC_A, IP3, true);
+    discover_offer(DHCLIENT, MAC_A, 0x51, IP2, IP3);
     n = client_msg(UDHCPC, REQUEST, MAC_B, 0x52, IP2, NULL, ZERO4, msg);
     send_bcast(MAC_B, msg, n);
     get_reply(&r);
@@ -692,8 +682,7 @@ static void test_inform(void **s)
     send_dhcp(MAC_C, static_ip, DEV_IP, msg, n);
     get_reply(&r);
     check_reply(&r, ACK, 0x60, MAC_C, ZERO4, false);   /* yiaddr 0, no lease */
-    assert_memory_equal(r.dst_ip, static_ip, 4);
-    assert_memory_equal(r.dst_mac, MAC_C, 6);
+    check_unicast(&r, static_ip, MAC_C);
     assert_memory_equal(r.m + 12, static_ip, 4);
     assert_int_equal(dhcps_stats.inform, 1);
     uint8_t mac[6], ip[4];
@@ -919,6 +908,93 @@ static void test_hook_from_zero_address(void **s)
     harness_assert_pools_clean();
 }
 
+/* ------------------------------------------------------------ lease ageing */
+
+#define MIN_MS 60000u
+#define DAY_MS 86400000ull
+#define WRAP_MS 4294967296ull   /* sys_now() is a u32: it wraps every 49.7 days */
+
+/* No DHCP traffic at all: the lease still runs out on time, for the status
+ * page (dhcps_lease_get) as for the next client. */
+static void test_lease_ages_without_traffic(void **s)
+{
+    (void)s;
+    uint8_t mac[6], ip[4];
+    uint32_t left = 0;
+    dora(UDHCPC, MAC_A, 0xc0, IP2);
+    harness_advance_ms(59u * MIN_MS);
+    expect_no_reply();
+    assert_true(dhcps_lease_get(0, mac, ip, &left));
+    assert_memory_equal(mac, MAC_A, 6);
+    assert_memory_equal(ip, IP2, 4);
+    assert_in_range(left, 59u, 61u);   /* 3600 s lease, 3540 s gone, whole seconds */
+    harness_advance_ms(2u * MIN_MS);
+    assert_false(dhcps_lease_get(0, mac, ip, &left));
+    assert_int_equal(dhcps_stats.rx, 2);   /* the DORA only: nothing came in since */
+    harness_assert_pools_clean();
+}
+
+/* A bound lease and exactly one sys_now() wrap (2^32 ms) without a single
+ * query: only the periodic timer can have seen the time pass (the u32 ms
+ * difference alone reads 0). */
+static void test_lease_expires_over_one_clock_wrap(void **s)
+{
+    (void)s;
+    uint8_t mac[6], ip[4];
+    uint32_t left;
+    dora(SYSTEMD, MAC_A, 0xc1, IP2);
+    uint32_t t0 = fake_board_ms;
+    harness_advance_steps(WRAP_MS, 10000u);
+    assert_int_equal(fake_board_ms, t0);
+    assert_false(dhcps_lease_get(0, mac, ip, &left));
+    harness_assert_pools_clean();
+}
+
+/* An expired lease stays expired however long nothing happens: checked in
+ * the window where a signed 32-bit ms difference would make it look valid
+ * again (24.8 .. 49.7 days after expiry), after 50 days and after several
+ * more wraps; then another client gets the address. */
+static void test_expired_lease_stays_expired_across_wraps(void **s)
+{
+    (void)s;
+    reply_t r;
+    uint8_t mac[6], ip[4];
+    uint32_t left;
+    dora(DHCLIENT, MAC_A, 0xc2, IP2);
+    harness_advance_ms(61u * MIN_MS);
+    harness_advance_steps(36u * DAY_MS, 10000u);   /* 36 days: 2^31 < d < 2^32 ms */
+    assert_false(dhcps_lease_get(0, mac, ip, &left));
+    harness_advance_steps(14u * DAY_MS, 10000u);   /* 50 days after expiry */
+    assert_false(dhcps_lease_get(0, mac, ip, &left));
+    harness_advance_steps(2u * WRAP_MS + 30u * DAY_MS, 10000u);
+    for (unsigned i = 0; i < DHCPS_POOL_SIZE; i++) {
+        assert_false(dhcps_lease_get(i, mac, ip, &left));
+    }
+    expect_no_reply();
+    discover_offer(UDHCPC, MAC_B, 0xc3, IP2, IP2);
+    uint16_t n = client_msg(UDHCPC, REQUEST, MAC_B, 0xc3, IP2, DEV_IP, ZERO4, msg);
+    send_bcast(MAC_B, msg, n);
+    get_reply(&r);
+    check_reply(&r, ACK, 0xc3, MAC_B, IP2, true);
+    assert_true(dhcps_lease_get(0, mac, ip, &left));
+    assert_memory_equal(mac, MAC_B, 6);
+    assert_in_range(left, 3599u, 3600u);
+    harness_assert_pools_clean();
+}
+
+/* A second dhcps_init() (stack restart) arms no second timer and keeps one
+ * pcb on port 67 that answers: harness_teardown() counts the timeout pool. */
+static void test_reinit_keeps_one_timer(void **s)
+{
+    (void)s;
+    dora(UDHCPC, MAC_B, 0xc4, IP2);
+    dhcps_init();
+    dhcps_init();
+    harness_assert_pools_clean();
+    dora(UDHCPC, MAC_A, 0xc5, IP2);   /* the table was emptied: A gets .2 */
+    assert_int_equal(dhcps_stats.ack, 1);
+}
+
 /* ------------------------------------------------------------ fixture */
 
 static int setup(void **s)
@@ -927,18 +1003,12 @@ static int setup(void **s)
     harness_init();
     ident_device_mac(dev_mac);
     dhcps_init();
+    harness_on_teardown(dhcps_deinit);
     harness_mark();
     return 0;
 }
 
-static int teardown(void **s)
-{
-    (void)s;
-    harness_teardown();
-    return 0;
-}
-
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, harness_cmocka_teardown)
 
 int main(void)
 {
@@ -961,6 +1031,10 @@ int main(void)
         T(test_long_request_over_pbuf_chain),
         T(test_malformed),
         T(test_hook_from_zero_address),
+        T(test_lease_ages_without_traffic),
+        T(test_lease_expires_over_one_clock_wrap),
+        T(test_expired_lease_stays_expired_across_wraps),
+        T(test_reinit_keeps_one_timer),
     };
     return cmocka_run_group_tests_name("dhcps", tests, NULL, NULL);
 }

@@ -413,6 +413,7 @@ static int setup(void **s)
     ident_device_mac(dev_mac);
     net_set_frame_hook(hook);
     net_init(&fake_link);
+    harness_on_teardown(dhcps_deinit);   /* net_init() armed the DHCP server's timer */
     /* net_init() announced the address (gratuitous ARP): not part of the tests */
     nsent = 0;
     nhooked = 0;
@@ -420,14 +421,7 @@ static int setup(void **s)
     return 0;
 }
 
-static int teardown(void **s)
-{
-    (void)s;
-    harness_teardown();
-    return 0;
-}
-
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, harness_cmocka_teardown)
 
 int main(void)
 {
