@@ -9,7 +9,8 @@
 # busybox-static, usbip (+ usb.ids) installed - scripts/deps.sh provides them.
 # Assumptions: the running system is Debian 12 amd64; the kernel package is
 # downloaded and unpacked, never installed. Limits: the stamp covers package
-# versions and this directory's files; delete OUTDIR to force a rebuild.
+# versions and the files packed from this directory (build-guest.sh, init,
+# guest-lib.sh); delete OUTDIR to force a rebuild.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,6 +19,14 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
 die() { echo "build-guest: $*" >&2; exit 2; }
+# first_match PATH...: the first of a glob's expansions that exists ("" if none,
+# e.g. when the glob stayed unexpanded).
+first_match() {
+  local f
+  for f in "$@"; do
+    if [ -e "$f" ]; then printf '%s\n' "$f"; return 0; fi
+  done
+}
 for t in apt-cache apt-get dpkg-deb dpkg-query modinfo cpio gzip ldd sha256sum flock; do
   command -v "$t" >/dev/null 2>&1 || die "missing tool '$t' (run: make deps)"
 done
@@ -26,6 +35,7 @@ usbip_bin=$(command -v usbip 2>/dev/null || true)
 [ -n "$usbip_bin" ] || [ ! -x /usr/sbin/usbip ] || usbip_bin=/usr/sbin/usbip
 [ -n "$usbip_bin" ] || die "missing usbip (package usbip; run: make deps)"
 usbids=/usr/share/misc/usb.ids
+for f in init guest-lib.sh; do [ -f "$here/$f" ] || die "missing $here/$f"; done
 [ -f "$usbids" ] || die "missing $usbids (package usb.ids; run: make deps)"
 
 # Two tests building at once must not interleave in the same OUTDIR.
@@ -41,7 +51,7 @@ kver=$(apt-cache show --no-all-versions "$kpkg" 2>/dev/null | sed -n 's/^Version
 
 pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo none; }
 key="kernel=$kpkg/$kver busybox=$(pkgver busybox-static) usbip=$(pkgver usbip) usbids=$(pkgver usb.ids)
-files=$(cat "$here"/build-guest.sh "$here"/init | sha256sum | cut -d' ' -f1)"
+files=$(cat "$here"/build-guest.sh "$here"/init "$here"/guest-lib.sh | sha256sum | cut -d' ' -f1)"
 
 if [ -f "$out/stamp" ] && [ -f "$out/vmlinuz" ] && [ -f "$out/initramfs.gz" ] &&
    [ "$(cat "$out/stamp")" = "$key" ]; then
@@ -52,13 +62,13 @@ fi
 echo "build-guest: building $kpkg $kver into $out"
 dl="$out/dl"
 mkdir -p "$dl"
-deb=$(ls "$dl"/"${kpkg}"_*.deb 2>/dev/null | head -n1 || true)
+deb=$(first_match "$dl/${kpkg}"_*.deb)
 if [ -z "$deb" ] || ! dpkg-deb -f "$deb" Version | grep -qxF "$kver"; then
   rm -f "$dl"/linux-image-*.deb
   # apt's _apt user cannot write here; the download is checked against the
   # signed Release/Packages hashes either way.
-  (cd "$dl" && timeout 300 apt-get download -q "$kpkg=$kver" 2>&1 | grep -v 'unsandboxed' || true)
-  deb=$(ls "$dl"/"${kpkg}"_*.deb 2>/dev/null | head -n1 || true)
+  (cd "$dl" || exit 2; timeout 300 apt-get download -q "$kpkg=$kver" 2>&1 | grep -v 'unsandboxed') || true
+  deb=$(first_match "$dl/${kpkg}"_*.deb)
   [ -n "$deb" ] || die "apt-get download $kpkg=$kver failed"
 fi
 
@@ -68,12 +78,12 @@ kx="$work/kernel"
 root="$work/root"
 echo "build-guest: unpacking $(basename "$deb")"
 dpkg-deb -x "$deb" "$kx"
-vml=$(ls "$kx"/boot/vmlinuz-* | head -n1)
-moddir=$(ls -d "$kx"/lib/modules/*/kernel | head -n1)
-[ -f "$vml" ] && [ -d "$moddir" ] || die "$deb has no vmlinuz or modules"
+vml=$(first_match "$kx"/boot/vmlinuz-*)
+moddir=$(first_match "$kx"/lib/modules/*/kernel)
+if [ ! -f "$vml" ] || [ ! -d "$moddir" ]; then die "$deb has no vmlinuz or modules"; fi
 
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,etc,root} \
-         "$root"/lib/modules/stm32net "$root"/usr/share/misc
+         "$root"/lib/modules/stm32net "$root"/lib/stm32net "$root"/usr/share/misc
 
 # Modules in the order that works (TESTBED.md); each one's own dependencies
 # (modinfo depends=) go in before it, so a future kernel needing more still loads.
@@ -127,6 +137,8 @@ done
 cp "$usbids" "$root/usr/share/misc/usb.ids"
 
 install -m 0755 "$here/init" "$root/init"
+# Sourced by the /test.sh scripts (usbip-check.sh, bench-guest.sh).
+install -m 0644 "$here/guest-lib.sh" "$root/lib/stm32net/guest-lib.sh"
 echo 'root:x:0:0:root:/root:/bin/sh' > "$root/etc/passwd"
 echo 'root:x:0:' > "$root/etc/group"
 echo 'stm32net-guest' > "$root/etc/hostname"

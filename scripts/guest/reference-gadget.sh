@@ -15,7 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 port=${1:?usage: reference-gadget.sh PORT [SERIAL]}
 serial=${2:-0123456789ABCDEF01234567}
-[[ "$port" =~ ^[0-9]+$ ]] && [ "$port" -gt 0 ] && [ "$port" -lt 65536 ] || { echo "bad port" >&2; exit 2; }
+if ! [[ "$port" =~ ^[0-9]+$ ]] || [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; then echo "bad port" >&2; exit 2; fi
 [[ "$serial" =~ ^[0-9A-F]{24}$ ]] || { echo "SERIAL must be 24 uppercase hex digits" >&2; exit 2; }
 
 guest=${E2E_GUEST_DIR:-$root/build/guest}

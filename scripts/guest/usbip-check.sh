@@ -10,57 +10,25 @@
 # the host reports the first mismatch, not a timeout. Traffic goes only to
 # 10.0.2.2 (the host's loopback via QEMU) and 192.168.7.x (the USB link).
 
+# Helpers shared with bench-guest.sh; build-guest.sh packs them into the image.
+GUEST_LIB=/lib/stm32net/guest-lib.sh
+[ -r "$GUEST_LIB" ] || { echo "RESULT abort no-$GUEST_LIB"; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=guest-lib.sh
+. "$GUEST_LIB"
 : "${PORT:?}" "${BUSID:=1-1}"
-HOST=10.0.2.2
-DEV=192.168.7.1
+HOST=$GUEST_HOST
+DEV=$GUEST_DEV
+LEASE=/tmp/lease.txt
 
 R() { echo "RESULT $1 ${2:--}"; }
 say() { echo "GUEST $*"; }
-
-# Milliseconds since boot from /proc/uptime (centisecond resolution).
-now_ms() {
-  read -r up _ < /proc/uptime
-  s=${up%.*}; f=${up#*.}; f=${f#0}
-  echo $(( s * 1000 + ${f:-0} * 10 ))
-}
 
 # busybox static glibc resolves through NSS "files dns" with these files.
 echo 'hosts: files dns' > /etc/nsswitch.conf
 : > /etc/hosts
 
-cat > /tmp/udhcpc.sh <<'EOF'
-#!/bin/sh
-case "$1" in
-  bound|renew)
-    {
-      # busybox: $subnet is the dotted mask, $mask the prefix length
-      echo "ip=${ip:-}"; echo "subnet=${subnet:-}"; echo "mask=${mask:-}"; echo "router=${router:-}"
-      echo "dns=${dns:-}"; echo "domain=${domain:-}"; echo "serverid=${serverid:-}"
-      echo "lease=${lease:-}"
-    } > /tmp/lease.txt
-    echo "GUEST lease ip=${ip:-} subnet=${subnet:-} mask=${mask:-} router=${router:-} dns=${dns:-} domain=${domain:-} serverid=${serverid:-} lease=${lease:-}"
-    ip addr flush dev "$interface"
-    ip addr add "$ip/${mask:-24}" dev "$interface"
-    ;;
-  deconfig)
-    ip link set "$interface" up
-    ip addr flush dev "$interface"
-    ;;
-esac
-exit 0
-EOF
-chmod +x /tmp/udhcpc.sh
-
-lease_get() { sed -n "s/^$1=//p" /tmp/lease.txt 2>/dev/null | head -n1; }
-
-# The network interface whose driver is cdc_ether ("" if none).
-ecm_if() {
-  for d in /sys/class/net/*; do
-    drv=$(readlink "$d/device/driver" 2>/dev/null) || continue
-    [ "${drv##*/}" = cdc_ether ] && { echo "${d##*/}"; return 0; }
-  done
-  return 1
-}
+guest_udhcpc_script "$LEASE"
+lease_get() { guest_lease_get "$LEASE" "$1"; }
 
 # The USB device (sysfs dir) with idVendor 1209 / idProduct 0001.
 usb_dev() {
@@ -79,19 +47,14 @@ fetch() {  # URL [wget options...] -> body on stdout, status in $?
 # One attach -> cdc_ether -> DHCP -> detach-able cycle; N = 1 or 2.
 cycle() {
   n=$1
-  rm -f /tmp/lease.txt
-  t0=$(now_ms)
-  out=$(timeout 20 usbip --tcp-port "$PORT" attach -r "$HOST" -b "$BUSID" 2>&1); rc=$?
+  rm -f "$LEASE"
+  t0=$(guest_now_ms)
+  out=$(guest_usbip_attach); rc=$?
   echo "$out"
-  [ $rc -eq 0 ] && R "attach$n" ok || R "attach$n" "fail:$rc"
+  R "attach$n" "$([ $rc -eq 0 ] && echo ok || echo "fail:$rc")"
 
-  ifn=""
-  i=0
-  while [ $i -lt 200 ]; do           # 20 s: enumeration under TCG takes < 2 s
-    ifn=$(ecm_if) && break
-    i=$((i + 1)); sleep 0.1
-  done
-  t_if=$(now_ms)
+  ifn=$(guest_wait_ecm_if 0.1)       # 20 s bound
+  t_if=$(guest_now_ms)
   R "iface$n" "$([ -n "$ifn" ] && echo cdc_ether || echo none)"
   say "iface$n=${ifn:-none} after $((t_if - t0)) ms"
   if [ -z "$ifn" ]; then
@@ -104,9 +67,8 @@ cycle() {
     say "usb $d: $(cat "$d/manufacturer" 2>/dev/null) / $(cat "$d/product" 2>/dev/null) speed=$(cat "$d/speed")"
   }
 
-  ip link set "$ifn" up
-  timeout 30 udhcpc -i "$ifn" -s /tmp/udhcpc.sh -n -q -t 5 -T 2 2>&1; rc=$?
-  t1=$(now_ms)
+  guest_dhcp "$ifn"; rc=$?
+  t1=$(guest_now_ms)
   R "dhcp$n" "$([ $rc -eq 0 ] && echo ok || echo "fail:$rc")"
   R "lease${n}_ip" "$(lease_get ip)"
   R "lease${n}_subnet" "$(lease_get subnet)"
@@ -119,9 +81,9 @@ cycle() {
 }
 
 say "usbip list -r $HOST port $PORT"
-out=$(timeout 20 usbip --tcp-port "$PORT" list -r "$HOST" 2>&1); echo "$out"
-echo "$out" | grep -q '(1209:0001)' && R list 1209:0001 || R list missing
-echo "$out" | grep -q "^ *$BUSID:" && R list_busid "$BUSID" || R list_busid missing
+out=$(guest_usbip_list); echo "$out"
+R list "$(echo "$out" | grep -q '(1209:0001)' && echo 1209:0001 || echo missing)"
+R list_busid "$(echo "$out" | grep -q "^ *$BUSID:" && echo "$BUSID" || echo missing)"
 
 cycle 1 || { R abort cycle1; exit 1; }
 
