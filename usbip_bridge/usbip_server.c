@@ -2,7 +2,7 @@
  * usbip_server.c - USB/IP server for the simulated device (see usbip_server.h).
  *
  * Layer: usbip_bridge (host only). Includes POSIX socket headers, stdio for
- * log lines, usbip_proto.h and udc_sim.h. No malloc: a fixed table of
+ * log lines, usbip_proto.h and udc_sim.h. No dynamic allocation: a fixed table of
  * connections and a fixed pool of URB slots with their buffers.
  *
  * Host-controller duties the bridge takes over (vhci_hcd keeps them local):

@@ -7,7 +7,7 @@
  * Assumptions: one thread; the caller runs poll() over the descriptors from
  * usbip_server_pollfds(), then usbip_server_handle(), then the firmware
  * (fw_poll) and usbip_server_run() to retry NAKed URBs.
- * Limits (all storage fixed, sized below; no malloc): USBIP_MAX_CONN
+ * Limits (all storage fixed, sized below; nothing allocated at run time): USBIP_MAX_CONN
  * connections, one of them attached (when the table is full, a new
  * connection replaces the oldest one that has not imported); USBIP_MAX_URBS
  * URBs in flight, each of at most USBIP_MAX_TRANSFER bytes - more are left
