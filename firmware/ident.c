@@ -8,7 +8,7 @@
 
 static const char hexdig[] = "0123456789ABCDEF";
 
-static uint32_t fnv1a(const uint8_t *p, unsigned n, uint32_t h)
+uint32_t ident_fnv1a(const uint8_t *p, unsigned n, uint32_t h)
 {
     for (unsigned i = 0; i < n; i++) {
         h ^= p[i];
@@ -21,8 +21,8 @@ void ident_host_mac(uint8_t mac[6])
 {
     uint8_t id[BOARD_UID_LEN];
     board_unique_id(id);
-    uint32_t h1 = fnv1a(id, BOARD_UID_LEN, 2166136261u);
-    uint32_t h2 = fnv1a(id, BOARD_UID_LEN, h1 ^ 0x5bd1e995u);
+    uint32_t h1 = ident_fnv1a(id, BOARD_UID_LEN, 2166136261u);
+    uint32_t h2 = ident_fnv1a(id, BOARD_UID_LEN, h1 ^ 0x5bd1e995u);
     mac[0] = 0x02;  /* locally administered, unicast */
     mac[1] = (uint8_t)(h1 >> 24);
     mac[2] = (uint8_t)(h1 >> 16);

@@ -21,5 +21,8 @@ void ident_device_mac(uint8_t mac[6]);
 void ident_serial(char out[IDENT_SERIAL_LEN + 1u]);
 /* 12 uppercase hex digits + NUL: the iMACAddress string */
 void ident_host_mac_string(char out[13]);
+/* 32-bit FNV-1a over n bytes, continuing from h (2166136261 to start): the
+ * hash behind the MACs, also used by the simulator to turn --serial into an ID. */
+uint32_t ident_fnv1a(const uint8_t *p, unsigned n, uint32_t h);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "board.h"
 #include "board_host.h"
+#include "ident.h"
 
 static uint8_t uid[BOARD_UID_LEN] = {0x53, 0x49, 0x4D, 0x00, 0x33, 0x32, 0x4E, 0x45,
                                      0x54, 0x00, 0x00, 0x01};
@@ -24,15 +25,6 @@ static bool button_once;
 static bool have_t0;
 static struct timespec t0;
 
-static uint32_t fnv1a(const char *s, uint32_t h)
-{
-    for (; *s != '\0'; s++) {
-        h ^= (uint8_t)*s;
-        h *= 16777619u;
-    }
-    return h;
-}
-
 void board_host_set_serial(const char *serial)
 {
     if (serial == NULL || serial[0] == '\0') {
@@ -40,7 +32,8 @@ void board_host_set_serial(const char *serial)
     }
     uint32_t h = 2166136261u;
     for (unsigned w = 0; w < BOARD_UID_LEN / 4u; w++) {
-        h = fnv1a(serial, h ^ (0x9E3779B9u * (w + 1u)));
+        h = ident_fnv1a((const uint8_t *)serial, (unsigned)strlen(serial),
+                        h ^ (0x9E3779B9u * (w + 1u)));
         uid[4u * w] = (uint8_t)(h >> 24);
         uid[4u * w + 1u] = (uint8_t)(h >> 16);
         uid[4u * w + 2u] = (uint8_t)(h >> 8);
