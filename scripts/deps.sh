@@ -12,6 +12,7 @@ PKGS=(
   qemu-system-x86 busybox-static usbip cpio kmod
   iproute2 ethtool jq tcpdump dnsutils curl udhcpc
   chromium debootstrap
+  clang libclang-rt-14-dev   # libFuzzer + sanitizer runtimes: make fuzz, the corpus replay in make test
 )
 # The Docker test needs an engine. Debian's docker.io only when no engine is
 # there: a machine with Docker's own packages keeps them (they conflict).
