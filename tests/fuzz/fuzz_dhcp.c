@@ -25,6 +25,24 @@
 #define FUZZ_DHCP_MAX_MSGS 8u
 #define FUZZ_DHCP_MAX_LEN  (HARNESS_FRAME_MAX - 42u)
 
+/* The client's who-has for the device (RFC 826), so lwIP knows its MAC.
+ * Not harness_arp_seed(): that insists on exactly one frame out, but lwIP
+ * also sends the packet it held for that address (one per ARP entry). */
+static void arp_from(const uint8_t ip[4], const uint8_t mac[6])
+{
+    uint8_t f[42];
+    memset(f, 0xff, 6);
+    memcpy(f + 6, mac, 6);
+    f[12] = 0x08, f[13] = 0x06;
+    f[14] = 0, f[15] = 1, f[16] = 0x08, f[17] = 0, f[18] = 6, f[19] = 4, f[20] = 0, f[21] = 1;
+    memcpy(f + 22, mac, 6);
+    memcpy(f + 28, ip, 4);
+    memset(f + 32, 0, 6);
+    memcpy(f + 38, fw_config.ip, 4);
+    harness_input(f, sizeof f);
+    harness_out_clear();
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -59,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (flags & 1u) {
             uint8_t dev_mac[6];
             ident_device_mac(dev_mac);
-            harness_arp_seed(src_ip, mac);
+            arp_from(src_ip, mac);
             n = harness_build_udp(frame, sizeof frame, mac, dev_mac, src_ip, fw_config.ip, 68,
                                   67, payload, plen);
         } else {

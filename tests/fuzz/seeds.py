@@ -193,7 +193,120 @@ def net_seeds():
           frame(5, 3, eth(DEV_MAC, 0x0800, ipv4(1, ping))) + frame(9, 2, arp_request()))
 
 
+# ---------------------------------------------------------------- USB + ECM
+def setup(bm, req, value=0, index=0, length=0):
+    return struct.pack("<BBHHH", bm, req, value, index, length)
+
+
+def op_control(bm, req, value=0, index=0, length=0, data=b""):
+    return bytes([1]) + setup(bm, req, value, index, length) + data
+
+
+def enumerate_ops():
+    """What a host does first (USB 2.0 9.1.2): descriptors, address, configuration."""
+    s = bytes([4])
+    s += op_control(0x80, 6, 0x0100, 0, 64)
+    s += bytes([4]) + op_control(0x00, 5, 7)
+    s += op_control(0x80, 6, 0x0100, 0, 18)
+    s += op_control(0x80, 6, 0x0200, 0, 9) + op_control(0x80, 6, 0x0200, 0, 255)
+    s += op_control(0x80, 6, 0x0300, 0, 255)
+    for i in (1, 2, 3, 4):
+        s += op_control(0x80, 6, 0x0300 | i, 0x0409, 255)
+    s += op_control(0x00, 9, 1)
+    return s
+
+
+ALT1 = bytes([6, 1, 1, 1])
+DRAIN = bytes([11])
+
+
+def usb_seeds():
+    e = enumerate_ops()
+    write("usb", "enumerate", e)
+    write("usb", "link-up", e + ALT1 + DRAIN)
+    # ECM 1.2 6.2.4 SET_ETHERNET_PACKET_FILTER, 6.2.1 multicast filters, 6.2.5 statistics
+    write("usb", "ecm-requests", e + ALT1 + op_control(0x21, 0x43, 0x001e, 0) +
+          op_control(0x21, 0x40, 2, 0, 12, bytes([1, 0, 0x5e, 0, 0, 1, 1, 0, 0x5e, 0, 0, 0xfb])) +
+          op_control(0xa1, 0x44, 1, 0, 4) + op_control(0x21, 0x41, 0, 0, 0) + DRAIN)
+    frame = b"\xff" * 6 + HOST_MAC + b"\x08\x06" + bytes(range(46))
+    big = bytes([0x02] * 6) + HOST_MAC + b"\x08\x00" + bytes(i & 0xff for i in range(1500))
+    write("usb", "frames-out", e + ALT1 + DRAIN + bytes([7]) + rec(frame) + bytes([9]) +
+          bytes([7]) + rec(big) + bytes([9]) + bytes([7]) + rec(big[:128]) + bytes([9]))
+    write("usb", "frames-in", e + ALT1 + DRAIN + bytes([8]) + struct.pack(">H", 60) + DRAIN +
+          bytes([8]) + struct.pack(">H", 1514) + bytes([8]) + struct.pack(">H", 64) + DRAIN + DRAIN)
+    # standard requests on interfaces and endpoints (USB 2.0 9.4)
+    write("usb", "std-requests", e + ALT1 + op_control(0x80, 0, 0, 0, 2) + op_control(0x81, 0, 0, 0, 2) +
+          op_control(0x82, 0, 0, 0x82, 2) + op_control(0x02, 3, 0, 0x02) + op_control(0x82, 0, 0, 0x02, 2) +
+          bytes([7]) + rec(frame) + op_control(0x02, 1, 0, 0x02) + op_control(0x81, 10, 0, 1, 1) +
+          op_control(0x80, 8, 0, 0, 1) + op_control(0x00, 3, 1) + op_control(0x00, 1, 1) + DRAIN)
+    # the data path changing under traffic: alt 0, reset, unplug mid-frame
+    write("usb", "alt-flaps", e + ALT1 + bytes([7]) + rec(frame) + bytes([6, 1, 1, 0]) + bytes([9]) +
+          ALT1 + bytes([2, 2, 64]) + big[:64] + bytes([4]) + e + ALT1 + bytes([8]) + struct.pack(">H", 300) +
+          bytes([3, 2]) + bytes([5]) + DRAIN)
+    write("usb", "raw-setup", bytes([4]) + bytes([0]) + setup(0x80, 6, 0x0200, 0, 255) +
+          bytes([3, 0]) * 3 + bytes([2, 0, 0]) + bytes([0]) + setup(0x00, 5, 3) + bytes([3, 0]) +
+          bytes([10, 5]))
+
+
+# ---------------------------------------------------------------- USB/IP
+# Linux Documentation/usb/usbip_protocol.rst: big-endian headers.
+DEVID = (1 << 16) | 2
+
+
+def op(code, body=b""):
+    return struct.pack(">HHI", 0x0111, code, 0) + body
+
+
+def submit(seq, direction, ep, length, setup_pkt=b"\0" * 8, data=b"", flags=0):
+    return struct.pack(">IIIII", 1, seq, DEVID, direction, ep) + \
+        struct.pack(">IiiiI", flags, length, 0, -1, 0) + setup_pkt + data
+
+
+def unlink(seq, victim):
+    return struct.pack(">IIIII", 2, seq, DEVID, 0, 0) + struct.pack(">I", victim) + b"\0" * 24
+
+
+IMPORT = op(0x8003, b"1-1".ljust(32, b"\0"))
+
+
+def ctrl_in(seq, bm, req, value, index, length):
+    return submit(seq, 1, 0, length, setup(bm, req, value, index, length))
+
+
+def ctrl_out(seq, bm, req, value, index, data=b""):
+    return submit(seq, 0, 0, len(data), setup(bm, req, value, index, len(data)), data)
+
+
+def usbip_write(name, *chunks):
+    """Each chunk is written when the server has answered the one before."""
+    write("usbip", name, b"".join(rec(c) for c in chunks))
+
+
+def usbip_seeds():
+    w = usbip_write
+    w("devlist", op(0x8005))
+    w("import", IMPORT)
+    w("import-wrong-busid", op(0x8003, b"9-9".ljust(32, b"\0")))
+    w("bad-version", struct.pack(">HHI", 0x0100, 0x8005, 0))
+    w("descriptors", IMPORT, ctrl_in(1, 0x80, 6, 0x0100, 0, 18),
+      ctrl_in(2, 0x80, 6, 0x0200, 0, 255) + ctrl_in(3, 0x80, 6, 0x0302, 0x0409, 255))
+    frame = b"\xff" * 6 + HOST_MAC + b"\x08\x06" + bytes(range(46))
+    up = [IMPORT, ctrl_out(1, 0x00, 9, 1, 0), ctrl_out(2, 0x01, 11, 1, 1)]
+    w("data-path", *up, submit(3, 1, 1, 16) + submit(4, 1, 2, 1536),
+      submit(5, 0, 2, len(frame), data=frame) + submit(6, 1, 2, 1536), submit(7, 1, 1, 16))
+    w("unlink", *up, submit(3, 1, 2, 1536), unlink(4, 3) + unlink(5, 99))
+    w("ecm-request", *up, ctrl_out(3, 0x21, 0x43, 0x000e, 0), ctrl_in(4, 0xa1, 0x44, 1, 0, 4),
+      submit(5, 0, 2, 64, data=bytes(64), flags=0x40))
+    w("stall-clear", *up, ctrl_out(3, 0x02, 3, 0, 0x82), submit(4, 1, 2, 64),
+      ctrl_out(5, 0x02, 1, 0, 0x82), ctrl_out(6, 0x00, 9, 0, 0))
+    w("devlist-then-import", op(0x8005), IMPORT)
+    w("split-header", IMPORT[:5], IMPORT[5:] + ctrl_in(1, 0x80, 6, 0x0100, 0, 18)[:30],
+      ctrl_in(1, 0x80, 6, 0x0100, 0, 18)[30:])
+
+
 if __name__ == "__main__":
     net_seeds()
+    usb_seeds()
+    usbip_seeds()
     dhcp_seeds()
     dns_seeds()
