@@ -23,6 +23,7 @@
  * harness_teardown() after the input: every lwIP pool and the heap idle
  * again once all connections are gone (nothing leaked).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "fuzz_common.h"
@@ -34,6 +35,7 @@
 #include "lwip_harness.h"
 #include "net.h"
 #include "stm32net_opt.h"
+#include "lwip/timeouts.h"
 
 #define FUZZ_NET_MAX_FRAMES 10u
 #define FUZZ_NET_MAX_DT     255u
@@ -214,6 +216,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_in_t in;
 
     fuzz_in_init(&in, data, size);
+    /* Every input starts at the same phase of lwIP's cyclic timers (ARP's
+     * 1 s timer is the only one left between inputs; TCP's starts on demand):
+     * time jumps to a whole second and the timers due run, so an input does
+     * the same on its own as in the middle of a run, and reproduces. */
+    fake_board_ms = (fake_board_ms / 1000u + 2u) * 1000u;
+    sys_check_timeouts();
+#ifdef FUZZ_NET_PHASE
+    fake_board_ms += (uint32_t)atoi(getenv("FUZZ_NET_PHASE"));
+    sys_check_timeouts();
+#endif
     memset(conns, 0, sizeof conns);
     rx_has = 0;
     tx_block = 0;
