@@ -24,4 +24,32 @@ void board_enter_bootloader(void);      /* ROM DFU bootloader; may not return */
 /* A broken invariant of our own (never untrusted input): stop, never return. */
 void board_panic(const char *msg, const char *file, int line);
 
+/* ---- recovery: watchdog, reset cause, stack use ---- */
+
+/* Why the chip started this time, as board_init() found it. */
+typedef enum {
+    BOARD_RESET_POWER_ON = 0,  /* power-on or brown-out (also: the simulator's start) */
+    BOARD_RESET_PIN,           /* the NRST pin: reset button, debugger */
+    BOARD_RESET_WATCHDOG,      /* the watchdog: the main loop stopped feeding it */
+    BOARD_RESET_FAULT,         /* a fault handler recorded pc/lr/exception, then reset */
+    BOARD_RESET_SOFTWARE,      /* any other software reset (e.g. the bootloader request) */
+    BOARD_RESET_UNKNOWN,
+} board_reset_cause_t;
+
+typedef struct {
+    board_reset_cause_t cause;
+    uint32_t pc;         /* BOARD_RESET_FAULT: the faulting instruction (stacked PC) */
+    uint32_t lr;         /* BOARD_RESET_FAULT: the stacked LR (the caller, usually) */
+    uint32_t exception;  /* BOARD_RESET_FAULT: exception number (ARMv6-M B1.5.2: 2 NMI,
+                          * 3 HardFault, 11 SVCall, 14 PendSV, 15 SysTick, 16 + n IRQ n) */
+} board_reset_info_t;
+
+void board_reset_info(board_reset_info_t *out);
+/* Restarts the watchdog's count; called from the main loop only, so a loop
+ * that stops running resets the chip. A no-op where there is no watchdog. */
+void board_watchdog_feed(void);
+/* Stack reserve and the most of it ever used since start-up (high-water mark
+ * of the paint); both 0 where this is not known (the simulator). */
+void board_stack_usage(uint32_t *used, uint32_t *size);
+
 #endif

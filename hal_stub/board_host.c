@@ -7,6 +7,7 @@
  *   fixed default or by three 32-bit FNV-1a hashes of --serial.
  * - LEDs: state in memory, every change logged as one line on stdout.
  * - board_enter_bootloader(): there is no ROM here; logged and ignored.
+ * - reset cause: always power-on; watchdog feed: a no-op; stack use: unknown.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,4 +122,25 @@ void board_panic(const char *msg, const char *file, int line)
 {
     fprintf(stderr, "stm32net-sim: PANIC %s at %s:%d\n", msg, file, line);
     abort();
+}
+
+/* Recovery: a process start is a power-on; a crash ends the process (there
+ * is no reset to record), and there is no watchdog: the host OS watches. The
+ * stack is the OS's, so its use is not reported. */
+void board_reset_info(board_reset_info_t *out)
+{
+    out->cause = BOARD_RESET_POWER_ON;
+    out->pc = 0u;
+    out->lr = 0u;
+    out->exception = 0u;
+}
+
+void board_watchdog_feed(void)
+{
+}
+
+void board_stack_usage(uint32_t *used, uint32_t *size)
+{
+    *used = 0u;
+    *size = 0u;
 }

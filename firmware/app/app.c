@@ -310,6 +310,47 @@ static void app_counter_put(app_buf_t *b, const char *name, uint32_t v, bool las
     }
 }
 
+static void app_hex32_put(app_buf_t *b, uint32_t v)
+{
+    static const char hex[] = "0123456789abcdef";
+    app_buf_str(b, "\"0x");
+    for (int sh = 28; sh >= 0; sh -= 4) {
+        app_buf_char(b, hex[(v >> sh) & 0xFu]);
+    }
+    app_buf_char(b, '"');
+}
+
+/* ,"reset":{"cause":"fault","pc":"0x080012ab"},"stack_used":812
+ * pc only for a fault (the record's lr and exception number stay in
+ * board_reset_info() for a debugger: the status body has no room left for
+ * them, see HTTP_API_RESP_MAX); stack_used is null where the board does not
+ * know it (the simulator). */
+static void app_recovery_put(app_buf_t *b)
+{
+    static const char *const names[] = {"power-on", "pin", "watchdog", "fault", "software",
+                                        "unknown"};
+    board_reset_info_t r;
+    uint32_t used = 0, size = 0;
+
+    board_reset_info(&r);
+    unsigned c = (unsigned)r.cause < sizeof names / sizeof names[0] ? (unsigned)r.cause
+                                                                  : BOARD_RESET_UNKNOWN;
+    app_buf_str(b, ",\"reset\":{\"cause\":\"");
+    app_buf_str(b, names[c]);
+    app_buf_char(b, '"');
+    if (c == BOARD_RESET_FAULT) {
+        app_buf_str(b, ",\"pc\":");
+        app_hex32_put(b, r.pc);
+    }
+    app_buf_str(b, "},\"stack_used\":");
+    board_stack_usage(&used, &size);
+    if (size == 0u) {
+        app_buf_str(b, "null");
+    } else {
+        app_buf_u64(b, used);
+    }
+}
+
 size_t app_status_json(char *buf, size_t room)
 {
     app_buf_t b;
@@ -345,7 +386,9 @@ size_t app_status_json(char *buf, size_t room)
     app_counter_put(&b, "tx_frames", link_stats.tx_frames, false);
     app_counter_put(&b, "rx_dropped", link_stats.rx_dropped, false);
     app_counter_put(&b, "tx_dropped", link_stats.tx_dropped, true);
-    app_buf_str(&b, "}}");
+    app_buf_char(&b, '}');
+    app_recovery_put(&b);
+    app_buf_char(&b, '}');
     size_t n = app_buf_end(&b);
     if (n == 0u && room > 0u) {
         buf[0] = '\0';  /* no half document */

@@ -14,6 +14,9 @@ uint8_t fake_board_uid[BOARD_UID_LEN] = {0x20, 0x00, 0x3a, 0x00, 0x12, 0x47, 0x5
 bool fake_board_leds[BOARD_LED_COUNT];
 bool fake_board_button;
 unsigned fake_board_bootloader_calls;
+board_reset_info_t fake_board_reset_info;
+uint32_t fake_board_stack_used, fake_board_stack_size;
+unsigned fake_board_watchdog_feeds;
 
 void fake_board_reset(void)
 {
@@ -21,6 +24,10 @@ void fake_board_reset(void)
     memset(fake_board_leds, 0, sizeof fake_board_leds);
     fake_board_button = false;
     fake_board_bootloader_calls = 0;
+    memset(&fake_board_reset_info, 0, sizeof fake_board_reset_info);
+    fake_board_stack_used = 0;
+    fake_board_stack_size = 0;
+    fake_board_watchdog_feeds = 0;
 }
 
 void board_init(void) {}
@@ -40,4 +47,11 @@ void board_panic(const char *msg, const char *file, int line)
 {
     fail_msg("board_panic: %s at %s:%d", msg, file, line);
     abort();
+}
+void board_reset_info(board_reset_info_t *out) { *out = fake_board_reset_info; }
+void board_watchdog_feed(void) { fake_board_watchdog_feeds++; }
+void board_stack_usage(uint32_t *used, uint32_t *size)
+{
+    *used = fake_board_stack_used;
+    *size = fake_board_stack_size;
 }

@@ -12,6 +12,9 @@ extern uint8_t fake_board_uid[BOARD_UID_LEN];
 extern bool fake_board_leds[BOARD_LED_COUNT];
 extern bool fake_board_button;
 extern unsigned fake_board_bootloader_calls;
+extern board_reset_info_t fake_board_reset_info;   /* what board_reset_info() reports */
+extern uint32_t fake_board_stack_used, fake_board_stack_size;
+extern unsigned fake_board_watchdog_feeds;
 
 void fake_board_reset(void);
 

@@ -227,7 +227,8 @@ static const char status_want[] =
     "{\"hostname\":\"stm32net\",\"ip\":\"192.168.7.1\",\"uptime_ms\":4294967396,"
     "\"time\":\"2023-11-14T22:13:20Z\",\"time_set\":true,\"leds\":[0,1,0,1],\"button\":1,"
     "\"button_presses\":1,"
-    "\"link\":{\"rx_frames\":12,\"tx_frames\":34,\"rx_dropped\":5,\"tx_dropped\":4294967295}}";
+    "\"link\":{\"rx_frames\":12,\"tx_frames\":34,\"rx_dropped\":5,\"tx_dropped\":4294967295},"
+    "\"reset\":{\"cause\":\"fault\",\"pc\":\"0x080012ab\"},\"stack_used\":812}";
 
 static void make_known_state(void)
 {
@@ -243,6 +244,9 @@ static void make_known_state(void)
     link_stats.tx_frames = 34;
     link_stats.rx_dropped = 5;
     link_stats.tx_dropped = 0xFFFFFFFFu;
+    fake_board_reset_info = (board_reset_info_t){BOARD_RESET_FAULT, 0x080012abu, 0x08000f01u, 3u};
+    fake_board_stack_used = 812u;
+    fake_board_stack_size = 2048u;
 }
 
 static void test_status_json_exact(void **state)
@@ -282,6 +286,34 @@ static void test_status_json_fits_exactly_or_returns_0(void **state)
         }
     }
     assert_int_equal(app_status_json(NULL, 0), 0);
+}
+
+/* Every reset cause by name; pc only with a fault; no stack figure where
+ * the board has none (the simulator). */
+static void test_status_json_reset_causes(void **state)
+{
+    (void)state;
+    static const struct {
+        board_reset_cause_t c;
+        const char *want;
+    } causes[] = {
+        {BOARD_RESET_POWER_ON, ",\"reset\":{\"cause\":\"power-on\"},\"stack_used\":null}"},
+        {BOARD_RESET_PIN, ",\"reset\":{\"cause\":\"pin\"},\"stack_used\":null}"},
+        {BOARD_RESET_WATCHDOG, ",\"reset\":{\"cause\":\"watchdog\"},\"stack_used\":null}"},
+        {BOARD_RESET_SOFTWARE, ",\"reset\":{\"cause\":\"software\"},\"stack_used\":null}"},
+        {BOARD_RESET_UNKNOWN, ",\"reset\":{\"cause\":\"unknown\"},\"stack_used\":null}"},
+        {(board_reset_cause_t)77, ",\"reset\":{\"cause\":\"unknown\"},\"stack_used\":null}"},
+        {BOARD_RESET_FAULT, ",\"reset\":{\"cause\":\"fault\",\"pc\":\"0xffffffff\"},"
+                            "\"stack_used\":null}"},
+    };
+    char buf[512];
+    for (unsigned i = 0; i < sizeof causes / sizeof causes[0]; i++) {
+        fake_board_reset_info = (board_reset_info_t){causes[i].c, 0xFFFFFFFFu, 0u, 2u};
+        size_t n = app_status_json(buf, sizeof buf);
+        size_t wl = strlen(causes[i].want);
+        assert_true(n > wl);
+        assert_string_equal(buf + n - wl, causes[i].want);
+    }
 }
 
 static void test_status_json_escapes_hostname(void **state)
@@ -342,6 +374,7 @@ int main(void)
         cmocka_unit_test_setup(test_all_days_match_a_calendar_walk, setup),
         cmocka_unit_test_setup(test_status_json_exact, setup),
         cmocka_unit_test_setup(test_status_json_fits_exactly_or_returns_0, setup),
+        cmocka_unit_test_setup(test_status_json_reset_causes, setup),
         cmocka_unit_test_setup(test_status_json_escapes_hostname, setup),
         cmocka_unit_test_setup(test_leds_json, setup),
         cmocka_unit_test_setup(test_buf_u64_extremes, setup),

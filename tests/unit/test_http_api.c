@@ -738,11 +738,16 @@ static void test_status_worst_case_fits(void **state)
     link_stats.rx_frames = link_stats.tx_frames = 0xFFFFFFFFu;
     link_stats.rx_dropped = link_stats.tx_dropped = 0xFFFFFFFFu;
     fake_board_button = true;
+    fake_board_reset_info = (board_reset_info_t){BOARD_RESET_FAULT, 0xFFFFFFFFu, 0xFFFFFFFFu, 63u};
+    fake_board_stack_used = fake_board_stack_size = 0xFFFFFFFFu;
     get("/api/status", &r);
     memcpy(fw_config.hostname, saved, sizeof saved);
+    memset(&fake_board_reset_info, 0, sizeof fake_board_reset_info);
+    fake_board_stack_used = fake_board_stack_size = 0;
     assert_int_equal(r.status, 200);
     assert_json(&r);
-    assert_body_contains(&r, "\"tx_dropped\":4294967295}}");
+    assert_body_contains(&r, "\"tx_dropped\":4294967295},");
+    assert_body_contains(&r, "\"reset\":{\"cause\":\"fault\",\"pc\":\"0xffffffff\"},\"stack_used\":4294967295}");
 }
 
 int main(void)

@@ -15,6 +15,26 @@
  * loads the bootloader's initial SP from 0x1FFFC800 and jumps to its reset
  * vector at 0x1FFFC804. It then enumerates as the ST DFU device (0483:df11).
  * Limits: no RTC/wall clock here; board_panic() keeps no message (no console).
+ *
+ * Recovery (the chip resets itself instead of parking):
+ * - IWDG (RM0091 26): started by board_init(), fed by board_watchdog_feed()
+ *   from the main loop only. LSI 40 kHz nominal (30..50 kHz, datasheet) / 64
+ *   with reload 1250: 2 s nominal, 1.6 s at the fastest LSI - far above one
+ *   loop pass (the loop wakes at least every SysTick ms). Frozen while a
+ *   debugger halts the core (DBGMCU_APB1_FZ), so stepping does not reset.
+ * - Faults: every exception handler we did not write (NMI, HardFault, stray
+ *   interrupts: startup.c's Default_Handler) calls board_fault() with the
+ *   stacked frame (ARMv6-M B1.5.6: r0-r3, r12, lr, pc, xpsr) and IPSR. It
+ *   records pc, lr and the exception number in .noinit RAM (the startup
+ *   code zeroes only .bss) and requests a system reset. A fault while the
+ *   stack itself is gone (overflow below 0x20000000) cannot be stacked: the
+ *   core locks up, the watchdog then resets it and the cause reads "watchdog".
+ * - board_init() reads RCC_CSR once (then clears it with RMVF) and the
+ *   record; board_reset_info() reports the result (/api/status shows it).
+ * - Stack: board_stack_paint() (Reset_Handler, before main) fills the free
+ *   stack with BOARD_STACK_PAINT; board_stack_usage() finds the deepest
+ *   word ever overwritten. Exact for everything but a frame that happened
+ *   to write the paint value itself (then it under-reports by that word).
  */
 #include "board.h"
 #include "clock.h"
@@ -47,6 +67,116 @@ void board_boot_hook(void)
 
 static const uint8_t board_led_pin[BOARD_LED_COUNT] = {6u, 7u, 8u, 9u};
 
+/* ------------------------------------------------------------ recovery */
+
+#define BOARD_FAULT_MAGIC  0xFA017EC0u
+#define BOARD_STACK_PAINT  0xA5A5A5A5u
+#define BOARD_IWDG_PR      4u      /* LSI / 64 (RM0091 26.4.2) */
+#define BOARD_IWDG_RELOAD  1250u   /* 2 s at 40 kHz; 12-bit register */
+
+/* Left by board_fault() for the next start; read and invalidated by board_init(). */
+typedef struct {
+    uint32_t magic;
+    uint32_t exception;
+    uint32_t pc;
+    uint32_t lr;
+} board_fault_record_t;
+
+__attribute__((section(".noinit"))) static volatile board_fault_record_t board_fault_rec;
+static uint8_t board_reset_cause;   /* board_reset_cause_t, found by board_init() */
+
+extern uint32_t _sstack, _estack;
+void board_stack_paint(void);
+void board_fault(const uint32_t *frame, uint32_t ipsr) __attribute__((noreturn, used));
+
+void board_stack_paint(void)
+{
+    uint32_t *sp;
+    __asm__ volatile("mov %0, sp" : "=r"(sp));
+    /* below the live frame only; no interrupt is enabled yet */
+    for (uint32_t *p = &_sstack; p < sp; p++) {
+        *p = BOARD_STACK_PAINT;
+    }
+}
+
+void board_stack_usage(uint32_t *used, uint32_t *size)
+{
+    const uint32_t *p = &_sstack;
+    while (p < &_estack && *p == BOARD_STACK_PAINT) {
+        p++;
+    }
+    *used = (uint32_t)((uintptr_t)&_estack - (uintptr_t)p);
+    *size = (uint32_t)((uintptr_t)&_estack - (uintptr_t)&_sstack);
+}
+
+void board_fault(const uint32_t *frame, uint32_t ipsr)
+{
+    (void)irq_save();
+    uintptr_t f = (uintptr_t)frame;
+    /* the frame is 8 words; anything outside RAM was not stacked by the core */
+    int ok = f >= 0x20000000u && f + 32u <= 0x20004000u && (f & 3u) == 0u;
+    board_fault_rec.exception = ipsr & 0x3Fu;
+    board_fault_rec.lr = ok ? frame[5] : 0xFFFFFFFFu;
+    board_fault_rec.pc = ok ? frame[6] : 0xFFFFFFFFu;
+    board_fault_rec.magic = BOARD_FAULT_MAGIC;
+    __asm__ volatile("dsb" : : : "memory");
+    SCB_AIRCR = SCB_AIRCR_VECTKEY | SCB_AIRCR_SYSRESETREQ;
+    __asm__ volatile("dsb" : : : "memory");
+    for (;;) {
+    }
+}
+
+/* RM0091 6.4.10: a system reset also drives NRST low, so PINRSTF comes
+ * with every cause: the specific flags are tested first. */
+static void board_reset_capture(void)
+{
+    uint32_t csr = RCC_CSR;
+    board_reset_cause_t c;
+    if (csr & (RCC_CSR_IWDGRSTF | RCC_CSR_WWDGRSTF)) {
+        c = BOARD_RESET_WATCHDOG;
+    } else if (csr & RCC_CSR_SFTRSTF) {
+        c = board_fault_rec.magic == BOARD_FAULT_MAGIC ? BOARD_RESET_FAULT : BOARD_RESET_SOFTWARE;
+    } else if (csr & RCC_CSR_PORRSTF) {
+        c = BOARD_RESET_POWER_ON;
+    } else if (csr & RCC_CSR_PINRSTF) {
+        c = BOARD_RESET_PIN;
+    } else {
+        c = BOARD_RESET_UNKNOWN;
+    }
+    board_reset_cause = (uint8_t)c;
+    board_fault_rec.magic = 0u;   /* the record (pc, lr) stays for board_reset_info() */
+    RCC_CSR |= RCC_CSR_RMVF;
+}
+
+void board_reset_info(board_reset_info_t *out)
+{
+    out->cause = (board_reset_cause_t)board_reset_cause;
+    int fault = out->cause == BOARD_RESET_FAULT;
+    out->pc = fault ? board_fault_rec.pc : 0u;
+    out->lr = fault ? board_fault_rec.lr : 0u;
+    out->exception = fault ? board_fault_rec.exception : 0u;
+}
+
+static void board_watchdog_start(void)
+{
+    RCC_APB2ENR |= RCC_APB2ENR_DBGMCUEN;
+    DBGMCU_APB1_FZ |= DBGMCU_APB1_FZ_DBG_IWDG_STOP;
+    IWDG_KR = IWDG_KR_START;    /* RM0091 26.3.2: start first (it also starts the LSI) */
+    IWDG_KR = IWDG_KR_UNLOCK;
+    IWDG_PR = BOARD_IWDG_PR;
+    IWDG_RLR = BOARD_IWDG_RELOAD;
+    /* the new values reach the LSI domain within a few LSI cycles (~0.2 ms);
+     * bounded: a watchdog that never reports ready still counts from reset values */
+    for (uint32_t n = 0; n < 100000u && (IWDG_SR & IWDG_SR_BUSY) != 0u; n++) {
+    }
+    IWDG_KR = IWDG_KR_RELOAD;
+}
+
+void board_watchdog_feed(void)
+{
+    IWDG_KR = IWDG_KR_RELOAD;
+}
+
 void board_init(void)
 {
     if (!clock_init()) {
@@ -63,6 +193,8 @@ void board_init(void)
      * PA11/PA12 need no set-up: on the F072 they connect to the USB as soon
      * as the USB peripheral is enabled (datasheet, "additional functions"). */
     GPIO_MODER(GPIOA_BASE) &= ~(3u << 0);
+    board_reset_capture();
+    board_watchdog_start();
 }
 
 uint32_t board_millis(void)
