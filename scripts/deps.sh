@@ -13,6 +13,7 @@ PKGS=(
   iproute2 ethtool jq tcpdump dnsutils curl udhcpc
   chromium debootstrap
   clang libclang-rt-14-dev   # libFuzzer + sanitizer runtimes: make fuzz, the corpus replay in make test
+  python3                    # make size: scripts/stack-depth.py; the fuzz seed generator
 )
 # The Docker test needs an engine. Debian's docker.io only when no engine is
 # there: a machine with Docker's own packages keeps them (they conflict).
