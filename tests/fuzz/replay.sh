@@ -23,19 +23,20 @@ for t in "$@"; do
   read -r _ floor funcs <<<"$line"
   n=$(ls "$dir" | wc -l)
   log=$(mktemp)
+  art=$(mktemp -d)   # libFuzzer writes a crashing input again: not into the work tree
   # -runs=0: run the corpus once, generate nothing. Each input has 10 s.
   if ! ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-       "$bin" -runs=0 -timeout=10 -print_coverage=1 "$dir" >"$log" 2>&1; then
+       "$bin" -runs=0 -timeout=10 -print_coverage=1 -artifact_prefix="$art/" "$dir" >"$log" 2>&1; then
     grep -E "ERROR|SUMMARY|Test failed|FAIL|panic" "$log" | head -20
     echo "fuzz-replay $t: FAIL: an input of $dir crashed (full log above; rerun: $bin $dir/FILE)"
-    fail=1; rm -f "$log"; continue
+    fail=1; rm -rf "$log" "$art"; continue
   fi
   cov=$(sed -n 's/.*INITED cov: \([0-9]*\).*/\1/p' "$log" | head -1)
   missing=""
   for f in $funcs; do
     grep -qE "^COVERED_FUNC: .* $f " "$log" || missing="$missing $f"
   done
-  rm -f "$log"
+  rm -rf "$log" "$art"
   if [ -z "$cov" ]; then echo "fuzz-replay $t: FAIL: no coverage figure from libFuzzer"; fail=1; continue; fi
   if [ "$cov" -lt "$floor" ]; then
     echo "fuzz-replay $t: FAIL: $n inputs reach cov $cov, below the floor $floor"; fail=1; continue
