@@ -203,6 +203,7 @@ static void test_ep0_stall_until_next_setup(void **state)
     uint8_t buf[64];
     uint16_t len;
     assert_int_equal(udc_sim_setup(s), UDC_SIM_ACK);
+    udc_ep0_answer(events[n_events - 1].seq);   /* as the core does */
     udc_ep_stall(0x80);
     assert_int_equal(udc_sim_in(0, buf, 64, &len), UDC_SIM_STALL);
     assert_int_equal(udc_sim_out(0, 0, 0), UDC_SIM_STALL);  /* whole pipe */
@@ -217,9 +218,13 @@ static void test_setup_drops_unfinished_ep0_transfer(void **state)
     const uint8_t s[8] = {0x80, 0x06, 0x00, 0x01, 0x00, 0x00, 0x12, 0x00};
     uint8_t d[18] = {18, 1}, buf[64];
     uint16_t len;
+    assert_int_equal(udc_sim_setup(s), UDC_SIM_ACK);
+    udc_ep0_answer(events[n_events - 1].seq);
     assert_true(udc_ep_xfer(0x80, d, 18));
     assert_int_equal(udc_sim_setup(s), UDC_SIM_ACK);
     assert_int_equal(udc_sim_in(0, buf, 64, &len), UDC_SIM_NAK);
+    assert_false(udc_ep_xfer(0x80, d, 18));  /* answering the old SETUP: refused */
+    udc_ep0_answer(events[n_events - 1].seq);
     assert_true(udc_ep_xfer(0x80, d, 18));  /* slot free again */
 }
 
