@@ -110,7 +110,8 @@ void udc_set_address(uint8_t addr);
 /* false: no such endpoint on this controller, or no packet memory left */
 bool udc_ep_open(uint8_t ep, udc_ep_type_t type, uint16_t mps);
 void udc_ep_close(uint8_t ep);  /* a pending transfer is dropped silently */
-/* false: endpoint not open, or a transfer is already queued on it; on ep0 also
+/* false: endpoint not open, a transfer is already queued on it, or buf is NULL
+ * with len > 0; on ep0 also
  * while it is stalled or when the SETUP named by udc_ep0_answer() is stale */
 bool udc_ep_xfer(uint8_t ep, uint8_t *buf, uint16_t len);
 void udc_ep_stall(uint8_t ep);

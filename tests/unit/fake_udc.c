@@ -165,10 +165,12 @@ bool udc_ep_xfer(uint8_t ep, uint8_t *buf, uint16_t len)
     if (UDC_EP_NUM(ep) == 0u && (e->stalled || fake_answer != fake_seq)) {
         return false;  /* udc.h: ep0 stalled, or answering a stale SETUP */
     }
+    if (len != 0u && buf == NULL) {
+        return false;
+    }
     if (inject(ep, fake_udc_fail_xfer_ep, &fake_udc_fail_xfer_count)) {
         return false;
     }
-    assert_true(len == 0u || buf != NULL);
     e->queued = true;
     e->buf = buf;
     e->len = len;
