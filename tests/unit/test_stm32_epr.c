@@ -787,6 +787,13 @@ static void test_drv_reply_not_armed_after_newer_setup_latched(void **state)
     assert_int_equal(m_ev[m_nev - 1u].type, UDC_EVT_SETUP);
     assert_memory_equal(m_ev[m_nev - 1u].setup, b, 8);
     assert_int_equal(stat_tx(0), STM32_EPR_STAT_NAK);
+    /* latched before the call: refused at once */
+    udc_ep0_answer(m_ev[m_nev - 1u].seq);
+    assert_int_equal(model_usbfs_setup(a), MODEL_USBFS_ACK);
+    assert_false(udc_ep_xfer(0x80, reply, 18));
+    assert_int_equal(stat_tx(0), STM32_EPR_STAT_NAK);
+    udc_ep_stall(0x00);
+    assert_int_equal(stat_rx(0), STM32_EPR_STAT_NAK);
 }
 
 int main(void)

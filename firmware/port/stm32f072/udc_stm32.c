@@ -300,25 +300,25 @@ static void udc_stm32_setup(void)
     if (count == 8u) {
         udc_stm32_pma_read(udc_stm32_out[0].pma, ev.setup, 8);
     }
+    /* not a valid SETUP (USB 2.0 9.3): refuse the whole control transfer */
+    bool bad = count != 8u;
+    uint16_t stat = bad ? (uint16_t)((STM32_EPR_STAT_STALL << STM32_EPR_STAT_TX_Pos) |
+                                     (STM32_EPR_STAT_STALL << STM32_EPR_STAT_RX_Pos))
+                        : (uint16_t)((STM32_EPR_STAT_NAK << STM32_EPR_STAT_TX_Pos) |
+                                     (STM32_EPR_STAT_NAK << STM32_EPR_STAT_RX_Pos));
     udc_stm32_in[0].busy = false;
     udc_stm32_out[0].busy = false;
-    udc_stm32_in[0].stalled = false;
-    udc_stm32_out[0].stalled = false;
-    /* NAK both ways, DATA1 both ways (what the peripheral did already), CTR_RX
-     * cleared; nothing else moves ep0 meanwhile: STAT is NAK and CTR_RX set */
+    udc_stm32_in[0].stalled = bad;
+    udc_stm32_out[0].stalled = bad;
+    /* NAK (or STALL) both ways, DATA1 both ways (what the peripheral did
+     * already) and CTR_RX cleared in one write: nothing moves ep0 before it,
+     * STAT being NAK and CTR_RX set */
     uint16_t cur = USB_EPR_READ(0);
     USB_EPR_WRITE(0, stm32_epr_write(cur, STM32_EPR_TOGGLE_Msk,
-                                     (uint16_t)((STM32_EPR_STAT_NAK << STM32_EPR_STAT_TX_Pos) |
-                                                (STM32_EPR_STAT_NAK << STM32_EPR_STAT_RX_Pos) |
-                                                STM32_EPR_DTOG_TX | STM32_EPR_DTOG_RX),
+                                     (uint16_t)(stat | STM32_EPR_DTOG_TX | STM32_EPR_DTOG_RX),
                                      STM32_EPR_CTR_RX));
     udc_stm32_seq++;
-    if (count != 8u) {
-        /* not a valid SETUP (USB 2.0 9.3): refuse the whole control transfer */
-        udc_stm32_in[0].stalled = true;
-        udc_stm32_out[0].stalled = true;
-        udc_stm32_stat_tx(0, STM32_EPR_STAT_STALL);
-        udc_stm32_stat_rx(0, STM32_EPR_STAT_STALL);
+    if (bad) {
         return;
     }
     ev.type = UDC_EVT_SETUP;
@@ -576,8 +576,10 @@ void udc_ep_clear_stall(uint8_t ep)
     }
     uint32_t pm = irq_save();
     if (n == 0u) {
-        udc_stm32_clear_stall(0, false);  /* ep0: the whole pipe (udc.h) */
-        udc_stm32_clear_stall(0, true);
+        if (udc_stm32_in[0].stalled) {    /* ep0: ends the pipe's STALL (udc.h) */
+            udc_stm32_clear_stall(0, false);
+            udc_stm32_clear_stall(0, true);
+        }
     } else {
         udc_stm32_clear_stall(n, UDC_EP_IS_IN(ep));
     }
