@@ -26,8 +26,10 @@
  * interrupt handler itself (pending interrupt -> USB_IRQHandler), so a test
  * can let several things happen on the bus before the CPU reacts.
  * Limits: single-buffered endpoints only (no double buffering, isochronous,
- * LPM, BCD); no timing; a reception larger than the buffer fails the test
- * (our host never sends one).
+ * LPM, BCD); no timing; the host always sends the DATA0/1 the endpoint
+ * expects (no retransmission after a lost ACK, so no toggle mismatch); a
+ * reception larger than the buffer, or an IN packet larger than the host's
+ * room, fails the test (our host never causes one).
  */
 #ifndef MODEL_USBFS_H
 #define MODEL_USBFS_H
