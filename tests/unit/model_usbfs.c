@@ -35,6 +35,15 @@ static uint32_t model_sink32;   /* RCC/NVIC writes land here */
 
 #define EPR model_usbfs_epr
 #define BTABLE_REG model_usbfs_reg[0x50 / 2]
+#define DADDR_REG  model_usbfs_reg[0x4C / 2]
+
+/* RM0091 30.6.1 DADDR.EF: with the function disabled the peripheral answers
+ * no token; 30.6.1 ISTR.RESET: reception and transmission stay disabled until
+ * the CPU has cleared RESET. */
+static bool deaf(void)
+{
+    return (DADDR_REG & USB_DADDR_EF) == 0u || (model_usbfs_istr & USB_ISTR_RESET) != 0u;
+}
 
 void model_usbfs_reset(void)
 {
@@ -115,7 +124,7 @@ static unsigned rx_capacity(uint16_t count_rx)
 
 model_usbfs_hs_t model_usbfs_setup(const uint8_t s[8])
 {
-    if (((EPR[0] >> 9) & 3u) != M_TYPE_CONTROL || model_usbfs_stat_rx(0) == 0u) {
+    if (deaf() || ((EPR[0] >> 9) & 3u) != M_TYPE_CONTROL || model_usbfs_stat_rx(0) == 0u) {
         return MODEL_USBFS_NONE;   /* not a control endpoint / disabled: ignored */
     }
     if (EPR[0] & M_CTR_RX) {
@@ -135,6 +144,9 @@ model_usbfs_hs_t model_usbfs_in(unsigned n, uint8_t *d, uint16_t room, uint16_t 
 {
     assert_true(n < 8u);
     *len = 0;
+    if (deaf()) {
+        return MODEL_USBFS_NONE;
+    }
     switch (model_usbfs_stat_tx(n)) {
     case 3u: break;
     case 2u: return MODEL_USBFS_NAK;
@@ -155,6 +167,9 @@ model_usbfs_hs_t model_usbfs_in(unsigned n, uint8_t *d, uint16_t room, uint16_t 
 model_usbfs_hs_t model_usbfs_out(unsigned n, const uint8_t *d, uint16_t len, unsigned *pid)
 {
     assert_true(n < 8u);
+    if (deaf()) {
+        return MODEL_USBFS_NONE;
+    }
     switch (model_usbfs_stat_rx(n)) {
     case 3u: break;
     case 2u: return MODEL_USBFS_NAK;
@@ -174,8 +189,12 @@ model_usbfs_hs_t model_usbfs_out(unsigned n, const uint8_t *d, uint16_t len, uns
     return MODEL_USBFS_ACK;
 }
 
+/* RM0091 30.6.1 (ISTR.RESET): a USB reset resets the function address and the
+ * endpoint registers; the other configuration registers keep their values. */
 void model_usbfs_bus_reset(void)
 {
+    memset(EPR, 0, sizeof EPR);
+    DADDR_REG = 0;
     model_usbfs_istr |= USB_ISTR_RESET;
 }
 

@@ -19,7 +19,9 @@
  *     reception the SETUP is discarded without handshake, as if it had been
  *     garbled, and the host sends it again. SETUP is frozen while CTR_RX is 1.
  *   - ISTR (30.6.1): CTR and EP_ID are derived from the EPnR CTR flags
- *     (lowest endpoint first), RESET/SUSP/WKUP are rc_w0.
+ *     (lowest endpoint first), RESET/SUSP/WKUP are rc_w0. A USB reset clears
+ *     DADDR and every EPnR; while ISTR.RESET is set, or DADDR.EF is 0, no
+ *     token gets an answer.
  *   - Packet memory (30.5.3): 1 KB, 16-bit accesses only, BTABLE at
  *     USB_BTABLE, COUNTn_RX's BL_SIZE/NUM_BLOCK bound a reception.
  * The host functions change the registers only; the test runs the driver's
@@ -76,7 +78,7 @@ bool model_usbfs_irq_pending(void);
 model_usbfs_hs_t model_usbfs_setup(const uint8_t s[8]);
 model_usbfs_hs_t model_usbfs_out(unsigned n, const uint8_t *d, uint16_t len, unsigned *pid);
 model_usbfs_hs_t model_usbfs_in(unsigned n, uint8_t *d, uint16_t room, uint16_t *len, unsigned *pid);
-void model_usbfs_bus_reset(void);   /* sets ISTR.RESET (the peripheral's own reset of DADDR etc. is the driver's job) */
+void model_usbfs_bus_reset(void);   /* EPnR and DADDR to 0, ISTR.RESET set */
 
 /* Views for the tests */
 unsigned model_usbfs_stat_tx(unsigned n);

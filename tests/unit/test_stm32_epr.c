@@ -604,6 +604,7 @@ static void test_model_setup_sets_both_directions(void **state)
     const uint8_t s[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     uint8_t got[8];
     model_usbfs_reset();
+    M_DADDR = 0x80;
     m_epr[0] = (uint16_t)((STM32_EPR_TYPE_CONTROL << 9) | (1u << 12) | (3u << 4));  /* RX STALL, TX VALID, DATA0 */
     BT(0, 2) = 0x100;
     BT(0, 3) = 0x8400u;
@@ -633,6 +634,7 @@ static void test_model_setup_discarded_while_ctr_rx(void **state)
     uint8_t got[8];
     unsigned pid;
     model_usbfs_reset();
+    M_DADDR = 0x80;
     m_epr[0] = (uint16_t)((STM32_EPR_TYPE_CONTROL << 9) | (2u << 12) | (2u << 4));
     BT(0, 2) = 0x100;
     BT(0, 3) = 0x8400u;
@@ -650,6 +652,35 @@ static void test_model_setup_discarded_while_ctr_rx(void **state)
     assert_int_equal(m_epr[0] & T_SETUP, 0);
 }
 
+/* RM0091 30.6.1: a USB reset clears DADDR and the EPnR; no token is
+ * answered while RESET is pending or the function is not enabled (EF). */
+static void test_model_bus_reset_and_ef(void **state)
+{
+    (void)state;
+    const uint8_t s[8] = {0};
+    uint8_t got[64];
+    uint16_t len;
+    unsigned pid;
+    model_usbfs_reset();
+    m_epr[0] = (uint16_t)((STM32_EPR_TYPE_CONTROL << 9) | (3u << 12) | (3u << 4));
+    BT(0, 0) = 0x140;
+    BT(0, 1) = 0;
+    BT(0, 2) = 0x100;
+    BT(0, 3) = 0x8400u;
+    M_DADDR = 0x85;
+    assert_int_equal(model_usbfs_in(0, got, 64, &len, &pid), MODEL_USBFS_ACK);
+    model_usbfs_bus_reset();
+    assert_int_equal(m_epr[0], 0);
+    assert_int_equal(M_DADDR, 0);
+    m_epr[0] = (uint16_t)((STM32_EPR_TYPE_CONTROL << 9) | (2u << 12) | (3u << 4));
+    assert_int_equal(model_usbfs_setup(s), MODEL_USBFS_NONE);      /* RESET pending */
+    stm32_test_istr_write((uint16_t)~USB_ISTR_RESET);
+    assert_int_equal(model_usbfs_setup(s), MODEL_USBFS_NONE);      /* EF still 0 */
+    assert_int_equal(model_usbfs_in(0, got, 64, &len, &pid), MODEL_USBFS_NONE);
+    M_DADDR = 0x80;
+    assert_int_equal(model_usbfs_setup(s), MODEL_USBFS_ACK);
+}
+
 /* RM0091 30.5.2: IN/OUT answers by STAT; a completed transaction flips DTOG,
  * goes to NAK and sets CTR; ISTR.CTR/EP_ID/DIR follow the lowest pending EPnR. */
 static void test_model_in_out_tokens_and_istr(void **state)
@@ -659,6 +690,7 @@ static void test_model_in_out_tokens_and_istr(void **state)
     uint16_t len;
     unsigned pid;
     model_usbfs_reset();
+    M_DADDR = 0x80;
     memset(m_epr, 0, sizeof m_epr);
     BT(2, 0) = 0x200; BT(2, 1) = 3; BT(2, 2) = 0x240; BT(2, 3) = 0x8400u;
     static const int answer[4] = {MODEL_USBFS_NONE, MODEL_USBFS_STALL, MODEL_USBFS_NAK, MODEL_USBFS_ACK};
@@ -823,6 +855,7 @@ int main(void)
         cmocka_unit_test(test_model_setup_sets_both_directions),
         cmocka_unit_test(test_model_setup_discarded_while_ctr_rx),
         cmocka_unit_test(test_model_in_out_tokens_and_istr),
+        cmocka_unit_test(test_model_bus_reset_and_ef),
         cmocka_unit_test_setup(test_drv_clear_stall_race_in, drv_setup),
         cmocka_unit_test_setup(test_drv_clear_stall_race_out, drv_setup),
         cmocka_unit_test_setup(test_drv_back_to_back_setup_not_torn, drv_setup),
