@@ -5,10 +5,13 @@
  * implements: port/stm32f072/udc_stm32.c on the chip, hal_stub/udc_sim.c in the
  * simulator. Nothing above this header knows which one it runs on.
  *
- * Contract (modelled on TinyUSB's dcd.h and Zephyr's udc.h). Every rule below
- * is checked by the one conformance suite (tests/unit/udc_conformance.c) on
- * every implementation: the unit tests' fake, udc_sim.c, and udc_stm32.c on
- * the USB FS register model.
+ * Contract (modelled on TinyUSB's dcd.h and Zephyr's udc.h). One conformance
+ * suite (tests/unit/udc_conformance.c) checks the rules below on every
+ * implementation: the unit tests' fake, udc_sim.c, and udc_stm32.c on the USB
+ * FS register model. What only an interrupt-driven controller can show (a
+ * SETUP latched but not yet reported, a completion and a SETUP pending
+ * together, the peripheral racing the CPU) is tested on that model in
+ * test_stm32_epr.c and test_udc_stm32_usbd.c.
  * - Transfer level: udc_ep_xfer() queues one transfer of `len` bytes. It ends
  *   after `len` bytes or on a short packet (OUT), or after `len` bytes have been
  *   sent as max-packet-size pieces (IN). A zero-length IN transfer sends one
