@@ -114,6 +114,13 @@ else
   no "GET /api/status JSON invalid or fields wrong: $(head -c 400 "$E2E_TMP/body")"
 fi
 up1=$(jq -r '.uptime_ms' "$E2E_TMP/body" 2>/dev/null || echo 0)
+# the simulator's start is a power-on; its stack is the host's (no figure)
+if jq -e '(.reset.cause == "power-on") and (.reset | has("pc") | not) and (.stack_used == null)' \
+     "$E2E_TMP/body" >/dev/null 2>&1; then
+  ok "GET /api/status reset cause power-on, stack_used null"
+else
+  no "GET /api/status reset/stack_used fields: $(head -c 400 "$E2E_TMP/body")"
+fi
 
 hc POST /api/led -d 'n=2&state=on'
 expect "POST /api/led n=2&state=on status" 200 "$code"

@@ -119,11 +119,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sa.sin_family = AF_INET;
     sa.sin_port = htons(port);
     inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-    if (connect(c, (struct sockaddr *)&sa, sizeof sa) != 0) {
-        perror("fuzz_usbip: connect");
-        abort();
-    }
+    /* Non-blocking from the start: libFuzzer's SIGALRM (its -timeout check)
+     * interrupts a blocking connect() with EINTR; the connection then goes on
+     * in the background, so wait for it with poll() instead. */
     (void)fcntl(c, F_SETFL, O_NONBLOCK);
+    if (connect(c, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        int e = errno, soerr = 0;
+        socklen_t sl = sizeof soerr;
+        struct pollfd pc = {.fd = c, .events = POLLOUT};
+        int pr;
+        if (e != EINPROGRESS && e != EINTR) {
+            perror("fuzz_usbip: connect");
+            abort();
+        }
+        do {
+            pr = poll(&pc, 1, 5000);
+        } while (pr < 0 && errno == EINTR);
+        if (pr != 1 || getsockopt(c, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr != 0) {
+            fprintf(stderr, "fuzz_usbip: connect to 127.0.0.1:%u failed\n", port);
+            abort();
+        }
+    }
 
     /* Each chunk written (the server reads bounded amounts per pass), its
      * replies read so neither side blocks on a full buffer, until quiet. */
@@ -148,7 +164,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (w > 0) {
                     sent += (size_t)w;
                     progress = 1;
-                } else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+                } else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
                     gone = 1;   /* the server closed on us: it may */
                     break;
                 }
@@ -157,7 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             ssize_t r = recv(c, sink, sizeof sink, 0);
             if (r > 0) {
                 progress = 1;
-            } else if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+            } else if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
                 if (open_fds <= 1u) {
                     gone = 1;   /* the server closed the connection */
                     break;
