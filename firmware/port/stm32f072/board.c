@@ -1,7 +1,8 @@
 /*
  * board.c - board.h for the STM32F072B-DISCO.
  *
- * Layer: port/stm32f072. Includes board.h, our register header and clock.h.
+ * Layer: port/stm32f072. Includes board.h, our register header, clock.h and
+ * reset_cause.h.
  * Board facts (UM1690): LEDs on PC6 (red), PC7 (blue), PC8 (orange), PC9
  * (green), active high; user button B1 on PA0, active high with an external
  * pull-down. The 96-bit unique ID is at 0x1FFFF7AC (RM0091 33.1).
@@ -30,7 +31,8 @@
  *   stack itself is gone (overflow below 0x20000000) cannot be stacked: the
  *   core locks up, the watchdog then resets it and the cause reads "watchdog".
  * - board_init() reads RCC_CSR once (then clears it with RMVF) and the
- *   record; board_reset_info() reports the result (/api/status shows it).
+ *   record, decoded by reset_cause.h; board_reset_info() reports the
+ *   result (/api/status shows it).
  * - Stack: board_stack_paint() (Reset_Handler, before main) fills the free
  *   stack with BOARD_STACK_PAINT; board_stack_usage() finds the deepest
  *   word ever overwritten. Exact for everything but a frame that happened
@@ -38,6 +40,7 @@
  */
 #include "board.h"
 #include "clock.h"
+#include "reset_cause.h"
 #include "stm32f072.h"
 
 #define BOARD_BOOT_MAGIC 0xB007DF11u
@@ -126,24 +129,11 @@ void board_fault(const uint32_t *frame, uint32_t ipsr)
     }
 }
 
-/* RM0091 6.4.10: a system reset also drives NRST low, so PINRSTF comes
- * with every cause: the specific flags are tested first. */
+/* Once, at board_init(): the flags are cleared (RMVF) so the next start
+ * reports only its own cause, and the record is invalidated likewise. */
 static void board_reset_capture(void)
 {
-    uint32_t csr = RCC_CSR;
-    board_reset_cause_t c;
-    if (csr & (RCC_CSR_IWDGRSTF | RCC_CSR_WWDGRSTF)) {
-        c = BOARD_RESET_WATCHDOG;
-    } else if (csr & RCC_CSR_SFTRSTF) {
-        c = board_fault_rec.magic == BOARD_FAULT_MAGIC ? BOARD_RESET_FAULT : BOARD_RESET_SOFTWARE;
-    } else if (csr & RCC_CSR_PORRSTF) {
-        c = BOARD_RESET_POWER_ON;
-    } else if (csr & RCC_CSR_PINRSTF) {
-        c = BOARD_RESET_PIN;
-    } else {
-        c = BOARD_RESET_UNKNOWN;
-    }
-    board_reset_cause = (uint8_t)c;
+    board_reset_cause = (uint8_t)stm32_reset_cause(RCC_CSR, board_fault_rec.magic == BOARD_FAULT_MAGIC);
     board_fault_rec.magic = 0u;   /* the record (pc, lr) stays for board_reset_info() */
     RCC_CSR |= RCC_CSR_RMVF;
 }
