@@ -78,7 +78,7 @@ FSDATA_C := $(BUILD)/gen/fsdata_stm32net.c
 # libFuzzer targets: make fuzz, make fuzz-replay (tests/fuzz/fuzz.mk).
 -include tests/fuzz/fuzz.mk
 
-.PHONY: all deps lwip unit cross-check sim run test e2e clean help guest screenshot bench
+.PHONY: all deps lwip unit cross-check sim run test e2e clean help guest screenshot bench soak
 all: sim
 
 help:
@@ -187,6 +187,10 @@ guest:
 # over USB/IP. Not part of make test. Needs root (network namespaces).
 bench: sim
 	@bash scripts/bench.sh $(or $(MODE),all)
+
+# Long mixed load and faults in TAP mode (scripts/soak.sh). Needs root.
+soak: sim
+	@bash scripts/soak.sh
 
 screenshot: sim
 	@bash scripts/screenshot.sh $(or $(OUT),$(BUILD)/screenshot.png)
