@@ -19,11 +19,12 @@ E2E_NAME=soak
 source "$(dirname "$0")/../tests/e2e/lib.sh"
 
 e2e_need_root
-e2e_need ip busybox dig curl stdbuf timeout
+e2e_need ip busybox dig curl stdbuf timeout qemu-system-x86_64 cpio gzip
 e2e_need_sim
 e2e_init
 
 N_HTTP=${SOAK_HTTP:-10000}; N_DNS=${SOAK_DNS:-10000}; N_PING=${SOAK_PINGS:-2000}
+N_CYCLES=${SOAK_CYCLES:-100}; N_GUEST_REQS=${SOAK_GUEST_REQS:-1000}
 NS=stm32net-soak-$$
 SIM_LOG=$E2E_TMP/sim.log
 DEV=192.168.7.1
@@ -123,5 +124,39 @@ link=$(nsx curl -s -m 5 "$URL/api/status" | sed -n 's/.*"link":{\([^}]*\)}.*/\1/
 echo "link counters: $link"
 grep -q '"rx_dropped":0' <<<"$link" && ok "no received frame dropped" || no "received frames dropped: $link"
 kill -0 "$E2E_SIM_PID" 2>/dev/null && ok "the simulator ran throughout (pid $E2E_SIM_PID)" || no "the simulator died"
+e2e_stop_pid "$E2E_SIM_PID" 5
+
+# ------------------------------------------------------------ kernel phase
+e2e_need qemu-system-x86_64 cpio gzip
+e2e_guest_build
+USB_LOG=$E2E_TMP/usbip-sim.log
+CONSOLE=$E2E_TMP/console.log
+E2E_SIM_PREFIX="stdbuf -oL -eL" e2e_sim_start "$USB_LOG" --listen 127.0.0.1:0
+line=$(e2e_wait_pid_line "$E2E_SIM_PID" "$USB_LOG" '^stm32net-sim: exporting ' 10) ||
+  e2e_fail "simulator did not print its export line"
+port=$(sed -n 's/^stm32net-sim: exporting [^ ]* on 127\.0\.0\.1:\([0-9][0-9]*\) .*/\1/p' <<<"$line")
+script=$E2E_TMP/soak-guest.sh
+{ echo "PORT=$port"; echo "BUSID=1-1"; echo "CYCLES=$N_CYCLES"; echo "REQS=$N_GUEST_REQS"
+  cat "$E2E_ROOT/scripts/soak-guest.sh"; } > "$script"
+# TCG guest: about 3 s per cycle and 0.1 s per request, plus the boot
+qsecs=$((60 + N_CYCLES * 6 + N_GUEST_REQS / 2))
+t0=$(date +%s)
+qrc=0; e2e_guest_run "$script" "$CONSOLE" "$qsecs" || qrc=$?
+echo "kernel phase: guest finished in $(( $(date +%s) - t0 )) s (qemu status $qrc, bound $qsecs s)"
+declare -A got=()
+while read -r _ k v; do got[$k]=$v; done < <(tr -d '\r' < "$CONSOLE" | grep -a '^RESULT ')
+want() {  # key expected
+  if [ "${got[$1]:-<missing>}" = "$2" ]; then ok "kernel $1: $2"; else no "kernel $1: got \"${got[$1]:-<missing>}\", expected \"$2\""; fi
+}
+want cycles_ok "$N_CYCLES/$N_CYCLES"
+want http_ok "$N_GUEST_REQS/$N_GUEST_REQS"
+want dns_ok "$N_GUEST_REQS/$N_GUEST_REQS"
+want "done" yes
+echo "kernel: worst attach->page $(printf %s "${got[cycle_worst_ms]:-?}") ms, ping ${got[ping]:-?}, first failure ${got[cycle_first_fail]:-?}, link ${got[link]:-?}"
+kill -0 "$E2E_SIM_PID" 2>/dev/null && ok "the simulator survived $N_CYCLES detach/attach cycles" || no "the simulator died"
+if [ "$bad" -ne 0 ]; then
+  tail -n 60 "$CONSOLE" > "$E2E_TMP/console.tail"; e2e_dump "guest console (tail)" "$E2E_TMP/console.tail"
+  tail -n 30 "$USB_LOG" > "$E2E_TMP/usb.tail"; e2e_dump "simulator log (tail)" "$E2E_TMP/usb.tail"
+fi
 [ "$bad" -eq 0 ] || e2e_fail "see FAIL lines above"
 e2e_log "PASS"
