@@ -64,7 +64,7 @@ LWIP_SRCS := $(patsubst %,$(LWIP_DIR)/src/core/%.c,$(LWIP_CORE)) \
              $(LWIP_DIR)/src/apps/http/httpd.c $(LWIP_DIR)/src/apps/http/fs.c
 
 # Portable firmware: identical in every build.
-FW_SRCS := firmware/config.c firmware/ident.c firmware/link_stats.c firmware/main.c \
+FW_SRCS := firmware/config.c firmware/debounce.c firmware/ident.c firmware/link_stats.c firmware/main.c \
            $(wildcard firmware/usb/*.c firmware/net/*.c firmware/app/*.c)
 SIM_SRCS := $(wildcard hal_stub/*.c usbip_bridge/*.c sim/*.c)
 SIM_BIN := $(BUILD)/stm32net-sim

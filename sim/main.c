@@ -37,6 +37,8 @@
 #define SIM_SERIAL_MAX 64u
 
 static volatile sig_atomic_t stop_signal;
+/* SIGUSR1s received: only the handler writes it (it is not re-entered for
+ * its own signal), the loop counts up to it, so each delivered one is a press */
 static volatile sig_atomic_t button_signal;
 
 static void on_stop(int sig)
@@ -47,7 +49,7 @@ static void on_stop(int sig)
 static void on_button(int sig)
 {
     (void)sig;
-    button_signal = 1;
+    button_signal = (sig_atomic_t)(button_signal + 1);
 }
 
 static void usage(FILE *f)
@@ -69,7 +71,8 @@ static void usage(FILE *f)
             "  --version           print the version and exit\n"
             "  --help              this text\n"
             "--listen and --busid apply to USB/IP only: with --tap they are an error.\n"
-            "SIGINT/SIGTERM stop it (exit 0); SIGUSR1 presses the user button.\n"
+            "SIGINT/SIGTERM stop it (exit 0); SIGUSR1 presses the user button once\n"
+            "(kill -USR1 PID; signals sent faster than it runs may merge into one).\n"
             "Exit status: 2 for a bad command line; 1 when the environment fails at run\n"
             "time (address in use, no /dev/net/tun, --pcap FILE cannot be written).\n");
 }
@@ -345,6 +348,7 @@ int main(int argc, char **argv)
     }
 
     bool busy = false;
+    sig_atomic_t buttons_seen = 0;
     while (!stop_signal) {
         struct pollfd fds[USBIP_POLLFD_MAX + 1u];
         unsigned n = 0;
@@ -366,8 +370,8 @@ int main(int argc, char **argv)
         if (stop_signal) {
             break;
         }
-        if (button_signal) {
-            button_signal = 0;
+        while (buttons_seen != button_signal) {
+            buttons_seen = (sig_atomic_t)(buttons_seen + 1);
             board_host_press_button();
         }
         if (r > 0 && tap == NULL) {
