@@ -36,6 +36,7 @@
  * lwIP 2.1.3 parses only GET and POST.
  */
 #include "http_api.h"
+#include "http_info.h"
 #include "app/app.h"
 
 #include "lwip/apps/fs.h"
@@ -60,6 +61,7 @@ void fs_close_custom(struct fs_file *file);
 typedef enum {
     HTTP_API_NONE = 0,
     HTTP_API_STATUS,
+    HTTP_API_INFO,
     HTTP_API_LED,
     HTTP_API_TIME,
 } http_api_target_t;
@@ -160,6 +162,15 @@ static void http_api_status(void)
     http_api_finish(200, NULL, &b);
 }
 
+static void http_api_info(void)
+{
+    app_buf_t b;
+    http_api_body_start(&b);
+    b.len = http_info_json(b.buf, b.room);
+    b.overflow = (b.len == 0u);
+    http_api_finish(200, NULL, &b);
+}
+
 /* Copy a URI into httpd's response_uri buffer (room includes the NUL). */
 static bool http_api_set_uri(char *dst, u16_t room, const char *uri)
 {
@@ -199,6 +210,9 @@ static http_api_target_t http_api_match(const char *uri)
     if (n == 11u && memcmp(uri, "/api/status", 11) == 0) {
         return HTTP_API_STATUS;
     }
+    if (n == 9u && memcmp(uri, "/api/info", 9) == 0) {
+        return HTTP_API_INFO;
+    }
     if (n == 8u && memcmp(uri, "/api/led", 8) == 0) {
         return HTTP_API_LED;
     }
@@ -230,6 +244,9 @@ int fs_open_custom(struct fs_file *file, const char *name)
     switch (http_api_match(name)) {
     case HTTP_API_STATUS:
         http_api_status();
+        break;
+    case HTTP_API_INFO:
+        http_api_info();
         break;
     case HTTP_API_LED:
     case HTTP_API_TIME:
@@ -324,7 +341,7 @@ err_t httpd_post_begin(void *connection, const char *uri, const char *http_reque
         return ERR_ARG;
     }
     http_api_resp_busy = true;
-    if (target == HTTP_API_STATUS || is_static) {
+    if (target == HTTP_API_STATUS || target == HTTP_API_INFO || is_static) {
         http_api_error(405, "GET", "use GET");
         http_api_post_result(response_uri, response_uri_len);
         return ERR_ARG;

@@ -28,6 +28,7 @@ static int setup(void **state)
     harness_init();
     memset(fake_board_leds, 0, sizeof fake_board_leds);
     fake_board_button = false;
+    fake_board_presses = 0;
     app_init();
     http_api_init();
     harness_mark();
@@ -735,14 +736,37 @@ static void test_status_worst_case_fits(void **state)
     memset(fw_config.hostname, 'w', CONFIG_NAME_MAX - 1u);   /* longest valid label */
     fw_config.hostname[CONFIG_NAME_MAX - 1u] = 0;
     memcpy(fw_config.ip, (uint8_t[]){192, 168, 7, 1}, 4);
-    link_stats.rx_frames = link_stats.tx_frames = 0xFFFFFFFFu;
-    link_stats.rx_dropped = link_stats.tx_dropped = 0xFFFFFFFFu;
+    memset(&link_stats, 0xFF, sizeof link_stats);   /* every counter at 2^32-1 */
     fake_board_button = true;
+    fake_board_presses = 0xFFFFFFFFu;   /* app_init saw 0: 2^32-1 presses */
+    fake_board_ms = 0xFFFFFFFFu;
+    assert_int_equal(app_time_set_epoch(APP_EPOCH_MAX), 0);
     get("/api/status", &r);
     memcpy(fw_config.hostname, saved, sizeof saved);
+    memset(&link_stats, 0, sizeof link_stats);
     assert_int_equal(r.status, 200);
     assert_json(&r);
-    assert_body_contains(&r, "\"tx_dropped\":4294967295}}");
+    assert_body_contains(&r, "\"button_presses\":4294967295,");
+    assert_body_contains(&r, "\"tx_errors\":4294967295}}");
+    /* room left for the members other modules add (link class, mDNS name):
+     * at least 96 bytes below what HTTP_API_RESP_MAX leaves for the body */
+    printf("worst /api/status body: %zu bytes of %u\n", strlen(r.body), HTTP_API_RESP_MAX - 192u);
+    assert_true(strlen(r.body) + 96u <= HTTP_API_RESP_MAX - 192u);
+}
+
+static void test_info(void **state)
+{
+    (void)state;
+    resp_t r;
+    get("/api/info", &r);
+    assert_int_equal(r.status, 200);
+    assert_json(&r);
+    assert_body_contains(&r, "{\"version\":\"" APP_VERSION "\",\"build\":\"");
+    assert_body_contains(&r, ",\"serial\":\"");
+    assert_body_contains(&r, ",\"reset\":\"pin\",\"leases\":[]}");
+    post("/api/info", "x=1", &r);
+    assert_int_equal(r.status, 405);
+    assert_header(&r, "Allow: GET");
 }
 
 int main(void)
@@ -751,6 +775,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_checker_rejects),
         T(test_index_page),
+        T(test_info),
         T(test_status),
         T(test_led_on_and_status_shows_it),
         T(test_led_toggle),
