@@ -75,7 +75,7 @@ FSDATA_C := $(BUILD)/gen/fsdata_stm32net.c
 # The STM32F072 build (make firmware / size / flash) lives with its port.
 -include firmware/port/stm32f072/port.mk
 
-.PHONY: all deps lwip unit cross-check sim run test e2e clean help guest screenshot bench
+.PHONY: all deps lwip unit cross-check sim run test e2e clean help guest screenshot docs-screenshot bench
 all: sim
 
 help:
@@ -186,6 +186,10 @@ bench: sim
 
 screenshot: sim
 	@bash scripts/screenshot.sh $(or $(OUT),$(BUILD)/screenshot.png)
+
+# The README's picture of the page: a deliberate, committed doc asset.
+docs-screenshot: sim
+	@bash scripts/screenshot.sh docs/page.png 1024,720
 
 clean:
 	rm -rf $(BUILD)
