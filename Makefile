@@ -107,6 +107,7 @@ $(BUILD)/unit/obj/%.o: %.c | $(LWIP_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) $(WARN) -MMD -c $< -o $@
 
+# test_NAME_LIBS (optional): extra libraries to link, e.g. -lpcap.
 # test_NAME_CFLAGS (optional): extra flags for that test's own objects, e.g. a
 # different buffer size; such a test gets its own object folder.
 define UNIT_template
@@ -114,7 +115,7 @@ $(1)_OBJDIR := $(BUILD)/unit/$(if $(test_$(1)_CFLAGS),obj-$(1),obj)
 $(BUILD)/unit/test_$(1): $$($(1)_OBJDIR)/tests/unit/test_$(1).o \
     $(patsubst %.c,$$($(1)_OBJDIR)/%.o,$(test_$(1)_SRCS)) \
     $(if $(filter 1,$(test_$(1)_LWIP)),$(BUILD)/unit/liblwip.a)
-	$(CC) $(SAN) -o $$@ $$^ -lcmocka
+	$(CC) $(SAN) -o $$@ $$^ -lcmocka $(test_$(1)_LIBS)
 ifneq ($(test_$(1)_CFLAGS),)
 $(BUILD)/unit/obj-$(1)/%.o: %.c | $(LWIP_STAMP)
 	@mkdir -p $$(dir $$@)
