@@ -9,7 +9,8 @@
 // a press of the simulator's button (SIGUSR1 to --sim-pid) raises the count
 // on the page and in /api/status, "Set from this computer" sets the device
 // clock to this machine's, the throughput chart has points, the error banner
-// stays hidden, and the browser logged no console error or page exception.
+// stays hidden, light and dark colour schemes both apply, and the browser
+// logged no console error or page exception.
 // Exit status: 0 all passed, 1 a check failed, 2 bad usage or no puppeteer.
 // Limits: every wait is bounded (WAIT_MS); the whole run takes about 10 s.
 import process from "node:process";
@@ -130,6 +131,22 @@ try {
   if (opt.shot) {
     await page.screenshot({path: opt.shot});
     ok("screenshot " + opt.shot);
+  }
+
+  // light and dark follow prefers-color-scheme
+  const colours = async (scheme) => {
+    await page.emulateMediaFeatures([{name: "prefers-color-scheme", value: scheme}]);
+    return page.evaluate(() => [getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color]);
+  };
+  const light = await colours("light"), dark = await colours("dark");
+  const lum = (c) => { const m = c.match(/\d+/g).map(Number); return (m[0] + m[1] + m[2]) / 3; };
+  if (lum(light[0]) > 128 && lum(dark[0]) < 128 && lum(dark[1]) > 128)
+    ok("light and dark schemes: background " + light[0] + " / " + dark[0]);
+  else fail("colour schemes: light " + light + ", dark " + dark);
+  if (opt.shot) {
+    const darkShot = opt.shot.replace(/\.png$/, "") + "-dark.png";
+    await page.screenshot({path: darkShot});
+    ok("screenshot " + darkShot);
   }
 } catch (e) {
   fail("exception in the test: " + (e && e.stack || e));
