@@ -97,7 +97,7 @@ hc() {
     code="curl-error:$(tr '\n' ' ' < "$E2E_TMP/curl.err")"
 }
 
-hc GET /
+hc GET / --compressed   # the page is stored gzip-compressed (web.mk)
 expect "GET / status" 200 "$code"
 grep -q 'id="time"' "$E2E_TMP/body" && ok 'GET / has an element id="time"' || no 'GET / lacks id="time"'
 
