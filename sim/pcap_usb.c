@@ -1,9 +1,9 @@
 /*
  * pcap_usb.c - usbmon capture of the USB/IP URBs (see pcap_usb.h).
  *
- * Layer: sim (host only); libpcap writes the file (pcap_open_dead with
- * DLT_USB_LINUX_MMAPPED, pcap_dump), records are flushed one by one so a
- * killed simulator still leaves a readable file.
+ * Layer: sim (host only); the file is pcap.c's (DLT_USB_LINUX_MMAPPED),
+ * records are flushed one by one so a killed simulator still leaves a
+ * readable file.
  * Record format: Linux's binary usbmon header (Documentation/usb/usbmon.rst,
  * "struct usbmon_packet", 64 bytes in the mmap variant), in host byte order
  * like a capture on this machine, followed by the captured data:
@@ -28,6 +28,7 @@
 #include <string.h>
 #include <pcap/pcap.h>
 
+#include "pcap.h"
 #include "pcap_usb.h"
 
 #define PCAP_USB_BUSNUM 1u
@@ -35,8 +36,7 @@
 
 enum { XFER_ISO = 0, XFER_INTR = 1, XFER_CTRL = 2, XFER_BULK = 3 };
 
-static pcap_t *handle;
-static pcap_dumper_t *dumper;
+static sim_pcap_file_t file;
 /* learned endpoint types, [dir][ep]; 0xff = not described yet */
 static uint8_t ep_type[2][16];
 static uint8_t rec[PCAP_USB_SNAPLEN];
@@ -126,48 +126,23 @@ size_t pcap_usb_record(const usbip_urb_event_t *e, const struct timeval *ts, uin
 int sim_pcap_usb_open(const char *path)
 {
     pcap_usb_reset();
-    handle = pcap_open_dead(DLT_USB_LINUX_MMAPPED, (int)PCAP_USB_SNAPLEN);
-    if (handle == NULL) {
-        fprintf(stderr, "stm32net-sim: --pcap-usb: cannot create a pcap handle\n");
-        return -1;
-    }
-    dumper = pcap_dump_open(handle, path);
-    if (dumper == NULL) {
-        fprintf(stderr, "stm32net-sim: --pcap-usb %s: %s\n", path, pcap_geterr(handle));
-        pcap_close(handle);
-        handle = NULL;
-        return -1;
-    }
-    return 0;
+    return sim_pcap_file_open(&file, DLT_USB_LINUX_MMAPPED, (int)PCAP_USB_SNAPLEN, "--pcap-usb", path);
 }
 
 void sim_pcap_usb_urb(const usbip_urb_event_t *e)
 {
-    if (dumper == NULL || e == NULL) {
+    if (e == NULL || file.dumper == NULL) {
         return;
     }
-    struct pcap_pkthdr h;
-    memset(&h, 0, sizeof h);
-    gettimeofday(&h.ts, NULL);
-    size_t n = pcap_usb_record(e, &h.ts, rec, sizeof rec);
-    if (n == 0u) {
-        return;
+    struct timeval ts;
+    gettimeofday(&ts, NULL);
+    size_t n = pcap_usb_record(e, &ts, rec, sizeof rec);
+    if (n != 0u) {
+        sim_pcap_file_write(&file, &ts, rec, (uint32_t)n);   /* one time in both headers */
     }
-    h.caplen = (bpf_u_int32)n;
-    h.len = (bpf_u_int32)n;
-    pcap_dump((u_char *)dumper, &h, rec);
-    (void)pcap_dump_flush(dumper);
 }
 
 void sim_pcap_usb_close(void)
 {
-    if (dumper != NULL) {
-        (void)pcap_dump_flush(dumper);
-        pcap_dump_close(dumper);
-        dumper = NULL;
-    }
-    if (handle != NULL) {
-        pcap_close(handle);
-        handle = NULL;
-    }
+    sim_pcap_file_close(&file);
 }

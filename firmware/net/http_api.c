@@ -153,20 +153,13 @@ static void http_api_error(unsigned status, const char *allow, const char *msg)
     http_api_finish(status, allow, &b);
 }
 
-static void http_api_status(void)
+/* 200 with the document a JSON writer (app_status_json, http_info_json)
+ * makes; its 0 for "did not fit" becomes the 500 of http_api_finish. */
+static void http_api_document(size_t (*write)(char *buf, size_t room))
 {
     app_buf_t b;
     http_api_body_start(&b);
-    b.len = app_status_json(b.buf, b.room);
-    b.overflow = (b.len == 0u);
-    http_api_finish(200, NULL, &b);
-}
-
-static void http_api_info(void)
-{
-    app_buf_t b;
-    http_api_body_start(&b);
-    b.len = http_info_json(b.buf, b.room);
+    b.len = write(b.buf, b.room);
     b.overflow = (b.len == 0u);
     http_api_finish(200, NULL, &b);
 }
@@ -243,10 +236,10 @@ int fs_open_custom(struct fs_file *file, const char *name)
     }
     switch (http_api_match(name)) {
     case HTTP_API_STATUS:
-        http_api_status();
+        http_api_document(app_status_json);
         break;
     case HTTP_API_INFO:
-        http_api_info();
+        http_api_document(http_info_json);
         break;
     case HTTP_API_LED:
     case HTTP_API_TIME:
