@@ -87,10 +87,6 @@ static const uint8_t *rx_peek(uint16_t *len)
         up_checked_ms = now == 0u ? 1u : now;
         if (r >= 14 && (size_t)r <= ECM_MAX_SEGMENT) {
             rx_len = (uint16_t)r;
-            /* a frame from the kernel means the interface is up now, even
-             * if the last 100 ms-cached look said down: the answer to it
-             * must not be dropped as "link down" */
-            up_cached = true;
             link_stats.rx_frames++;
             link_stats.rx_bytes += (uint32_t)r;
         } else {
