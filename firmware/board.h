@@ -19,6 +19,13 @@ void board_unique_id(uint8_t id[BOARD_UID_LEN]);
 void board_led_set(unsigned n, bool on); /* n >= BOARD_LED_COUNT is ignored */
 bool board_led_get(unsigned n);
 bool board_button_read(void);           /* true while the user button is pressed */
+/* Presses since boot, counted by the board (debounced on the chip): each one
+ * is latched in this counter until read, so no press is lost whoever reads
+ * the button level first or how rarely the app looks. Wraps at 2^32. */
+uint32_t board_button_presses(void);
+/* Why the chip last reset, as a short lower-case word for people
+ * ("power-on", "pin", "software", "watchdog", "fault", ...; "unknown" if none). */
+const char *board_reset_cause(void);
 void board_idle(void);                  /* wait for the next interrupt/event */
 void board_enter_bootloader(void);      /* ROM DFU bootloader; may not return */
 /* A broken invariant of our own (never untrusted input): stop, never return. */
@@ -26,25 +33,11 @@ void board_panic(const char *msg, const char *file, int line);
 
 /* ---- recovery: watchdog, reset cause, stack use ---- */
 
-/* Why the chip started this time, as board_init() found it. */
-typedef enum {
-    BOARD_RESET_POWER_ON = 0,  /* power-on or brown-out (also: the simulator's start) */
-    BOARD_RESET_PIN,           /* the NRST pin: reset button, debugger */
-    BOARD_RESET_WATCHDOG,      /* the watchdog: the main loop stopped feeding it */
-    BOARD_RESET_FAULT,         /* a fault handler recorded pc/lr/exception, then reset */
-    BOARD_RESET_SOFTWARE,      /* any other software reset (e.g. the bootloader request) */
-    BOARD_RESET_UNKNOWN,
-} board_reset_cause_t;
-
-typedef struct {
-    board_reset_cause_t cause;
-    uint32_t pc;         /* BOARD_RESET_FAULT: the faulting instruction (stacked PC) */
-    uint32_t lr;         /* BOARD_RESET_FAULT: the stacked LR (the caller, usually) */
-    uint32_t exception;  /* BOARD_RESET_FAULT: exception number (ARMv6-M B1.5.2: 2 NMI,
-                          * 3 HardFault, 11 SVCall, 14 PendSV, 15 SysTick, 16 + n IRQ n) */
-} board_reset_info_t;
-
-void board_reset_info(board_reset_info_t *out);
+/* After a reset by one of our fault handlers (board_reset_cause() then says
+ * "fault"): true, with the faulting instruction (stacked PC), the stacked LR
+ * and the exception number (ARMv6-M B1.5.2: 2 NMI, 3 HardFault, 11 SVCall,
+ * 14 PendSV, 15 SysTick, 16 + n IRQ n). False after any other reset. */
+bool board_fault_record(uint32_t *pc, uint32_t *lr, uint32_t *exception);
 /* Restarts the watchdog's count; called from the main loop only, so a loop
  * that stops running resets the chip. A no-op where there is no watchdog. */
 void board_watchdog_feed(void);

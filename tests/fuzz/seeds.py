@@ -177,6 +177,7 @@ def net_seeds():
           frame(1, 0, eth(DEV_MAC, 0x0800, ipv4(6, tcp(40001, 81, SYN)))))
     write("net", "http-page", http_session(b"GET / HTTP/1.1\r\nHost: 192.168.7.1\r\n\r\n"))
     write("net", "http-status", http_session(b"GET /api/status HTTP/1.1\r\n\r\n"))
+    write("net", "http-info", http_session(b"GET /api/info HTTP/1.1\r\n\r\n"))
     write("net", "http-404", http_session(b"GET /nope HTTP/1.0\r\n\r\n"))
     write("net", "http-led", http_session(b"POST /api/led HTTP/1.1\r\nContent-Length: 12\r\n"
                                           b"Content-Type: application/x-www-form-urlencoded\r\n\r\n"

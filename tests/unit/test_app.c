@@ -56,12 +56,35 @@ static void test_button_and_presses(void **state)
     assert_false(app_button());
     fake_board_button = true;
     assert_true(app_button());
+    fake_board_presses = 2;
     app_poll();
+    assert_int_equal(app_button_presses(), 2);
+}
+
+/* Issue 10 "Button": a press is latched until the app counted it. The old
+ * app counted level edges in app_poll(), so a press the board reported
+ * once (the simulator's) was lost when a status read came first. Now the
+ * count is the board's latch: reading the status first loses nothing. */
+static void test_press_read_by_status_first_is_not_lost(void **state)
+{
+    (void)state;
+    char buf[512];
+    fake_board_presses = 1;     /* pressed and released between two passes */
+    assert_true(app_status_json(buf, sizeof buf) > 0u);
+    assert_non_null(strstr(buf, "\"button_presses\":1,"));
     app_poll();
-    fake_board_button = false;
-    app_poll();
-    fake_board_button = true;
-    app_poll();
+    assert_int_equal(app_button_presses(), 1);
+}
+
+/* Presses before app_init() (the board counts from its own start) are not
+ * the app's, and the counter's wrap does not matter. */
+static void test_presses_count_from_app_init_across_wrap(void **state)
+{
+    (void)state;
+    fake_board_presses = 0xFFFFFFFFu;
+    app_init();
+    assert_int_equal(app_button_presses(), 0);
+    fake_board_presses = 1u;    /* two presses later, wrapped */
     assert_int_equal(app_button_presses(), 2);
 }
 
@@ -227,8 +250,9 @@ static const char status_want[] =
     "{\"hostname\":\"stm32net\",\"ip\":\"192.168.7.1\",\"uptime_ms\":4294967396,"
     "\"time\":\"2023-11-14T22:13:20Z\",\"time_set\":true,\"leds\":[0,1,0,1],\"button\":1,"
     "\"button_presses\":1,"
-    "\"link\":{\"rx_frames\":12,\"tx_frames\":34,\"rx_dropped\":5,\"tx_dropped\":4294967295},"
-    "\"reset\":{\"cause\":\"fault\",\"pc\":\"0x080012ab\"},\"stack_used\":812}";
+    "\"link\":{\"rx_frames\":12,\"tx_frames\":34,\"rx_dropped\":5,\"tx_dropped\":4294967295,"
+    "\"rx_bytes\":1200,\"tx_bytes\":3400,\"rx_errors\":7,\"tx_errors\":8},"
+    "\"reset_cause\":\"fault\",\"fault_pc\":\"0x080012ab\",\"stack_used\":812}";
 
 static void make_known_state(void)
 {
@@ -236,6 +260,7 @@ static void make_known_state(void)
     app_poll();
     fake_board_ms = 100u;     /* uptime 2^32 + 100 */
     fake_board_button = true;
+    fake_board_presses = 1;
     app_poll();
     assert_int_equal(app_time_set_epoch(1700000000u), 0);
     app_led_set(1, APP_LED_ON);
@@ -244,7 +269,15 @@ static void make_known_state(void)
     link_stats.tx_frames = 34;
     link_stats.rx_dropped = 5;
     link_stats.tx_dropped = 0xFFFFFFFFu;
-    fake_board_reset_info = (board_reset_info_t){BOARD_RESET_FAULT, 0x080012abu, 0x08000f01u, 3u};
+    link_stats.rx_bytes = 1200;
+    link_stats.tx_bytes = 3400;
+    link_stats.rx_errors = 7;
+    link_stats.tx_errors = 8;
+    fake_board_reset_cause = "fault";
+    fake_board_fault = true;
+    fake_board_fault_pc = 0x080012abu;
+    fake_board_fault_lr = 0x08000f01u;
+    fake_board_fault_exc = 3u;
     fake_board_stack_used = 812u;
     fake_board_stack_size = 2048u;
 }
@@ -288,32 +321,25 @@ static void test_status_json_fits_exactly_or_returns_0(void **state)
     assert_int_equal(app_status_json(NULL, 0), 0);
 }
 
-/* Every reset cause by name; pc only with a fault; no stack figure where
- * the board has none (the simulator). */
-static void test_status_json_reset_causes(void **state)
+/* The recovery members: the board's reset word, the pc only with a fault
+ * record, no stack figure where the board has none (the simulator). */
+static void test_status_json_recovery_members(void **state)
 {
     (void)state;
-    static const struct {
-        board_reset_cause_t c;
-        const char *want;
-    } causes[] = {
-        {BOARD_RESET_POWER_ON, ",\"reset\":{\"cause\":\"power-on\"},\"stack_used\":null}"},
-        {BOARD_RESET_PIN, ",\"reset\":{\"cause\":\"pin\"},\"stack_used\":null}"},
-        {BOARD_RESET_WATCHDOG, ",\"reset\":{\"cause\":\"watchdog\"},\"stack_used\":null}"},
-        {BOARD_RESET_SOFTWARE, ",\"reset\":{\"cause\":\"software\"},\"stack_used\":null}"},
-        {BOARD_RESET_UNKNOWN, ",\"reset\":{\"cause\":\"unknown\"},\"stack_used\":null}"},
-        {(board_reset_cause_t)77, ",\"reset\":{\"cause\":\"unknown\"},\"stack_used\":null}"},
-        {BOARD_RESET_FAULT, ",\"reset\":{\"cause\":\"fault\",\"pc\":\"0xffffffff\"},"
-                            "\"stack_used\":null}"},
-    };
-    char buf[512];
-    for (unsigned i = 0; i < sizeof causes / sizeof causes[0]; i++) {
-        fake_board_reset_info = (board_reset_info_t){causes[i].c, 0xFFFFFFFFu, 0u, 2u};
-        size_t n = app_status_json(buf, sizeof buf);
-        size_t wl = strlen(causes[i].want);
-        assert_true(n > wl);
-        assert_string_equal(buf + n - wl, causes[i].want);
-    }
+    char buf[1024];
+    fake_board_reset_cause = "watchdog";
+    size_t n = app_status_json(buf, sizeof buf);
+    const char *want = ",\"reset_cause\":\"watchdog\",\"stack_used\":null}";
+    assert_true(n > strlen(want));
+    assert_string_equal(buf + n - strlen(want), want);
+    fake_board_reset_cause = "fault";
+    fake_board_fault = true;
+    fake_board_fault_pc = 0x00000001u;
+    fake_board_stack_used = 0u;
+    fake_board_stack_size = 2048u;
+    n = app_status_json(buf, sizeof buf);
+    want = ",\"reset_cause\":\"fault\",\"fault_pc\":\"0x00000001\",\"stack_used\":0}";
+    assert_string_equal(buf + n - strlen(want), want);
 }
 
 static void test_status_json_escapes_hostname(void **state)
@@ -364,6 +390,8 @@ int main(void)
         cmocka_unit_test_setup(test_led_on_off_toggle, setup),
         cmocka_unit_test_setup(test_led_bad_n_and_action, setup),
         cmocka_unit_test_setup(test_button_and_presses, setup),
+        cmocka_unit_test_setup(test_press_read_by_status_first_is_not_lost, setup),
+        cmocka_unit_test_setup(test_presses_count_from_app_init_across_wrap, setup),
         cmocka_unit_test_setup(test_uptime_counts_and_survives_wrap, setup),
         cmocka_unit_test_setup(test_uptime_starts_at_board_millis, setup),
         cmocka_unit_test_setup(test_time_before_set_is_since_1970, setup),
@@ -374,7 +402,7 @@ int main(void)
         cmocka_unit_test_setup(test_all_days_match_a_calendar_walk, setup),
         cmocka_unit_test_setup(test_status_json_exact, setup),
         cmocka_unit_test_setup(test_status_json_fits_exactly_or_returns_0, setup),
-        cmocka_unit_test_setup(test_status_json_reset_causes, setup),
+        cmocka_unit_test_setup(test_status_json_recovery_members, setup),
         cmocka_unit_test_setup(test_status_json_escapes_hostname, setup),
         cmocka_unit_test_setup(test_leds_json, setup),
         cmocka_unit_test_setup(test_buf_u64_extremes, setup),

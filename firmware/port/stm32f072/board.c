@@ -15,6 +15,12 @@
  * Cortex-M0 has no VTOR and the bootloader's vectors must be the active ones),
  * loads the bootloader's initial SP from 0x1FFFC800 and jumps to its reset
  * vector at 0x1FFFC804. It then enumerates as the ST DFU device (0483:df11).
+ * Button: B1 is a plain contact that bounces for a few ms; every read samples
+ * PA0 through debounce.c (20 ms), so the level and the press counter are the
+ * debounced ones. Sampling happens when the app reads the button, i.e. on
+ * every main-loop pass (at least once per 1 ms SysTick wake-up).
+ * Reset cause: RCC_CSR's flags (RM0091 7.4.10) are read once in board_init()
+ * and cleared with RMVF, so the next reset shows only its own cause.
  * Limits: no RTC/wall clock here; board_panic() keeps no message (no console).
  *
  * Recovery (the chip resets itself instead of parking):
@@ -30,9 +36,9 @@
  *   code zeroes only .bss) and requests a system reset. A fault while the
  *   stack itself is gone (overflow below 0x20000000) cannot be stacked: the
  *   core locks up, the watchdog then resets it and the cause reads "watchdog".
- * - board_init() reads RCC_CSR once (then clears it with RMVF) and the
- *   record, decoded by reset_cause.h; board_reset_info() reports the
- *   result (/api/status shows it).
+ * - board_init() takes the record with RCC_CSR's flags; board_reset_cause()
+ *   (decoded by reset_cause.h) says "fault" for such a reset and
+ *   board_fault_record() gives pc/lr/exception (/api/status shows them).
  * - Stack: board_stack_paint() (Reset_Handler, before main) fills the free
  *   stack with BOARD_STACK_PAINT; board_stack_usage() finds the deepest
  *   word ever overwritten. Exact for everything but a frame that happened
@@ -41,6 +47,7 @@
 #include "board.h"
 #include "clock.h"
 #include "reset_cause.h"
+#include "debounce.h"
 #include "stm32f072.h"
 
 #define BOARD_BOOT_MAGIC 0xB007DF11u
@@ -69,6 +76,13 @@ void board_boot_hook(void)
 }
 
 static const uint8_t board_led_pin[BOARD_LED_COUNT] = {6u, 7u, 8u, 9u};
+static debounce_t board_button;
+static uint8_t board_csr_flags;   /* RCC_CSR[31:24] at boot, before RMVF */
+
+static bool board_button_pin(void)
+{
+    return (GPIO_IDR(GPIOA_BASE) & 1u) != 0u;
+}
 
 /* ------------------------------------------------------------ recovery */
 
@@ -86,7 +100,7 @@ typedef struct {
 } board_fault_record_t;
 
 __attribute__((section(".noinit"))) static volatile board_fault_record_t board_fault_rec;
-static uint8_t board_reset_cause;   /* board_reset_cause_t, found by board_init() */
+static bool board_reset_was_fault;  /* found by board_init() */
 
 extern uint32_t _sstack, _estack;
 void board_stack_paint(void);
@@ -129,22 +143,25 @@ void board_fault(const uint32_t *frame, uint32_t ipsr)
     }
 }
 
-/* Once, at board_init(): the flags are cleared (RMVF) so the next start
- * reports only its own cause, and the record is invalidated likewise. */
+/* Once, at board_init(), with RCC_CSR's flags as read there: a software
+ * reset with a valid record was a fault. The record is invalidated so the
+ * next software reset does not look like one; pc/lr stay readable. */
 static void board_reset_capture(void)
 {
-    board_reset_cause = (uint8_t)stm32_reset_cause(RCC_CSR, board_fault_rec.magic == BOARD_FAULT_MAGIC);
-    board_fault_rec.magic = 0u;   /* the record (pc, lr) stays for board_reset_info() */
-    RCC_CSR |= RCC_CSR_RMVF;
+    board_reset_was_fault = (((uint32_t)board_csr_flags << 24) & RCC_CSR_SFTRSTF) != 0u &&
+                            board_fault_rec.magic == BOARD_FAULT_MAGIC;
+    board_fault_rec.magic = 0u;
 }
 
-void board_reset_info(board_reset_info_t *out)
+bool board_fault_record(uint32_t *pc, uint32_t *lr, uint32_t *exception)
 {
-    out->cause = (board_reset_cause_t)board_reset_cause;
-    int fault = out->cause == BOARD_RESET_FAULT;
-    out->pc = fault ? board_fault_rec.pc : 0u;
-    out->lr = fault ? board_fault_rec.lr : 0u;
-    out->exception = fault ? board_fault_rec.exception : 0u;
+    if (!board_reset_was_fault) {
+        return false;
+    }
+    *pc = board_fault_rec.pc;
+    *lr = board_fault_rec.lr;
+    *exception = board_fault_rec.exception;
+    return true;
 }
 
 static void board_watchdog_start(void)
@@ -183,7 +200,10 @@ void board_init(void)
      * PA11/PA12 need no set-up: on the F072 they connect to the USB as soon
      * as the USB peripheral is enabled (datasheet, "additional functions"). */
     GPIO_MODER(GPIOA_BASE) &= ~(3u << 0);
+    debounce_init(&board_button, board_button_pin(), clock_millis());
+    board_csr_flags = (uint8_t)(RCC_CSR >> 24);
     board_reset_capture();
+    RCC_CSR |= RCC_CSR_RMVF;
     board_watchdog_start();
 }
 
@@ -223,7 +243,19 @@ bool board_led_get(unsigned n)
 
 bool board_button_read(void)
 {
-    return (GPIO_IDR(GPIOA_BASE) & 1u) != 0u;
+    (void)debounce_sample(&board_button, board_button_pin(), clock_millis());
+    return board_button.level;
+}
+
+uint32_t board_button_presses(void)
+{
+    (void)debounce_sample(&board_button, board_button_pin(), clock_millis());
+    return board_button.presses;
+}
+
+const char *board_reset_cause(void)
+{
+    return stm32_reset_cause_name((uint32_t)board_csr_flags << 24, board_reset_was_fault);
 }
 
 void board_idle(void)

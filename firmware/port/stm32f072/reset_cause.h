@@ -1,14 +1,14 @@
 /*
- * reset_cause.h - why the STM32F072 started: RCC_CSR's reset flags (RM0091
- * 6.4.10) plus whether a fault record was left in .noinit (board.c).
+ * reset_cause.h - why the STM32F072 started, as a word for people: RCC_CSR's
+ * reset flags (RM0091, RCC_CSR) plus whether board_fault() left its record.
  *
- * Layer: port/stm32f072. Includes board.h and stm32f072.h (flag names) only.
+ * Layer: port/stm32f072. Includes stm32f072.h (flag names) only.
  * A pure function so the unit tests hold it to the reference manual.
- * RM0091 6.1.2: a system reset (software, watchdog, low-power) also drives
- * NRST low, so PINRSTF comes with every cause and PORRSTF with a power-on:
- * the specific flags are tested first, the pin last. A software reset is a
- * fault only when board_fault() left its record (it resets through
- * SYSRESETREQ, as board_enter_bootloader() does).
+ * A system reset (software, watchdog, low-power) also drives NRST low, so
+ * PINRSTF comes with every cause and PORRSTF with a power-on: the specific
+ * flags are tested first, the pin last. A software reset is a "fault" only
+ * when board_fault() left its record (it resets through SYSRESETREQ, as
+ * board_enter_bootloader() does).
  */
 #ifndef RESET_CAUSE_H
 #define RESET_CAUSE_H
@@ -16,24 +16,28 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "board.h"
 #include "stm32f072.h"
 
-static inline board_reset_cause_t stm32_reset_cause(uint32_t csr, bool fault_recorded)
+static inline const char *stm32_reset_cause_name(uint32_t csr, bool fault_recorded)
 {
-    if (csr & (RCC_CSR_IWDGRSTF | RCC_CSR_WWDGRSTF)) {
-        return BOARD_RESET_WATCHDOG;
+    static const struct {
+        uint32_t flag;
+        const char *name;
+    } causes[] = {
+        {RCC_CSR_LPWRRSTF, "low-power"}, {RCC_CSR_WWDGRSTF, "window-watchdog"},
+        {RCC_CSR_IWDGRSTF, "watchdog"},  {RCC_CSR_SFTRSTF, "software"},
+        {RCC_CSR_PORRSTF, "power-on"},   {RCC_CSR_OBLRSTF, "option-load"},
+        {RCC_CSR_PINRSTF, "pin"},
+    };
+    for (unsigned i = 0; i < sizeof causes / sizeof causes[0]; i++) {
+        if ((csr & causes[i].flag) != 0u) {
+            if (causes[i].flag == RCC_CSR_SFTRSTF && fault_recorded) {
+                return "fault";
+            }
+            return causes[i].name;
+        }
     }
-    if (csr & RCC_CSR_SFTRSTF) {
-        return fault_recorded ? BOARD_RESET_FAULT : BOARD_RESET_SOFTWARE;
-    }
-    if (csr & RCC_CSR_PORRSTF) {
-        return BOARD_RESET_POWER_ON;
-    }
-    if (csr & RCC_CSR_PINRSTF) {
-        return BOARD_RESET_PIN;
-    }
-    return BOARD_RESET_UNKNOWN;   /* LPWRRSTF, OBLRSTF, V18PWRRSTF or none */
+    return "unknown";
 }
 
 #endif
