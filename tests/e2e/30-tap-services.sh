@@ -115,11 +115,11 @@ else
 fi
 up1=$(jq -r '.uptime_ms' "$E2E_TMP/body" 2>/dev/null || echo 0)
 # the simulator's start is a power-on; its stack is the host's (no figure)
-if jq -e '(.reset.cause == "power-on") and (.reset | has("pc") | not) and (.stack_used == null)' \
+if jq -e '(.reset_cause == "power-on") and (has("fault_pc") | not) and (.stack_used == null)' \
      "$E2E_TMP/body" >/dev/null 2>&1; then
-  ok "GET /api/status reset cause power-on, stack_used null"
+  ok "GET /api/status reset_cause power-on, no fault_pc, stack_used null"
 else
-  no "GET /api/status reset/stack_used fields: $(head -c 400 "$E2E_TMP/body")"
+  no "GET /api/status reset_cause/fault_pc/stack_used: $(head -c 400 "$E2E_TMP/body")"
 fi
 
 hc POST /api/led -d 'n=2&state=on'
