@@ -36,7 +36,9 @@ while [ $n -lt "$CYCLES" ]; do
       step=dhcp
       if guest_dhcp "$ifn" >/dev/null; then
         step=http
-        if timeout 10 wget -q -O - "http://$DEV/" | grep -q 'id="time"'; then
+        timeout 20 wget -q -O /tmp/page.html "http://$DEV/"; wrc=$?
+        # the page is served gzip-compressed (firmware/app/web.mk); wget keeps the bytes
+        if [ $wrc -eq 0 ] && { zcat /tmp/page.html 2>/dev/null || cat /tmp/page.html; } | grep -q 'id="time"'; then
           step=ok
         fi
       fi
@@ -46,7 +48,7 @@ while [ $n -lt "$CYCLES" ]; do
   [ "$ms" -gt "$worst" ] && worst=$ms
   if [ "$step" = ok ]; then ok=$((ok + 1)); else
     [ "$first_fail" = - ] && first_fail="$n:$step"
-    echo "GUEST cycle $n failed at $step"
+    echo "GUEST cycle $n failed at $step (wget status ${wrc:-none}, page $(wc -c < /tmp/page.html 2>/dev/null) bytes)"
   fi
   [ $n -lt "$CYCLES" ] || break   # the last attachment stays for the load
   detach_all
