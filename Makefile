@@ -49,7 +49,7 @@ LWIP_WARN := -Wall -Wno-unused-parameter -Wno-address
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_CFLAGS := $(CSTD) -g -O1 $(SAN) -DSTM32NET_UNIT_TEST -D_DEFAULT_SOURCE $(INCLUDES) -Itests/unit \
                -Ihal_stub -Iusbip_bridge
-SIM_CFLAGS := $(CSTD) -g -O2 -DFW_NO_MAIN -DSTM32NET_SIM -D_DEFAULT_SOURCE $(INCLUDES) -Ihal_stub -Iusbip_bridge -Isim
+SIM_CFLAGS := $(CSTD) -g -O2 -DFW_NO_MAIN -DSTM32NET_SIM -D_DEFAULT_SOURCE $(INCLUDES) -Ihal_stub -Iusbip_bridge -Isim -Isim/chip
 CROSS_CFLAGS := $(CSTD) -mcpu=cortex-m0 -mthumb -Os -ffunction-sections -fdata-sections \
                 $(WARN) $(INCLUDES)
 
@@ -66,7 +66,9 @@ LWIP_SRCS := $(patsubst %,$(LWIP_DIR)/src/core/%.c,$(LWIP_CORE)) \
 # Portable firmware: identical in every build.
 FW_SRCS := firmware/config.c firmware/ident.c firmware/link_stats.c firmware/main.c \
            $(wildcard firmware/usb/*.c firmware/net/*.c firmware/app/*.c)
-SIM_SRCS := $(wildcard hal_stub/*.c usbip_bridge/*.c sim/*.c)
+SIM_SRCS := $(wildcard hal_stub/*.c usbip_bridge/*.c sim/*.c sim/chip/*.c)
+# the emulated chip (--chip) runs on Unicorn (Debian's libunicorn-dev)
+UNICORN_LIBS := $(shell pkg-config --libs unicorn 2>/dev/null || echo -lunicorn)
 SIM_BIN := $(BUILD)/stm32net-sim
 
 # Each fragment may add rules (e.g. the web pages -> fsdata generator).
@@ -158,7 +160,7 @@ $(BUILD)/sim/lwip/src/apps/http/fs.o: $(FSDATA_C)
 $(patsubst %.c,$(BUILD)/sim/%.o,$(FW_SRCS)): | $(FSDATA_C)
 
 $(SIM_BIN): $(SIM_OBJS)
-	$(CC) -o $@ $^ -lpcap
+	$(CC) -o $@ $^ -lpcap $(UNICORN_LIBS)
 
 sim: $(SIM_BIN)
 
