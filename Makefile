@@ -169,7 +169,7 @@ run: deps
 	exec $(SIM_BIN) $(ARGS)
 
 # ---------------------------------------------------------------- all tests
-e2e: sim
+e2e: sim firmware
 	@bash tests/e2e/run-all.sh
 
 test: deps

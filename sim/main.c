@@ -7,10 +7,13 @@
  * Assumptions: one thread. Each loop pass: poll() (timeout = lwIP's next timer,
  * at most SIM_POLL_MAX_MS, 0 while URBs are moving), socket/TAP work,
  * fw_poll(), then the bridge retries NAKed URBs.
+ * --chip ELF runs the flashed image itself on the emulated STM32F072
+ * (sim/chip) behind the same USB/IP bridge instead of the host-built firmware.
  * Exit status: 0 after SIGINT/SIGTERM, 2 for a bad command line (one message
- * on stderr; also --tap combined with the USB/IP-only --listen/--busid), 1
- * when the environment fails (port in use, no /dev/net/tun, --pcap file not
- * writable).
+ * on stderr; also --tap combined with the USB/IP-only --listen/--busid or
+ * with --chip, or an ELF that cannot be loaded), 1 when the environment
+ * fails (port in use, no /dev/net/tun, --pcap file not writable), 3 when the
+ * emulated chip faulted (the report is on stderr).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,7 +25,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include "board.h"
 #include "board_host.h"
+#include "chip_backend.h"
+#include "chip_sim.h"
 #include "config.h"
 #include "ident.h"
 #include "main.h"
@@ -60,6 +66,8 @@ static void usage(FILE *f)
             "  --listen ADDR:PORT  USB/IP address (default 127.0.0.1:3240; port 0 = any free)\n"
             "  --busid ID          exported bus id (default 1-1)\n"
             "  --tap IFNAME        no USB: attach the firmware to TAP interface IFNAME\n"
+            "  --chip ELF          run the flashed image ELF (make firmware) on the emulated\n"
+            "                      STM32F072 instead of the host-built firmware\n"
             "  --pcap FILE         write every Ethernet frame of the link to FILE (pcap)\n"
             "  --ip A.B.C.D        the device's address (default 192.168.7.1)\n"
             "  --hostname NAME     the device's DNS name (default stm32net)\n"
@@ -71,7 +79,8 @@ static void usage(FILE *f)
             "--listen and --busid apply to USB/IP only: with --tap they are an error.\n"
             "SIGINT/SIGTERM stop it (exit 0); SIGUSR1 presses the user button.\n"
             "Exit status: 2 for a bad command line; 1 when the environment fails at run\n"
-            "time (address in use, no /dev/net/tun, --pcap FILE cannot be written).\n");
+            "time (address in use, no /dev/net/tun, --pcap FILE cannot be written);\n"
+            "3 when the emulated chip (--chip) faulted.\n");
 }
 
 static void bad(const char *fmt, const char *arg)
@@ -163,12 +172,13 @@ static void sim_fw_poll(void)
 
 int main(int argc, char **argv)
 {
-    enum { O_LISTEN = 256, O_BUSID, O_TAP, O_PCAP, O_IP, O_HOSTNAME, O_ZONE, O_SERIAL, O_VERBOSE,
+    enum { O_LISTEN = 256, O_BUSID, O_TAP, O_CHIP, O_PCAP, O_IP, O_HOSTNAME, O_ZONE, O_SERIAL, O_VERBOSE,
            O_VERSION, O_HELP };
     static const struct option opts[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"busid", required_argument, NULL, O_BUSID},
         {"tap", required_argument, NULL, O_TAP},
+        {"chip", required_argument, NULL, O_CHIP},
         {"pcap", required_argument, NULL, O_PCAP},
         {"ip", required_argument, NULL, O_IP},
         {"hostname", required_argument, NULL, O_HOSTNAME},
@@ -183,6 +193,7 @@ int main(int argc, char **argv)
     uint16_t listen_port = 3240;
     const char *busid = "1-1";
     const char *tap = NULL;
+    const char *chip = NULL;
     const char *pcap = NULL;
     const char *serial = NULL;
     bool verbose = false;
@@ -211,6 +222,12 @@ int main(int argc, char **argv)
                 bad("--tap '%s': an interface name of 1..15 characters [A-Za-z0-9-._]", optarg);
             }
             tap = optarg;
+            break;
+        case O_CHIP:
+            if (optarg[0] == '\0') {
+                bad("--chip '%s': needs the firmware ELF (build/firmware/stm32net.elf)", optarg);
+            }
+            chip = optarg;
             break;
         case O_PCAP:
             if (optarg[0] == '\0') {
@@ -275,6 +292,10 @@ int main(int argc, char **argv)
         bad("--tap '%s': --listen and --busid apply to USB/IP only, not to TAP mode", tap);
     }
 
+    if (tap != NULL && chip != NULL) {
+        bad("--tap '%s': the emulated chip (--chip) has only its USB link", tap);
+    }
+
     install_signals();
     board_host_set_serial(serial);
     board_host_set_log(false);  /* the start line must be the first line on stdout */
@@ -295,11 +316,28 @@ int main(int argc, char **argv)
         char addr[INET_ADDRSTRLEN];
         uint16_t bound = 0;
         usbip_server_cfg_t cfg = {.busid = busid, .poll = sim_fw_poll, .verbose = verbose};
-        fw_init();
+        if (chip != NULL) {
+            uint8_t uid[BOARD_UID_LEN];
+            board_unique_id(uid);  /* the same ID (and so MACs, serial) as the host build */
+            if (chip_sim_open(chip, uid, verbose) != 0) {
+                sim_pcap_close();
+                return 2;
+            }
+            cfg.backend = &chip_backend;
+            cfg.poll = chip_backend_poll;
+            if (pcap != NULL) {
+                chip_backend_set_frame_hook(sim_pcap_frame);
+            }
+        } else {
+            fw_init();
+        }
         if (usbip_server_init(&cfg) != 0) {
             fprintf(stderr, "stm32net-sim: the firmware's USB device did not enumerate\n");
+            if (chip != NULL && chip_sim_faulted()) {
+                chip_sim_report();
+            }
             sim_pcap_close();
-            return 1;
+            return chip != NULL && chip_sim_faulted() ? 3 : 1;
         }
         inet_ntop(AF_INET, &listen_addr, addr, sizeof addr);
         if ((ntohl(listen_addr.s_addr) >> 24) != 127u) {
@@ -340,7 +378,7 @@ int main(int argc, char **argv)
     }
     fflush(stdout);
     board_host_set_log(true);
-    if (pcap != NULL) {
+    if (pcap != NULL && chip == NULL) {
         net_set_frame_hook(sim_pcap_frame);
     }
 
@@ -356,7 +394,8 @@ int main(int argc, char **argv)
             fds[n].revents = 0;
             n++;
         }
-        uint32_t sleep = net_sleeptime_ms();
+        uint32_t sleep = chip != NULL ? (uint32_t)chip_sim_timeout_ms(SIM_POLL_MAX_MS)
+                                      : net_sleeptime_ms();
         int timeout = busy ? 0 : (sleep < SIM_POLL_MAX_MS ? (int)sleep : SIM_POLL_MAX_MS);
         int r = poll(fds, n, timeout);
         if (r < 0 && errno != EINTR) {
@@ -368,10 +407,24 @@ int main(int argc, char **argv)
         }
         if (button_signal) {
             button_signal = 0;
-            board_host_press_button();
+            if (chip != NULL) {
+                chip_sim_press_button();
+            } else {
+                board_host_press_button();
+            }
         }
         if (r > 0 && tap == NULL) {
             usbip_server_handle(fds, n);
+        }
+        if (chip != NULL) {
+            int st = chip_sim_step();
+            if (st < 0) {
+                chip_sim_report();
+                break;
+            }
+            bool moved = usbip_server_run();
+            busy = moved || st > 0;
+            continue;
         }
         uint32_t before = udc_sim_activity();
         fw_poll();
@@ -381,11 +434,16 @@ int main(int argc, char **argv)
 
     if (tap == NULL) {
         usbip_server_shutdown();
+        if (chip != NULL) {
+            chip_sim_close();
+        }
     } else {
         tap_close();
     }
     sim_pcap_close();
+    bool chip_fault = chip != NULL && chip_sim_faulted();
     fprintf(stderr, "stm32net-sim: stopped (%s)\n", stop_signal == SIGINT ? "SIGINT" :
-                                                    stop_signal == SIGTERM ? "SIGTERM" : "error");
-    return stop_signal ? 0 : 1;
+                                                    stop_signal == SIGTERM ? "SIGTERM" :
+                                                    chip_fault ? "chip fault" : "error");
+    return chip_fault ? 3 : stop_signal ? 0 : 1;
 }
