@@ -48,7 +48,7 @@ LWIP_WARN := -Wall -Wno-unused-parameter -Wno-address
 
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_CFLAGS := $(CSTD) -g -O1 $(SAN) -DSTM32NET_UNIT_TEST -D_DEFAULT_SOURCE $(INCLUDES) -Itests/unit \
-               -Ihal_stub -Iusbip_bridge
+               -Ihal_stub -Iusbip_bridge -Isim/chip
 SIM_CFLAGS := $(CSTD) -g -O2 -DFW_NO_MAIN -DSTM32NET_SIM -D_DEFAULT_SOURCE $(INCLUDES) -Ihal_stub -Iusbip_bridge -Isim -Isim/chip
 CROSS_CFLAGS := $(CSTD) -mcpu=cortex-m0 -mthumb -Os -ffunction-sections -fdata-sections \
                 $(WARN) $(INCLUDES)
@@ -109,6 +109,7 @@ $(BUILD)/unit/obj/%.o: %.c | $(LWIP_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) $(WARN) -MMD -c $< -o $@
 
+# test_NAME_LIBS (optional): extra libraries to link (e.g. Unicorn).
 # test_NAME_CFLAGS (optional): extra flags for that test's own objects, e.g. a
 # different buffer size; such a test gets its own object folder.
 define UNIT_template
@@ -116,7 +117,7 @@ $(1)_OBJDIR := $(BUILD)/unit/$(if $(test_$(1)_CFLAGS),obj-$(1),obj)
 $(BUILD)/unit/test_$(1): $$($(1)_OBJDIR)/tests/unit/test_$(1).o \
     $(patsubst %.c,$$($(1)_OBJDIR)/%.o,$(test_$(1)_SRCS)) \
     $(if $(filter 1,$(test_$(1)_LWIP)),$(BUILD)/unit/liblwip.a)
-	$(CC) $(SAN) -o $$@ $$^ -lcmocka
+	$(CC) $(SAN) -o $$@ $$^ -lcmocka $(test_$(1)_LIBS)
 ifneq ($(test_$(1)_CFLAGS),)
 $(BUILD)/unit/obj-$(1)/%.o: %.c | $(LWIP_STAMP)
 	@mkdir -p $$(dir $$@)

@@ -80,6 +80,11 @@ void chip_fault_report(FILE *f);
 const chip_stats_t *chip_stats(void);
 void chip_stats_reset(void);
 
+/* For tests and reports: core register r0..r15 (16 = xPSR, 17 = PRIMASK)
+ * and a copy of memory (flash, SRAM) - false outside them. */
+uint32_t chip_cpu_reg(unsigned r);
+bool chip_read_mem(uint32_t addr, void *buf, uint32_t n);
+
 /* The USB peripheral as the host side sees it. Call chip_usb_changed() after
  * host-side calls so the interrupt line is sampled again. */
 usbfs_t *chip_usb(void);

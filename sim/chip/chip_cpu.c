@@ -412,8 +412,8 @@ static void hook_block(uc_engine *e, uint64_t address, uint32_t size, void *ud)
     (void)e;
     (void)ud;
     uint32_t addr = (uint32_t)address;
-    account(addr, size);
-    sample_sp(reg(UC_ARM_REG_SP));
+    /* A stop requested here keeps the block from running (PC stays at its
+     * start), so a block is counted only once we let it run. */
     if (addr == hardfault_pc) {
         set_fault(addr, "HardFault handler reached (or a handler sharing its address)", false, 0);
         return;
@@ -444,7 +444,10 @@ static void hook_block(uc_engine *e, uint64_t address, uint32_t size, void *ud)
     }
     if (chip_nvic_highest_pending() != 0u && chip_nvic_next(primask()) != 0u) {
         stop();
+        return;
     }
+    account(addr, size);
+    sample_sp(reg(UC_ARM_REG_SP));
 }
 
 static void hook_intr(uc_engine *e, uint32_t intno, void *ud)
@@ -617,7 +620,9 @@ int chip_open(const char *elf_path, chip_time_mode_t mode, const uint8_t uid[12]
     memset(blk_cache, 0, sizeof blk_cache);
     memset(&stats, 0, sizeof stats);
     chip_time_init(mode);
-    if (uc == NULL && engine_open(err, errlen) != 0) {
+    /* a fresh engine per image: Unicorn caches translated code of the old one */
+    chip_close();
+    if (engine_open(err, errlen) != 0) {
         chip_close();
         return -1;
     }
@@ -631,6 +636,26 @@ void chip_close(void)
         uc_close(uc);
         uc = NULL;
     }
+}
+
+uint32_t chip_cpu_reg(unsigned r)
+{
+    static const int rr[18] = {UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3,
+                               UC_ARM_REG_R4, UC_ARM_REG_R5, UC_ARM_REG_R6, UC_ARM_REG_R7,
+                               UC_ARM_REG_R8, UC_ARM_REG_R9, UC_ARM_REG_R10, UC_ARM_REG_R11,
+                               UC_ARM_REG_R12, UC_ARM_REG_SP, UC_ARM_REG_LR, UC_ARM_REG_PC,
+                               UC_ARM_REG_XPSR, UC_ARM_REG_PRIMASK};
+    return (uc != NULL && r < 18u) ? reg(rr[r]) : 0u;
+}
+
+bool chip_read_mem(uint32_t addr, void *buf, uint32_t n)
+{
+    const uint8_t *p = code_at(addr, n);
+    if (p == NULL) {
+        return false;
+    }
+    memcpy(buf, p, n);
+    return true;
 }
 
 /* --------------------------------------------------------------- running */
@@ -740,6 +765,11 @@ chip_state_t chip_run(uint64_t max_insns)
         uc_err r = uc_emu_start(uc, pc | 1u, 1u /* never an instruction address */, 0,
                                 RUN_FOREVER);
         if (fault.on) {
+            return CHIP_FAULT;
+        }
+        if (r == UC_ERR_INSN_INVALID) {
+            set_fault(reg(UC_ARM_REG_PC), "undefined instruction (UDF, or not ARMv6-M): HardFault",
+                      false, 0);
             return CHIP_FAULT;
         }
         if (r != UC_ERR_OK) {
