@@ -139,7 +139,7 @@ bool chip_rcc_write(uint32_t off, unsigned size, uint32_t v)
     uint32_t m = (size == 4u ? 0xFFFFFFFFu : 0xFFFFu) << sh;
     uint32_t nv = (*r & ~m) | ((v << sh) & m);
     if (r == &csr) {
-        nv = (nv & 0x00FFFFFFu) | (csr & 0xFE000000u);  /* flags are set by resets only */
+        nv = (nv & 0x01FFFFFFu) | (csr & 0xFE000000u);  /* flags are set by resets only */
         if (nv & (1u << 24)) {
             nv &= 0x00FFFFFFu & ~(1u << 24);  /* RMVF clears the reset flags */
         }
