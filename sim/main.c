@@ -66,8 +66,9 @@ static void usage(FILE *f)
             "  --listen ADDR:PORT  USB/IP address (default 127.0.0.1:3240; port 0 = any free)\n"
             "  --busid ID          exported bus id (default 1-1)\n"
             "  --tap IFNAME        no USB: attach the firmware to TAP interface IFNAME\n"
-            "  --chip ELF          run the flashed image ELF (make firmware) on the emulated\n"
-            "                      STM32F072 instead of the host-built firmware\n"
+            "  --chip [ELF]        run the flashed image ELF (make firmware) on the emulated\n"
+            "                      STM32F072 instead of the host-built firmware (default:\n"
+            "                      $STM32NET_CHIP_ELF, else build/firmware/stm32net.elf)\n"
             "  --pcap FILE         write every Ethernet frame of the link to FILE (pcap)\n"
             "  --ip A.B.C.D        the device's address (default 192.168.7.1)\n"
             "  --hostname NAME     the device's DNS name (default stm32net)\n"
@@ -178,7 +179,7 @@ int main(int argc, char **argv)
         {"listen", required_argument, NULL, O_LISTEN},
         {"busid", required_argument, NULL, O_BUSID},
         {"tap", required_argument, NULL, O_TAP},
-        {"chip", required_argument, NULL, O_CHIP},
+        {"chip", optional_argument, NULL, O_CHIP},
         {"pcap", required_argument, NULL, O_PCAP},
         {"ip", required_argument, NULL, O_IP},
         {"hostname", required_argument, NULL, O_HOSTNAME},
@@ -224,10 +225,18 @@ int main(int argc, char **argv)
             tap = optarg;
             break;
         case O_CHIP:
-            if (optarg[0] == '\0') {
-                bad("--chip '%s': needs the firmware ELF (build/firmware/stm32net.elf)", optarg);
+            /* --chip ELF, --chip=ELF, or a bare --chip: $STM32NET_CHIP_ELF or
+             * build/firmware/stm32net.elf (the Docker image sets the variable) */
+            if (optarg == NULL && optind < argc && argv[optind][0] != '-') {
+                optarg = argv[optind++];
             }
-            chip = optarg;
+            if (optarg == NULL) {
+                optarg = getenv("STM32NET_CHIP_ELF");
+            }
+            chip = optarg != NULL ? optarg : "build/firmware/stm32net.elf";
+            if (chip[0] == '\0') {
+                bad("--chip '%s': needs the firmware ELF (build/firmware/stm32net.elf)", chip);
+            }
             break;
         case O_PCAP:
             if (optarg[0] == '\0') {
@@ -319,9 +328,10 @@ int main(int argc, char **argv)
         if (chip != NULL) {
             uint8_t uid[BOARD_UID_LEN];
             board_unique_id(uid);  /* the same ID (and so MACs, serial) as the host build */
-            if (chip_sim_open(chip, uid, verbose) != 0) {
+            int cr = chip_sim_open(chip, uid, verbose);
+            if (cr != 0) {
                 sim_pcap_close();
-                return 2;
+                return cr == -1 ? 2 : 3;
             }
             cfg.backend = &chip_backend;
             cfg.poll = chip_backend_poll;

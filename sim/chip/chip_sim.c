@@ -48,7 +48,7 @@ int chip_sim_open(const char *elf, const uint8_t uid[12], bool verbose)
         chip_state_t st = chip_run(STEP_INSNS);
         if (st == CHIP_FAULT) {
             chip_fault_report(stderr);
-            return -1;
+            return -2;
         }
         if (st == CHIP_IDLE) {
             return 0;
@@ -56,7 +56,7 @@ int chip_sim_open(const char *elf, const uint8_t uid[12], bool verbose)
     }
     fprintf(stderr, "stm32net-sim: --chip: the firmware never reached WFI in %u instructions\n",
             BOOT_STEPS * STEP_INSNS);
-    return -1;
+    return -2;
 }
 
 int chip_sim_step(void)

@@ -9,8 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Loads the ELF and resets the chip (live time). 0, or -1 with a message on
- * stderr (a bad or missing ELF file: a command-line error). */
+/* Loads the ELF, resets the chip (live time) and runs it to its first WFI.
+ * 0; -1 with a message on stderr for a bad or missing ELF file (a
+ * command-line error); -2 when the chip faulted on the way (report printed). */
 int chip_sim_open(const char *elf, const uint8_t uid[12], bool verbose);
 /* Runs the chip for one loop pass: 1 if it has more to do at once, 0 if it
  * sleeps, -1 after a fault (report printed on stderr). */
