@@ -34,6 +34,7 @@
 #include "main.h"
 #include "net/net.h"
 #include "pcap.h"
+#include "pcap_usb.h"
 #include "tap.h"
 #include "udc_sim.h"
 #include "usbip_server.h"
@@ -43,6 +44,8 @@
 #define SIM_SERIAL_MAX 64u
 
 static volatile sig_atomic_t stop_signal;
+/* SIGUSR1s received: only the handler writes it (it is not re-entered for
+ * its own signal), the loop counts up to it, so each delivered one is a press */
 static volatile sig_atomic_t button_signal;
 
 static void on_stop(int sig)
@@ -53,7 +56,7 @@ static void on_stop(int sig)
 static void on_button(int sig)
 {
     (void)sig;
-    button_signal = 1;
+    button_signal = (sig_atomic_t)(button_signal + 1);
 }
 
 static void usage(FILE *f)
@@ -70,6 +73,8 @@ static void usage(FILE *f)
             "                      STM32F072 instead of the host-built firmware (default:\n"
             "                      $STM32NET_CHIP_ELF, else build/firmware/stm32net.elf)\n"
             "  --pcap FILE         write every Ethernet frame of the link to FILE (pcap)\n"
+            "  --pcap-usb FILE     write every USB/IP URB (submission and completion) to FILE\n"
+            "                      as Linux usbmon records (pcap linktype 220, for Wireshark)\n"
             "  --ip A.B.C.D        the device's address (default 192.168.7.1)\n"
             "  --hostname NAME     the device's DNS name (default stm32net)\n"
             "  --zone NAME         its DNS zone and DHCP domain (default usb)\n"
@@ -78,10 +83,11 @@ static void usage(FILE *f)
             "  --version           print the version and exit\n"
             "  --help              this text\n"
             "--listen and --busid apply to USB/IP only: with --tap they are an error.\n"
-            "SIGINT/SIGTERM stop it (exit 0); SIGUSR1 presses the user button.\n"
+            "SIGINT/SIGTERM stop it (exit 0); SIGUSR1 presses the user button once\n"
+            "(kill -USR1 PID; signals sent faster than it runs may merge into one).\n"
             "Exit status: 2 for a bad command line; 1 when the environment fails at run\n"
-            "time (address in use, no /dev/net/tun, --pcap FILE cannot be written);\n"
-            "3 when the emulated chip (--chip) faulted.\n");
+            "time (address in use, no /dev/net/tun, --pcap FILE cannot be written, nor\n"
+            "--pcap-usb FILE); 3 when the emulated chip (--chip) faulted.\n");
 }
 
 static void bad(const char *fmt, const char *arg)
@@ -173,14 +179,15 @@ static void sim_fw_poll(void)
 
 int main(int argc, char **argv)
 {
-    enum { O_LISTEN = 256, O_BUSID, O_TAP, O_CHIP, O_PCAP, O_IP, O_HOSTNAME, O_ZONE, O_SERIAL, O_VERBOSE,
-           O_VERSION, O_HELP };
+    enum { O_LISTEN = 256, O_BUSID, O_TAP, O_CHIP, O_PCAP, O_IP, O_HOSTNAME, O_ZONE, O_SERIAL,
+           O_VERBOSE, O_VERSION, O_HELP, O_PCAP_USB };
     static const struct option opts[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"busid", required_argument, NULL, O_BUSID},
         {"tap", required_argument, NULL, O_TAP},
         {"chip", optional_argument, NULL, O_CHIP},
         {"pcap", required_argument, NULL, O_PCAP},
+        {"pcap-usb", required_argument, NULL, O_PCAP_USB},
         {"ip", required_argument, NULL, O_IP},
         {"hostname", required_argument, NULL, O_HOSTNAME},
         {"zone", required_argument, NULL, O_ZONE},
@@ -196,6 +203,7 @@ int main(int argc, char **argv)
     const char *tap = NULL;
     const char *chip = NULL;
     const char *pcap = NULL;
+    const char *pcap_usb = NULL;
     const char *serial = NULL;
     bool verbose = false;
     bool usbip_opt = false;  /* --listen or --busid given */
@@ -243,6 +251,12 @@ int main(int argc, char **argv)
                 bad("--pcap '%s': needs a file name", optarg);
             }
             pcap = optarg;
+            break;
+        case O_PCAP_USB:
+            if (optarg[0] == '\0') {
+                bad("--pcap-usb '%s': needs a file name", optarg);
+            }
+            pcap_usb = optarg;
             break;
         case O_IP:
             if (!parse_ip(optarg, fw_config.ip)) {
@@ -297,6 +311,9 @@ int main(int argc, char **argv)
     if (optind < argc) {
         bad("unexpected argument '%s'", argv[optind]);
     }
+    if (tap != NULL && pcap_usb != NULL) {
+        bad("--pcap-usb '%s': there is no USB in TAP mode (--pcap captures the frames)", pcap_usb);
+    }
     if (tap != NULL && usbip_opt) {
         bad("--tap '%s': --listen and --busid apply to USB/IP only, not to TAP mode", tap);
     }
@@ -311,12 +328,17 @@ int main(int argc, char **argv)
     if (pcap != NULL && sim_pcap_open(pcap) != 0) {
         return 1;
     }
+    if (pcap_usb != NULL && sim_pcap_usb_open(pcap_usb) != 0) {
+        sim_pcap_close();
+        return 1;
+    }
 
     char ipstr[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, fw_config.ip, ipstr, sizeof ipstr);
     if (tap != NULL) {
         if (tap_open(tap) != 0) {
             sim_pcap_close();
+            sim_pcap_usb_close();
             return 1;
         }
         fw_init_with_link(tap_link());
@@ -324,13 +346,15 @@ int main(int argc, char **argv)
     } else {
         char addr[INET_ADDRSTRLEN];
         uint16_t bound = 0;
-        usbip_server_cfg_t cfg = {.busid = busid, .poll = sim_fw_poll, .verbose = verbose};
+        usbip_server_cfg_t cfg = {.busid = busid, .poll = sim_fw_poll, .verbose = verbose,
+                                  .urb_hook = pcap_usb != NULL ? sim_pcap_usb_urb : NULL};
         if (chip != NULL) {
             uint8_t uid[BOARD_UID_LEN];
             board_unique_id(uid);  /* the same ID (and so MACs, serial) as the host build */
             int cr = chip_sim_open(chip, uid, verbose);
             if (cr != 0) {
                 sim_pcap_close();
+                sim_pcap_usb_close();
                 return cr == -1 ? 2 : 3;
             }
             cfg.backend = &chip_backend;
@@ -347,6 +371,7 @@ int main(int argc, char **argv)
                 chip_sim_report();
             }
             sim_pcap_close();
+            sim_pcap_usb_close();
             return chip != NULL && chip_sim_faulted() ? 3 : 1;
         }
         inet_ntop(AF_INET, &listen_addr, addr, sizeof addr);
@@ -359,6 +384,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "stm32net-sim: cannot listen on %s:%u: %s\n", addr,
                     (unsigned)listen_port, strerror(errno));
             sim_pcap_close();
+            sim_pcap_usb_close();
             return 1;
         }
         inet_ntop(AF_INET, &listen_addr, addr, sizeof addr);
@@ -393,6 +419,7 @@ int main(int argc, char **argv)
     }
 
     bool busy = false;
+    sig_atomic_t buttons_seen = 0;
     while (!stop_signal) {
         struct pollfd fds[USBIP_POLLFD_MAX + 1u];
         unsigned n = 0;
@@ -415,8 +442,8 @@ int main(int argc, char **argv)
         if (stop_signal) {
             break;
         }
-        if (button_signal) {
-            button_signal = 0;
+        while (buttons_seen != button_signal) {
+            buttons_seen = (sig_atomic_t)(buttons_seen + 1);
             if (chip != NULL) {
                 chip_sim_press_button();
             } else {
@@ -451,6 +478,7 @@ int main(int argc, char **argv)
         tap_close();
     }
     sim_pcap_close();
+    sim_pcap_usb_close();
     bool chip_fault = chip != NULL && chip_sim_faulted();
     fprintf(stderr, "stm32net-sim: stopped (%s)\n", stop_signal == SIGINT ? "SIGINT" :
                                                     stop_signal == SIGTERM ? "SIGTERM" :
