@@ -184,8 +184,15 @@ guest:
 
 # Numbers, not pass/fail: HTTP/DNS/ICMP in TAP mode and through a real kernel
 # over USB/IP. Not part of make test. Needs root (network namespaces).
-bench: sim
-	@bash scripts/bench.sh $(or $(MODE),all)
+# MODE=chip: only the emulated chip's figures (build/chip-bench, virtual time).
+CHIP_BENCH := $(BUILD)/chip-bench
+CHIP_BENCH_SRCS := sim/chip/bench/chip_bench.c $(filter-out sim/chip/chip_sim.c,$(wildcard sim/chip/*.c)) \
+                   usbip_bridge/usbip_sched.c
+$(CHIP_BENCH): $(patsubst %.c,$(BUILD)/sim/%.o,$(CHIP_BENCH_SRCS))
+	$(CC) -o $@ $^ $(UNICORN_LIBS)
+bench: sim firmware $(CHIP_BENCH)
+	@$(CHIP_BENCH) $(FW_ELF) $(FW_STACK)
+	@if [ "$(MODE)" != chip ]; then bash scripts/bench.sh $(or $(MODE),all); fi
 
 screenshot: sim
 	@bash scripts/screenshot.sh $(or $(OUT),$(BUILD)/screenshot.png)

@@ -24,7 +24,7 @@
 
 enum { ST_SETUP, ST_DATA, ST_STATUS, ST_BULK };
 
-static const usbip_backend_t *be = &usbip_backend_sim;
+static const usbip_backend_t *be;  /* set by usbip_sched_init */
 static void (*dev_poll)(void);
 static usbip_urb_t urbs[USBIP_MAX_URBS];
 static usbip_urb_t sync_urb;
@@ -33,7 +33,7 @@ static uint16_t desc_mps[2][16];  /* [IN][epnum] from the endpoint descriptors *
 
 void usbip_sched_init(const usbip_backend_t *b, void (*poll)(void))
 {
-    be = b != NULL ? b : &usbip_backend_sim;
+    be = b;
     dev_poll = poll;
     memset(urbs, 0, sizeof urbs);
     memset(desc_mps, 0, sizeof desc_mps);

@@ -49,7 +49,8 @@ typedef struct {
     uint8_t buf[USBIP_MAX_TRANSFER];
 } usbip_urb_t;
 
-/* be: the device; poll: runs it once (between packets of internal transfers). */
+/* be: the device (not NULL); poll: runs it once (between packets of internal
+ * transfers). */
 void usbip_sched_init(const usbip_backend_t *be, void (*poll)(void));
 const usbip_backend_t *usbip_sched_backend(void);
 /* wMaxPacketSize from the device's endpoint descriptors (ep incl. direction) */
