@@ -303,6 +303,24 @@ static bool mode_supported(usbfs_t *u, uint16_t epr)
     return true;
 }
 
+/* The EPnR that takes an OUT/IN token with its STAT (RX/TX) VALID in *n, or
+ * *n = -1 and the answer: none (no match, DISABLED, unmodelled mode), STALL
+ * or NAK (30.5.2). */
+static usbfs_result_t token(usbfs_t *u, uint8_t addr, uint8_t ep, bool in, int *n)
+{
+    *n = -1;
+    int m = match(u, addr, ep);
+    if (m < 0 || !mode_supported(u, u->epr[m])) {
+        return USBFS_TIMEOUT;
+    }
+    switch (in ? stat_tx(u->epr[m]) : stat_rx(u->epr[m])) {
+    case USBFS_STAT_DISABLED: return USBFS_TIMEOUT;
+    case USBFS_STAT_STALL:    return USBFS_STALL;
+    case USBFS_STAT_NAK:      return USBFS_NAK;
+    default:                  *n = m; return USBFS_ACK;
+    }
+}
+
 /* Stores a received packet in EPnR n's receive buffer; false if it does not fit. */
 static bool rx_store(usbfs_t *u, unsigned n, const uint8_t *data, uint16_t len)
 {
@@ -341,20 +359,12 @@ usbfs_result_t usbfs_host_setup(usbfs_t *u, uint8_t addr, const uint8_t setup[8]
 usbfs_result_t usbfs_host_out(usbfs_t *u, uint8_t addr, uint8_t ep, bool data1,
                               const uint8_t *data, uint16_t len)
 {
-    int n = match(u, addr, ep);
+    int n;
+    usbfs_result_t r = token(u, addr, ep, false, &n);
     if (n < 0) {
-        return USBFS_TIMEOUT;
+        return r;
     }
     uint16_t e = u->epr[n];
-    if (!mode_supported(u, e)) {
-        return USBFS_TIMEOUT;
-    }
-    switch (stat_rx(e)) {
-    case USBFS_STAT_DISABLED: return USBFS_TIMEOUT;
-    case USBFS_STAT_STALL:    return USBFS_STALL;
-    case USBFS_STAT_NAK:      return USBFS_NAK;
-    default:                  break;
-    }
     if (ep_type(e) == USBFS_TYPE_CONTROL && (e & USBFS_EPR_EP_KIND) && len != 0u) {
         return USBFS_STALL;  /* STATUS_OUT: only a zero-length status OUT is expected */
     }
@@ -377,20 +387,12 @@ usbfs_result_t usbfs_host_in(usbfs_t *u, uint8_t addr, uint8_t ep, uint8_t *buf,
 {
     *len = 0;
     *data1 = false;
-    int n = match(u, addr, ep);
+    int n;
+    usbfs_result_t r = token(u, addr, ep, true, &n);
     if (n < 0) {
-        return USBFS_TIMEOUT;
+        return r;
     }
     uint16_t e = u->epr[n];
-    if (!mode_supported(u, e)) {
-        return USBFS_TIMEOUT;
-    }
-    switch (stat_tx(e)) {
-    case USBFS_STAT_DISABLED: return USBFS_TIMEOUT;
-    case USBFS_STAT_STALL:    return USBFS_STALL;
-    case USBFS_STAT_NAK:      return USBFS_NAK;
-    default:                  break;
-    }
     uint16_t count = pma16(u, bt(u, (unsigned)n, BT_COUNT_TX)) & COUNT_Msk;
     uint32_t a = pma16(u, bt(u, (unsigned)n, BT_ADDR_TX)) & 0xFFFEu;
     if (a + count > USBFS_PMA_SIZE) {

@@ -7,6 +7,7 @@
 # with its second instruction (at 0x0800000a: the report names that exact PC).
 # Layer: e2e test (host only, no network).
 set -euo pipefail
+# shellcheck disable=SC2034  # read by lib.sh
 E2E_NAME=15-chip-cli
 source "$(dirname "$0")/lib.sh"
 e2e_need arm-none-eabi-gcc timeout

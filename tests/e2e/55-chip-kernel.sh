@@ -6,14 +6,16 @@
 # chip's own register, logged by the simulator), a press of the user button
 # injected through GPIOA's IDR (SIGUSR1) shows in /api/status, and the run
 # has no chip fault (a fault or unmapped access ends the simulator with a
-# report, which this test prints).
+# report, which this test prints); --pcap records the pings' frames.
 # Layer: e2e test, host side. Needs what 50 needs plus the firmware ELF
 # (make firmware; make test builds it in `make size` before the e2e tests).
 set -euo pipefail
 E2E_NAME=55-chip-kernel
 ELF=${E2E_CHIP_ELF:-$(cd "$(dirname "$0")/../.." && pwd)/build/firmware/stm32net.elf}
 [ -f "$ELF" ] || { echo "$E2E_NAME: FAIL: no firmware image at $ELF (run: make firmware)"; exit 1; }
+# shellcheck disable=SC2034  # both read by 50-kernel-usbip.sh
 E2E_SIM_ARGS="--chip $ELF"
+# shellcheck disable=SC2034
 E2E_BUTTON=1
 
 # shellcheck disable=SC2329  # called by 50-kernel-usbip.sh
@@ -31,6 +33,11 @@ e2e_extra_checks() {
   if grep -q '^stm32net-sim: chip: button pressed' "$SIM_LOG"; then
     printf '  ok    %-16s %s\n' button_pa0 injected
   else printf '  FAIL  %-16s %s\n' button_pa0 "no press logged"; rc=1; fi
+  # --pcap with --chip: the Ethernet frames cut from the chip's bulk packets
+  local icmp
+  icmp=$(tcpdump -r "$PCAP" -nn icmp 2>/dev/null | grep -c 'ICMP echo' || true)
+  if [ "$icmp" -ge 4 ]; then printf '  ok    %-16s %s\n' pcap_icmp "$icmp echo frames"
+  else printf '  FAIL  %-16s %s\n' pcap_icmp "got ${icmp:-0} ICMP echo frames in $PCAP, expected >= 4"; rc=1; fi
   return $rc
 }
 
