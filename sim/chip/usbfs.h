@@ -115,9 +115,11 @@ void usbfs_reset(usbfs_t *u);
  * Registers: 16-bit or 32-bit accesses at 4-byte aligned offsets (upper half
  * reads 0, writes ignored; RM0091 30.6 "accessed by half-words or words");
  * a byte access or an unused offset returns false. Packet memory: byte and
- * half-word accesses at any naturally aligned offset (RM0091 30.5.3: the F072's
+ * half-word accesses at any naturally aligned offset (RM0091 30.5.3: "should
+ * be accessed only by byte (8-bit) or half-word (16-bit) accesses"; the F072's
  * 16-bit wide USB SRAM, local address == APB offset); a word access returns
- * false. */
+ * false. Not modelled: a report (unconfirmed by ST) that byte writes on the
+ * F042 land in both halves of the half-word - our driver writes half-words. */
 bool usbfs_reg_read(usbfs_t *u, uint32_t off, unsigned size, uint32_t *val);
 bool usbfs_reg_write(usbfs_t *u, uint32_t off, unsigned size, uint32_t val);
 bool usbfs_pma_read(const usbfs_t *u, uint32_t off, unsigned size, uint32_t *val);
