@@ -7,6 +7,11 @@
  * The chip knows the Cortex-M0 (ARMv6-M ARM) and the STM32F072 (RM0091), not
  * our firmware: it loads an ELF, resets, and runs from the vector table.
  * Assumptions: one chip per process, one thread. All storage is static.
+ * Granularity: interrupts are taken at translation-block boundaries (a block
+ * ends at every branch, so within a few instructions of the cause, never in
+ * the middle of one); instructions are counted per executed block, exactly
+ * (a block cut short by a fault counts whole); the PC in a fault report is
+ * the faulting instruction's own.
  * Limits: no analogue behaviour or timing (bus timing, CRS trimming, clock
  * start-up times), no suspend/low-power modes beyond WFI, no PSP (process
  * stack), no ROM bootloader (system memory reads as erased apart from the
