@@ -1,20 +1,17 @@
 /*
- * usbip_server.c - USB/IP server for the simulated device (see usbip_server.h).
+ * usbip_server.c - USB/IP server for the one exported device: connections and
+ * the wire format (see usbip_server.h).
  *
  * Layer: usbip_bridge (host only). Includes POSIX socket headers, stdio for
  * log lines, usbip_proto.h and usbip_sched.h (the URB-to-packet scheduler,
  * which plays the host controller on the device backend). No dynamic
  * allocation: a fixed table of connections; URB slots live in usbip_sched.c.
  *
- * Host-controller duties the bridge takes over (vhci_hcd keeps them local):
- * - vhci_hcd answers SET_ADDRESS and port reset itself, so on IMPORT the bridge
- *   resets the device and addresses it through its own control transfer.
- * - Control URBs run SETUP, data stage (64-byte packets), status stage before
- *   RET_SUBMIT (USB 2.0 8.5.3); STALL -> -EPIPE.
- * - Bulk/interrupt OUT URBs are split into max-packet pieces, with a trailing
- *   ZLP when URB_ZERO_PACKET asks for it; IN URBs collect packets until a
- *   short packet or the URB is full (USB 2.0 5.8.3). A NAK leaves the URB
- *   pending; URBs of one endpoint complete in order; ep0 never waits for bulk.
+ * Host-controller duties: vhci_hcd answers SET_ADDRESS and port reset
+ * itself, so on IMPORT the server resets the device and addresses it through
+ * its own control transfer (USB 2.0 9.1.2, 9.4.6); turning URBs into packets
+ * is usbip_sched.c's job. A URB is submitted in urb_submit() and completes in
+ * send_ret_submit() (or is cancelled by CMD_UNLINK): the URB hook sees both.
  * Untrusted input: every byte from the socket goes through usbip_proto's
  * checks; anything malformed (or a CMD_SUBMIT reusing a seqnum in flight)
  * closes that connection with one log line.
