@@ -5,10 +5,17 @@
  * counters only. Runs only from the main loop (no locking, SYS_LIGHTWEIGHT_PROT 0).
  *
  * Flow control, both directions, without losing frames where we can avoid it:
- * - RX: the link holds one received frame until rx_release(). When the pbuf
- *   pool is empty the frame stays in the link (the host gets NAKs, CDC ECM
- *   1.2 3.3.1: flow control is the bus's own) and is retried at the next
- *   net_poll(): nothing is dropped or counted.
+ * - RX: a frame from the host is never held back by TCP state. The link
+ *   holds one received frame until rx_release(); when no pool pbuf is free
+ *   the frame is dropped and counted (link_stats.rx_dropped) right away,
+ *   like a NIC whose receive ring is full. Waiting instead (NAKing the host)
+ *   would stall every frame behind it - ARP, ICMP, DHCP, DNS - for as long
+ *   as whoever holds the pool keeps it, and a TCP peer can make it hold it
+ *   (issue 10: partial HTTP requests pinned all four pool pbufs). So nobody
+ *   may keep pool pbufs for long: our HTTP server copies what it needs out
+ *   of each segment and frees it at once (http_srv.c), TCP_QUEUE_OOSEQ is 0,
+ *   IP reassembly is bounded (lwipopts.h). A dropped TCP segment is
+ *   retransmitted by the peer; UDP and ICMP are best effort by design.
  * - TX: the link has one frame buffer. lwIP's frames that find it busy wait
  *   in a FIFO of NET_TXQ_LEN pbuf references (pbuf_ref(), so TCP sees the
  *   segment as busy and does not rewrite it) and leave in order from
@@ -161,13 +168,16 @@ static void net_rx(void)
             continue;
         }
         struct pbuf *p = pbuf_alloc(PBUF_RAW, len, PBUF_POOL);
+        if (net_hook != NULL) {
+            net_hook(false, frame, len);   /* the capture shows dropped frames too */
+        }
         if (p == NULL) {
-            return;  /* backpressure: the frame waits in the link */
+            /* no waiting: see the header (RX) */
+            net_link->rx_release();
+            link_stats.rx_dropped++;
+            continue;
         }
         (void)pbuf_take(p, frame, len);
-        if (net_hook != NULL) {
-            net_hook(false, frame, len);
-        }
         net_link->rx_release();
         if (net_netif.input(p, &net_netif) != ERR_OK) {
             pbuf_free(p);

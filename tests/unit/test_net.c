@@ -231,7 +231,12 @@ static void test_tx_fifo_overflow_counted(void **s)
     harness_assert_pools_clean();
 }
 
-static void test_rx_waits_while_pool_empty(void **s)
+/* Issue 10: whoever holds the pool (a TCP peer, a fragment set) must not
+ * hold back the frames behind it. A frame that finds no pbuf is dropped and
+ * counted at once, the link is free for the next one, and the first frame
+ * after the pool has room again is answered. (The old behaviour - leave the
+ * frame in the link until a pbuf is free - fails the first block.) */
+static void test_rx_drops_and_counts_while_pool_empty(void **s)
 {
     (void)s;
     struct pbuf *held[PBUF_POOL_SIZE + 1];
@@ -242,19 +247,25 @@ static void test_rx_waits_while_pool_empty(void **s)
     assert_int_equal(n, PBUF_POOL_SIZE);
     put_arp_request(2);
     net_poll();
-    net_poll();
-    assert_true(rx_has);                          /* left in the link: backpressure */
-    assert_int_equal(rx_releases, 0);
+    assert_false(rx_has);                         /* released: the link never waits */
+    assert_int_equal(rx_releases, 1);
     assert_int_equal(nsent, 0);
-    assert_int_equal(nhooked, 0);
-    assert_int_equal(link_stats.rx_dropped, 0);   /* nothing lost, nothing counted */
+    assert_int_equal(link_stats.rx_dropped, 1);   /* and counted */
+    assert_int_equal(nhooked, 1);                 /* the capture still shows it */
+    assert_false(hooked[0].tx);
+    put_arp_request(3);                           /* the next frame is not stuck behind it */
+    net_poll();
+    assert_false(rx_has);
+    assert_int_equal(link_stats.rx_dropped, 2);
     for (unsigned i = 0; i < n; i++) {
         pbuf_free(held[i]);
     }
+    put_arp_request(4);
     net_poll();
     assert_false(rx_has);
     assert_int_equal(nsent, 1);
-    assert_arp_reply(0, 2);
+    assert_arp_reply(0, 4);
+    assert_int_equal(link_stats.rx_dropped, 2);
     harness_assert_pools_clean();
 }
 
@@ -430,7 +441,7 @@ int main(void)
         T(test_arp_request_gets_reply_and_hook_sees_both),
         T(test_tx_backpressure_keeps_order),
         T(test_tx_fifo_overflow_counted),
-        T(test_rx_waits_while_pool_empty),
+        T(test_rx_drops_and_counts_while_pool_empty),
         T(test_rx_bad_length_dropped),
         T(test_rx_one_byte_over_is_delivered),
         T(test_link_down_and_up),
