@@ -61,7 +61,7 @@ LWIP_IPV4 := autoip dhcp etharp icmp igmp ip4 ip4_addr ip4_frag
 LWIP_SRCS := $(patsubst %,$(LWIP_DIR)/src/core/%.c,$(LWIP_CORE)) \
              $(patsubst %,$(LWIP_DIR)/src/core/ipv4/%.c,$(LWIP_IPV4)) \
              $(LWIP_DIR)/src/netif/ethernet.c \
-             $(LWIP_DIR)/src/apps/http/httpd.c $(LWIP_DIR)/src/apps/http/fs.c
+             $(LWIP_DIR)/src/apps/http/fs.c   # fs only: firmware/net/http_srv.c is our server
 
 # Portable firmware: identical in every build.
 FW_SRCS := firmware/config.c firmware/ident.c firmware/link_stats.c firmware/main.c \

@@ -4,7 +4,8 @@
  * Layer: firmware/net. Includes lwIP headers, app/app.h and <string.h> only;
  * no heap, no printf family.
  *
- * How it sits on httpd (src/apps/http/httpd.c, fs.c):
+ * How it sits on the server (http_srv.c, which calls lwIP's fs.c and the
+ * httpd_post_* hooks with the signatures of lwIP's httpd.h):
  *  - GET: httpd calls fs_open(uri) and fs.c asks fs_open_custom() first. For
  *    /api/... we produce the whole response - status line, headers, JSON -
  *    flagged FS_FILE_FLAGS_HEADER_INCLUDED, which is how any status code
@@ -32,10 +33,11 @@
  * application/x-www-form-urlencoded (HTML 5 "URL-encoded form data") with
  * only the keys listed per endpoint, each once, values of a fixed syntax;
  * anything else is 400 with a JSON error. Percent-escapes are not decoded:
- * no valid value needs one. HEAD is answered by httpd itself (/501.html):
- * lwIP 2.1.3 parses only GET and POST.
+ * no valid value needs one. HEAD gets the GET response's header from
+ * http_srv.c; other methods its 501.
  */
 #include "http_api.h"
+#include "http_srv.h"
 #include "app/app.h"
 
 #include "lwip/apps/fs.h"
@@ -558,5 +560,5 @@ void http_api_init(void)
     http_api_body_want = 0;
     http_api_body_since = 0;
     http_api_body_target = HTTP_API_NONE;
-    httpd_init();
+    http_srv_init();
 }

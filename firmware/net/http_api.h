@@ -13,7 +13,7 @@
  *   GET /api/led, GET /api/time   405 (Allow: POST); POST /api/status 405
  *   other /api/... paths          404 JSON; other paths: httpd's /404.html
  *   response buffer or POST body slot in use by another connection: 503
- *   HEAD and other methods: httpd's /501.html (lwIP 2.1.3 parses GET/POST only)
+ *   HEAD: the GET header without the body; other methods 501 (http_srv.c)
  */
 #ifndef HTTP_API_H
 #define HTTP_API_H
