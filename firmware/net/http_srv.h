@@ -38,7 +38,7 @@
 #define HTTP_SRV_PORT            80u
 #endif
 #ifndef HTTP_SRV_CONN_MAX        /* concurrent connections (static slots) */
-#define HTTP_SRV_CONN_MAX        4u
+#define HTTP_SRV_CONN_MAX        3u   /* < MEMP_NUM_TCP_PCB: our choice of whom to close, not lwIP's */
 #endif
 #ifndef HTTP_SRV_HEAD_MAX        /* request line + header fields, bytes */
 #define HTTP_SRV_HEAD_MAX        1024u

@@ -69,7 +69,7 @@ static void send_segment(tcp_client_t *c, uint8_t flags, const void *data, uint1
     put32(t + 8, (flags & F_ACK) ? c->rcv_nxt : 0);
     t[12] = (uint8_t)((TC_TCP / 4u) << 4);
     t[13] = flags;
-    put16(t + 14, 8192);
+    put16(t + 14, c->wnd);
     if (len > 0) {
         memcpy(t + TC_TCP, data, len);
     }
@@ -169,6 +169,7 @@ void tcp_client_init(tcp_client_t *c, uint16_t sport)
     memcpy(c->ip, fw_config.ip, 3);
     c->ip[3] = 2;
     c->sport = sport;
+    c->wnd = 8192;
     c->snd_nxt = 0x10000000u + (uint32_t)sport * 7919u;
     harness_arp_seed(c->ip, c->mac);
 }
@@ -181,6 +182,16 @@ void tcp_client_connect(tcp_client_t *c, uint16_t dport)
     pump(c);
     assert_true(c->established);
     assert_false(c->rst_received);
+}
+
+void tcp_client_segment(tcp_client_t *c, uint8_t flags, const void *data, uint16_t len)
+{
+    send_segment(c, flags, data, len);
+}
+
+bool tcp_client_pump(tcp_client_t *c)
+{
+    return pump(c);
 }
 
 void tcp_client_send(tcp_client_t *c, const void *data, uint16_t len)
