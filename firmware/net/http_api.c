@@ -38,6 +38,7 @@
  */
 #include "http_api.h"
 #include "http_srv.h"
+#include "net_mem.h"
 #include "app/app.h"
 
 #include "lwip/apps/fs.h"
@@ -64,6 +65,7 @@ typedef enum {
     HTTP_API_STATUS,
     HTTP_API_LED,
     HTTP_API_TIME,
+    HTTP_API_MEM,
 } http_api_target_t;
 
 static char http_api_resp[HTTP_API_RESP_MAX];
@@ -162,6 +164,46 @@ static void http_api_status(void)
     http_api_finish(200, NULL, &b);
 }
 
+static void http_api_pool(app_buf_t *b, const char *name, const net_mem_pool_t *p, bool comma)
+{
+    app_buf_str(b, "\"");
+    app_buf_str(b, name);
+    app_buf_str(b, "\":{\"used\":");
+    app_buf_u64(b, p->used);
+    app_buf_str(b, ",\"total\":");
+    app_buf_u64(b, p->total);
+    app_buf_str(b, comma ? "}," : "}");
+}
+
+/* GET /api/mem: lwIP's pools and heap as this request sees them (its own
+ * pcb is one of tcp_active and one of http_conns), so a test can check that
+ * clients that went away left nothing behind (issue 10). */
+static void http_api_mem(void)
+{
+    net_mem_t m;
+    app_buf_t b;
+    net_mem_get(&m);
+    http_api_body_start(&b);
+    app_buf_char(&b, '{');
+    http_api_pool(&b, "pbuf_pool", &m.pbuf_pool, true);
+    http_api_pool(&b, "pbuf_ref", &m.pbuf_ref, true);
+    http_api_pool(&b, "tcp_pcb", &m.tcp_pcb, true);
+    http_api_pool(&b, "tcp_seg", &m.tcp_seg, true);
+    http_api_pool(&b, "reass", &m.reass, true);
+    app_buf_str(&b, "\"tcp_active\":");
+    app_buf_u64(&b, m.tcp_active);
+    app_buf_str(&b, ",\"http_conns\":");
+    app_buf_u64(&b, http_srv_conn_count());
+    app_buf_str(&b, ",\"heap\":{\"used\":");
+    app_buf_u64(&b, m.heap_used);
+    app_buf_str(&b, ",\"max\":");
+    app_buf_u64(&b, m.heap_max);
+    app_buf_str(&b, ",\"size\":");
+    app_buf_u64(&b, m.heap_size);
+    app_buf_str(&b, "}}");
+    http_api_finish(200, NULL, &b);
+}
+
 /* Copy a URI into httpd's response_uri buffer (room includes the NUL). */
 static bool http_api_set_uri(char *dst, u16_t room, const char *uri)
 {
@@ -207,6 +249,9 @@ static http_api_target_t http_api_match(const char *uri)
     if (n == 9u && memcmp(uri, "/api/time", 9) == 0) {
         return HTTP_API_TIME;
     }
+    if (n == 8u && memcmp(uri, "/api/mem", 8) == 0) {
+        return HTTP_API_MEM;
+    }
     return HTTP_API_NONE;
 }
 
@@ -232,6 +277,9 @@ int fs_open_custom(struct fs_file *file, const char *name)
     switch (http_api_match(name)) {
     case HTTP_API_STATUS:
         http_api_status();
+        break;
+    case HTTP_API_MEM:
+        http_api_mem();
         break;
     case HTTP_API_LED:
     case HTTP_API_TIME:
@@ -326,7 +374,7 @@ err_t httpd_post_begin(void *connection, const char *uri, const char *http_reque
         return ERR_ARG;
     }
     http_api_resp_busy = true;
-    if (target == HTTP_API_STATUS || is_static) {
+    if (target == HTTP_API_STATUS || target == HTTP_API_MEM || is_static) {
         http_api_error(405, "GET", "use GET");
         http_api_post_result(response_uri, response_uri_len);
         return ERR_ARG;

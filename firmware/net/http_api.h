@@ -7,6 +7,7 @@
  * by lwIP's own headers.
  *
  *   GET  /api/status           200 application/json (app_status_json)
+ *   GET  /api/mem              200 lwIP pools and heap in use (net_mem.h)
  *   POST /api/led  n=K&state=on|off|toggle   200 {"led":K,"state":S,"leds":[..]}
  *   POST /api/time epoch=SECONDS             200 {"time":"..","epoch":N,"time_set":true}
  *   bad parameters / body > HTTP_API_BODY_MAX     400 {"error":".."}

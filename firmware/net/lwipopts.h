@@ -93,7 +93,7 @@
 /* ---- checksums: all in software (USB has its own CRC, but frames leave the host unchecked) ---- */
 #define LWIP_CHECKSUM_ON_COPY       0
 
-/* ---- statistics: only the unit tests count pool use ---- */
+/* ---- statistics: the unit tests count pool use ---- */
 #ifdef STM32NET_UNIT_TEST
 #define LWIP_STATS                  1
 #define LWIP_STATS_DISPLAY          0
@@ -101,7 +101,20 @@
 #define MEMP_STATS                  1
 #define SYS_STATS                   0
 #else
-#define LWIP_STATS                  0
+/* issue 10: only the heap's use, for GET /api/mem (net_mem.c walks the
+ * pools' free lists itself); about 12 bytes of RAM */
+#define LWIP_STATS                  1
+#define LWIP_STATS_DISPLAY          0
+#define MEM_STATS                   1
+#define MEMP_STATS                  0
+#define LINK_STATS                  0
+#define ETHARP_STATS                0
+#define IP_STATS                    0
+#define IPFRAG_STATS                0
+#define ICMP_STATS                  0
+#define UDP_STATS                   0
+#define TCP_STATS                   0
+#define SYS_STATS                   0
 #endif
 
 /* ---- HTTP server options live with the web app ---- */

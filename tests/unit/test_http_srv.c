@@ -280,6 +280,15 @@ static void test_stalled_clients_hold_nothing(void **state)
     harness_advance_ms(1000);
     assert_int_equal(http_srv_conn_count(), 0);
     harness_assert_pools_clean();
+    /* what the e2e tests read: idle levels, seen from one request */
+    assert_int_equal(exchange("GET /api/mem HTTP/1.0\r\n\r\n", 1000), 200);
+    const char *b = body_of(&cl);
+    assert_non_null(strstr(b, "\"pbuf_pool\":{\"used\":0,"));
+    assert_non_null(strstr(b, "\"pbuf_ref\":{\"used\":0,"));
+    assert_non_null(strstr(b, "\"tcp_seg\":{\"used\":0,"));
+    assert_non_null(strstr(b, "\"tcp_active\":1,\"http_conns\":1,"));
+    assert_non_null(strstr(b, "\"heap\":{\"used\":0,"));
+    assert_int_equal(exchange("POST /api/mem HTTP/1.0\r\nContent-Length: 1\r\n\r\nx", 1000), 405);
 }
 
 /* When all slots hold stalled requests, a new connection closes the one
