@@ -22,17 +22,16 @@ BUILD := build
 NO_FETCH_GOALS := help clean deps test run
 ifneq ($(filter-out $(NO_FETCH_GOALS),$(or $(MAKECMDGOALS),all)),)
   ifeq ($(LWIP_DIR),$(LWIP_DEFAULT))
-    # the script leaves this stamp only after it checked the version
-    ifeq ($(wildcard $(LWIP_DIR)/.stm32net-lwip-ok),)
-      LWIP_FETCH := $(shell bash scripts/fetch-lwip.sh "$(LWIP_DIR)" 1>&2 && echo ok)
-      ifneq ($(LWIP_FETCH),ok)
-        $(error lwIP 2.1.3 could not be fetched (see above); LWIP_DIR=... names your own copy)
-      endif
+    # the script's stamp records the version and our patch set
+    # (scripts/lwip-patches); it returns at once when they match
+    LWIP_FETCH := $(shell bash scripts/fetch-lwip.sh "$(LWIP_DIR)" 1>&2 && echo ok)
+    ifneq ($(LWIP_FETCH),ok)
+      $(error lwIP 2.1.3 could not be fetched (see above); LWIP_DIR=... names your own copy)
     endif
   else
     LWIP_CHECK := $(shell bash scripts/fetch-lwip.sh --check "$(LWIP_DIR)" 1>&2 && echo ok)
     ifneq ($(LWIP_CHECK),ok)
-      $(error LWIP_DIR=$(LWIP_DIR) is not lwIP 2.1.3 (see above))
+      $(error LWIP_DIR=$(LWIP_DIR) is not lwIP 2.1.3 with scripts/lwip-patches applied (see above))
     endif
   endif
 endif

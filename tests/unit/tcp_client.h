@@ -45,6 +45,9 @@ void tcp_client_segment(tcp_client_t *c, uint8_t flags, const void *data, uint16
 /* Reads what lwIP sent (data, FIN, RST for this connection; frames for
  * others are dropped), ACKs it; true if any frame was there. */
 bool tcp_client_pump(tcp_client_t *c);
+/* Like tcp_client_pump() but sends no ACK (the test sends its own segment);
+ * returns how many frames carried data or FIN for this connection. */
+unsigned tcp_client_take(tcp_client_t *c);
 /* A RST from our side: the connection vanishes mid-request. */
 void tcp_client_abort(tcp_client_t *c);
 /* Our FIN (after the peer's), then lets the peer's TIME_WAIT (2 * TCP_MSL)
