@@ -11,6 +11,7 @@ PKGS=(
   dpkg-dev xz-utils ca-certificates
   qemu-system-x86 busybox-static usbip cpio kmod
   iproute2 ethtool jq tcpdump dnsutils curl udhcpc
+  python3        # tests/e2e/raw_tcp.py, http_raw.py (raw frames and segmented requests)
   chromium debootstrap
 )
 # The Docker test needs an engine. Debian's docker.io only when no engine is
