@@ -29,13 +29,13 @@
 #define LWIP_RAND()                 0   /* unused: no DHCP/DNS client, no mDNS */
 
 /* ---- memory ---- */
-#define MEM_SIZE                    2560  /* PBUF_RAM: copied TCP data, UDP replies */
+#define MEM_SIZE                    3072  /* PBUF_RAM: copied TCP data, UDP replies, IP fragments (net.c, NET_FRAG_BUDGET) */
 #define MEMP_NUM_PBUF               8     /* PBUF_ROM/REF: httpd sends flash data by reference */
 #define MEMP_NUM_UDP_PCB            3     /* DHCP server, DNS server, spare */
 #define MEMP_NUM_TCP_PCB            4     /* a browser opens a few at once */
 #define MEMP_NUM_TCP_PCB_LISTEN     1     /* httpd */
 #define MEMP_NUM_TCP_SEG            12
-#define MEMP_NUM_REASSDATA          0
+#define MEMP_NUM_REASSDATA          1     /* issue 10: one datagram in reassembly at a time */
 #define MEMP_NUM_FRAG_PBUF          0
 #define MEMP_NUM_ARP_QUEUE          2
 #define MEMP_NUM_SYS_TIMEOUT        (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 1)
@@ -51,7 +51,10 @@
 #define ETHARP_SUPPORT_VLAN         0
 #define LWIP_ETHERNET               1
 #define IP_FORWARD                  0
-#define IP_REASSEMBLY               0     /* nothing we serve needs fragments */
+#define IP_REASSEMBLY               1     /* issue 10: RFC 1122 3.3.2, whole 1500-byte datagrams */
+#define IP_REASS_MAXAGE             3     /* s: an incomplete set is freed after this (ip_reass_tmr) */
+#define IP_REASS_MAX_PBUFS          8     /* fragments held at once; bytes are bounded by net.c */
+#define LWIP_SUPPORT_CUSTOM_PBUF    1     /* net.c keeps fragments in heap pbufs it can count */
 #define IP_FRAG                     0
 #define LWIP_ICMP                   1
 #define LWIP_BROADCAST_PING         0
