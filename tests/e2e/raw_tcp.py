@@ -11,6 +11,8 @@ Usage: raw_tcp.py IFACE DEVICE_IP {leak|mss} [COUNT]
         sent callback there and leaked the segment's pool pbuf).
   mss:  SYN with window 0, GET / with window 0, wait for the 1-byte window
         probe, ACK it with window 40 (tripped "mss_local is too small").
+  frags: COUNT first fragments (MF set, 1000 bytes each) of ever new
+        datagrams, as fast as the socket takes them: a fragment flood.
 Prints "RAW <key> <value>" lines; exit status 0 unless the helper itself
 failed (the caller judges the device by /api/mem and /api/status afterwards).
 Bounded: every wait has a deadline.
@@ -184,6 +186,16 @@ def mss(link):
         c.take(0.2)
 
 
+def frags(link, count):
+    for i in range(count):
+        payload = bytes([8, 0, 0, 0]) + bytes(996)
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 0x5000 + i, 0x2000, 64, 1, 0,
+                         MY_IP, link.dev_ip)
+        ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+        link.send_eth(link.dev_mac, 0x0800, ip + payload)
+    print("RAW frags_sent %d" % count)
+
+
 def main():
     global MY_IP
     if len(sys.argv) < 4:
@@ -196,6 +208,8 @@ def main():
         leak(link, int(sys.argv[4]) if len(sys.argv) > 4 else 6)
     elif what == "mss":
         mss(link)
+    elif what == "frags":
+        frags(link, int(sys.argv[4]) if len(sys.argv) > 4 else 300)
     else:
         raise SystemExit("unknown mode " + what)
 
