@@ -741,9 +741,10 @@ static err_t http_srv_accept(void *arg, struct tcp_pcb *pcb, err_t err)
             c = k;
             break;
         }
-        /* waiting for its request or for the client's FIN = idle */
-        if ((k->state == HS_HEAD || k->state == HS_LINGER) &&
-            (idle == NULL || (int32_t)(k->last_ms - idle->last_ms) < 0)) {
+        /* idle = longest without progress: no byte in, none acked. A
+         * transfer that moves refreshes last_ms every round trip; one whose
+         * client stopped reading (zero window) does not, and may go too */
+        if (idle == NULL || (int32_t)(k->last_ms - idle->last_ms) < 0) {
             idle = k;
         }
     }
@@ -751,10 +752,6 @@ static err_t http_srv_accept(void *arg, struct tcp_pcb *pcb, err_t err)
         /* a new connection always gets the page: the longest idle one goes */
         c = idle;
         (void)http_srv_abort(idle);
-    }
-    if (c == NULL) {
-        tcp_abort(pcb);          /* all busy sending: refuse (RST) */
-        return ERR_ABRT;
     }
     memset(c, 0, sizeof *c);
     c->pcb = pcb;

@@ -13,8 +13,9 @@
  *    connection holds no pbuf while its request head is incomplete, so no
  *    number of slow clients can take the pbuf pool (net.c never waits);
  *  - at most HTTP_SRV_CONN_MAX connections; a new one closes the one that
- *    has been idle longest (waiting for its request, or for the client's
- *    FIN after our response). Accepted pcbs run at TCP_PRIO_MIN, so when
+ *    has been idle longest (no byte received or acknowledged: waiting for
+ *    its request, for the client's FIN after our response, or for a client
+ *    that stopped reading). Accepted pcbs run at TCP_PRIO_MIN, so when
  *    the shared pcb pool is empty lwIP's tcp_alloc() also frees the longest
  *    idle of them for a new SYN (tcp.c tcp_kill_prio);
  *  - a request (head and body) not complete HTTP_SRV_REQ_TIMEOUT_MS after

@@ -324,6 +324,46 @@ static void test_limit_closes_longest_idle(void **state)
     harness_assert_pools_clean();
 }
 
+/* Clients that ask for the page and then stop reading (window 0) hold
+ * sending slots; a new connection still gets the page: the one that made no
+ * progress longest is closed for it. */
+static void test_stuck_readers_do_not_lock_out(void **state)
+{
+    (void)state;
+    static tcp_client_t c[HTTP_SRV_CONN_MAX];
+    const char *req = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    for (unsigned i = 0; i < HTTP_SRV_CONN_MAX; i++) {
+        tcp_client_init(&c[i], next_port++);
+        c[i].wnd = 0;
+        tcp_client_connect(&c[i], 80);
+        tcp_client_send(&c[i], req, (uint16_t)strlen(req));
+        harness_advance_ms(100);
+    }
+    assert_int_equal(http_srv_conn_count(), HTTP_SRV_CONN_MAX);
+    /* no timer runs from here on: the stuck ones are not timed out */
+    tcp_client_init(&cl, next_port++);
+    tcp_client_connect(&cl, 80);
+    tcp_client_send(&cl, req, (uint16_t)strlen(req));
+    for (unsigned i = 0; i < 30 && !cl.fin_received; i++) {
+        tcp_client_pump(&cl);
+    }
+    assert_true(cl.fin_received);
+    assert_int_equal(status_of(&cl), 200);
+    assert_non_null(strstr(body_of(&cl), "</html>"));
+    tcp_client_segment(&c[0], 0x10, NULL, 0);
+    tcp_client_pump(&c[0]);
+    assert_true(c[0].rst_received);            /* the longest stuck one went */
+    tcp_client_segment(&c[1], 0x10, NULL, 0);
+    tcp_client_pump(&c[1]);
+    assert_false(c[1].rst_received);           /* the others are still there */
+    tcp_client_close(&cl);
+    for (unsigned i = 1; i < HTTP_SRV_CONN_MAX; i++) {
+        tcp_client_abort(&c[i]);
+    }
+    harness_advance_ms(500);
+    harness_assert_pools_clean();
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -338,6 +378,7 @@ int main(void)
         T(test_incomplete_request_gets_408),
         T(test_stalled_clients_hold_nothing),
         T(test_limit_closes_longest_idle),
+        T(test_stuck_readers_do_not_lock_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
