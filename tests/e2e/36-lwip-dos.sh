@@ -24,42 +24,36 @@ SIM_LOG=$E2E_TMP/sim.log
 DEV=192.168.7.1
 e2e_netns_add "$NS"
 nsx() { ip netns exec "$NS" "$@"; }
-bad=0
-trap 'rc=$?; [ $rc -eq 0 ] && [ $bad -eq 0 ] || e2e_dump "simulator log" "$SIM_LOG"; e2e_cleanup' EXIT
-ok() { printf '  ok    %s\n' "$*"; }
-no() { printf '  FAIL  %s\n' "$*"; bad=1; }
+trap 'rc=$?; [ $rc -eq 0 ] && [ $E2E_BAD -eq 0 ] || e2e_dump "simulator log" "$SIM_LOG"; e2e_cleanup' EXIT
 
-e2e_tap_sim "$NS" "$SIM_LOG"
-e2e_udhcpc_script "$E2E_TMP/udhcpc.sh"
-nsx timeout 30 busybox udhcpc -i tap0 -s "$E2E_TMP/udhcpc.sh" -n -q -t 5 -T 2 -f >/dev/null 2>&1 ||
-  e2e_fail "udhcpc got no lease"
+e2e_tap_lease "$NS" "$SIM_LOG"
 
 mem() { nsx curl -sS -m 5 "http://$DEV/api/mem" 2>&1 || true; }
 used() { sed -n "s/.*\"$1\":{\"used\":\([0-9]*\).*/\1/p" <<<"$2"; }
 alive() {  # what: the simulator runs and answers a complete GET
-  kill -0 "$E2E_SIM_PID" 2>/dev/null || { no "$1: the simulator exited ($(tail -n 3 "$SIM_LOG" | tr '\n' ' '))"; return; }
+  kill -0 "$E2E_SIM_PID" 2>/dev/null || { e2e_no "$1: the simulator exited ($(tail -n 3 "$SIM_LOG" | tr '\n' ' '))"; return; }
   code=$(nsx curl -sS -m 5 -o /dev/null -w '%{http_code}' "http://$DEV/api/status" 2>&1) || true
-  [ "$code" = 200 ] && ok "$1: device answers GET /api/status" || no "$1: GET /api/status gave \"$code\""
+  [ "$code" = 200 ] && e2e_ok "$1: device answers GET /api/status" || e2e_no "$1: GET /api/status gave \"$code\""
 }
 
 CASES=${DOS_CASES:-leak mss}   # one alone: to see each fail on an unpatched build
 if [[ " $CASES " == *" leak "* ]]; then
-raw=$(nsx timeout 60 python3 "$E2E_ROOT/tests/e2e/raw_tcp.py" tap0 $DEV leak 6 2>&1) || no "raw_tcp.py leak failed: $raw"
+raw=$(nsx timeout 60 python3 "$E2E_ROOT/tests/e2e/raw_tcp.py" tap0 $DEV leak 6 2>&1) || e2e_no "raw_tcp.py leak failed: $raw"
 echo "$raw" | sed 's/^/    /'
-grep -q '^RAW leak_answered 6$' <<<"$raw" && ok "6 crafted connections got the page" || no "not every crafted connection got the page"
+grep -q '^RAW leak_answered 6$' <<<"$raw" && e2e_ok "6 crafted connections got the page" || e2e_no "not every crafted connection got the page"
 sleep 3   # lingering closes run out
 m=$(mem)
-[ "$(used pbuf_pool "$m")" = 0 ] && ok "no pool pbuf left in use: $m" || no "pool pbufs in use after the leak trigger: $m"
+[ "$(used pbuf_pool "$m")" = 0 ] && e2e_ok "no pool pbuf left in use: $m" || e2e_no "pool pbufs in use after the leak trigger: $m"
 alive leak
 fi
 if [[ " $CASES " == *" mss "* ]]; then
 
-raw=$(nsx timeout 60 python3 "$E2E_ROOT/tests/e2e/raw_tcp.py" tap0 $DEV mss 2>&1) || no "raw_tcp.py mss failed: $raw"
+raw=$(nsx timeout 60 python3 "$E2E_ROOT/tests/e2e/raw_tcp.py" tap0 $DEV mss 2>&1) || e2e_no "raw_tcp.py mss failed: $raw"
 echo "$raw" | sed 's/^/    /'
-grep -q '^RAW mss_probe_bytes 1$' <<<"$raw" && ok "device sent its 1-byte window probe" || no "no window probe seen"
+grep -q '^RAW mss_probe_bytes 1$' <<<"$raw" && e2e_ok "device sent its 1-byte window probe" || e2e_no "no window probe seen"
 grep -q '^RAW mss_rst 0$' <<<"$raw" && grep -q '^RAW mss_page 1$' <<<"$raw" &&
-  ok "window 0 -> 40 -> 8192: the page arrived whole, no RST" || no "the window-probe connection did not complete"
+  e2e_ok "window 0 -> 40 -> 8192: the page arrived whole, no RST" || e2e_no "the window-probe connection did not complete"
 alive mss
 fi
-[ $bad -eq 0 ] || e2e_fail "lwIP DoS checks failed"
+[ $E2E_BAD -eq 0 ] || e2e_fail "lwIP DoS checks failed"
 e2e_log PASS

@@ -20,47 +20,40 @@ SIM_LOG=$E2E_TMP/sim.log
 DEV=192.168.7.1
 e2e_netns_add "$NS"
 nsx() { ip netns exec "$NS" "$@"; }
-bad=0
-trap 'rc=$?; [ $rc -eq 0 ] && [ $bad -eq 0 ] || e2e_dump "simulator log" "$SIM_LOG"; e2e_cleanup' EXIT
-ok() { printf '  ok    %s\n' "$*"; }
-no() { printf '  FAIL  %s\n' "$*"; bad=1; }
-expect() { [ "$2" = "$3" ] && ok "$1: $3" || no "$1: got \"$3\", expected \"$2\""; }
+trap 'rc=$?; [ $rc -eq 0 ] && [ $E2E_BAD -eq 0 ] || e2e_dump "simulator log" "$SIM_LOG"; e2e_cleanup' EXIT
 
-e2e_tap_sim "$NS" "$SIM_LOG"
-e2e_udhcpc_script "$E2E_TMP/udhcpc.sh"
-nsx timeout 30 busybox udhcpc -i tap0 -s "$E2E_TMP/udhcpc.sh" -n -q -t 5 -T 2 -f >/dev/null 2>&1 ||
-  e2e_fail "udhcpc got no lease"
+e2e_tap_lease "$NS" "$SIM_LOG"
 
 # HEAD: the GET's status and Content-Length, no body (RFC 7231 4.3.2)
 get_len=$(nsx curl -sS -m 5 -o /dev/null -w '%{size_download}' "http://$DEV/")
 head_out=$(nsx curl -sS -m 5 -I "http://$DEV/" 2>&1 | tr -d '\r')
-expect "HEAD / status" "HTTP/1.0 200 OK" "$(head -n1 <<<"$head_out")"
-expect "HEAD / Content-Length = GET body" "$get_len" "$(sed -n 's/^Content-Length: //p' <<<"$head_out")"
+e2e_expect "HEAD / status" "HTTP/1.0 200 OK" "$(head -n1 <<<"$head_out")"
+e2e_expect "HEAD / Content-Length = GET body" "$get_len" "$(sed -n 's/^Content-Length: //p' <<<"$head_out")"
 hb=$(nsx curl -sS -m 5 -I -o /dev/null -w '%{http_code} %{size_download}' "http://$DEV/api/status" 2>&1 || true)
-expect "HEAD /api/status: status, body bytes" "200 0" "$hb"
+e2e_expect "HEAD /api/status: status, body bytes" "200 0" "$hb"
 
 # absolute-form (RFC 7230 5.3.2), via curl and raw
 code=$(nsx curl -sS -m 5 -o /dev/null -w '%{http_code}' --request-target "http://$DEV/api/status" "http://$DEV/" || true)
-expect "curl absolute-form target" 200 "$code"
+e2e_expect "curl absolute-form target" 200 "$code"
 # a big header block: 431 (RFC 6585 5)
 big=$(head -c 1100 /dev/zero | tr '\0' c)
 code=$(nsx curl -sS -m 5 -o /dev/null -w '%{http_code}' -H "Cookie: $big" "http://$DEV/" || true)
-expect "1.1 KB of headers" 431 "$code"
+e2e_expect "1.1 KB of headers" 431 "$code"
 long=$(head -c 200 /dev/zero | tr '\0' a)
 code=$(nsx curl -sS -m 5 -o /dev/null -w '%{http_code}' "http://$DEV/$long" || true)
-expect "200-byte request-target" 414 "$code"
+e2e_expect "200-byte request-target" 414 "$code"
 
 raw() { nsx timeout 20 python3 "$E2E_ROOT/tests/e2e/http_raw.py" "$DEV" "$1" 2>&1 || true; }
 r() { sed -n "s/^HTTP $1 //p" <<<"$out"; }
-out=$(raw segmented); expect "1 KB head in 7-byte segments" "200 1" "$(r status) $(r json)"
-out=$(raw nohost); expect "HTTP/1.1 without Host" 400 "$(r status)"
-out=$(raw absolute); expect "raw absolute-form GET" "200 1" "$(r status) $(r json)"
-out=$(raw close); expect "error reply while the client sends: status, then FIN (no RST)" "501 fin" "$(r status) $(r end)"
+out=$(raw segmented); e2e_expect "1 KB head in 7-byte segments" "200 1" "$(r status) $(r json)"
+out=$(raw nohost); e2e_expect "HTTP/1.1 without Host" 400 "$(r status)"
+out=$(raw absolute); e2e_expect "raw absolute-form GET" "200 1" "$(r status) $(r json)"
+out=$(raw close); e2e_expect "error reply while the client sends: status, then FIN (no RST)" "501 fin" "$(r status) $(r end)"
 out=$(raw slow)
-expect "half a request: 408, then FIN" "408 fin" "$(r status) $(r end)"
+e2e_expect "half a request: 408, then FIN" "408 fin" "$(r status) $(r end)"
 ms=$(r after_ms)
-[[ "$ms" =~ ^[0-9]+$ ]] && [ "$ms" -ge 1900 ] && [ "$ms" -le 3500 ] && ok "408 after $ms ms (timeout 2 s)" ||
-  no "408 after \"$ms\" ms, expected about 2000"
-kill -0 "$E2E_SIM_PID" 2>/dev/null || no "the simulator exited"
-[ $bad -eq 0 ] || e2e_fail "HTTP client checks failed"
+[[ "$ms" =~ ^[0-9]+$ ]] && [ "$ms" -ge 1900 ] && [ "$ms" -le 3500 ] && e2e_ok "408 after $ms ms (timeout 2 s)" ||
+  e2e_no "408 after \"$ms\" ms, expected about 2000"
+kill -0 "$E2E_SIM_PID" 2>/dev/null || e2e_no "the simulator exited"
+[ $E2E_BAD -eq 0 ] || e2e_fail "HTTP client checks failed"
 e2e_log PASS

@@ -22,15 +22,9 @@ SIM_LOG=$E2E_TMP/sim.log
 DEV=192.168.7.1
 e2e_netns_add "$NS"
 nsx() { ip netns exec "$NS" "$@"; }
-bad=0
-trap 'rc=$?; [ $rc -eq 0 ] && [ $bad -eq 0 ] || e2e_dump "simulator log" "$SIM_LOG"; e2e_cleanup' EXIT
-ok() { printf '  ok    %s\n' "$*"; }
-no() { printf '  FAIL  %s\n' "$*"; bad=1; }
+trap 'rc=$?; [ $rc -eq 0 ] && [ $E2E_BAD -eq 0 ] || e2e_dump "simulator log" "$SIM_LOG"; e2e_cleanup' EXIT
 
-e2e_tap_sim "$NS" "$SIM_LOG"
-e2e_udhcpc_script "$E2E_TMP/udhcpc.sh"
-nsx timeout 30 busybox udhcpc -i tap0 -s "$E2E_TMP/udhcpc.sh" -n -q -t 5 -T 2 -f >/dev/null 2>&1 ||
-  e2e_fail "udhcpc got no lease"
+e2e_tap_lease "$NS" "$SIM_LOG"
 mem() { nsx curl -sS -m 5 "http://$DEV/api/mem" 2>&1 || true; }
 used() { sed -n "s/.*\"$1\":{\"used\":\([0-9]*\).*/\1/p" <<<"$2"; }
 idle=$(mem)
@@ -41,24 +35,24 @@ pings() {  # SIZE COUNT -> replies received
 
 nsx ip link set tap0 mtu 576
 got=$(pings 1472 3)
-[ "$got" = 3 ] && ok "1500-byte echo in 552-byte fragments: 3/3 answered" || no "1500-byte echo in fragments: ${got:-0}/3"
+[ "$got" = 3 ] && e2e_ok "1500-byte echo in 552-byte fragments: 3/3 answered" || e2e_no "1500-byte echo in fragments: ${got:-0}/3"
 nsx ip link set tap0 mtu 216
 got=$(pings 520 3)
-[ "$got" = 3 ] && ok "548-byte echo in 3 fragments: 3/3 answered" || no "548-byte echo in 3 fragments: ${got:-0}/3"
+[ "$got" = 3 ] && e2e_ok "548-byte echo in 3 fragments: 3/3 answered" || e2e_no "548-byte echo in 3 fragments: ${got:-0}/3"
 nsx ip link set tap0 mtu 1500
 got=$(pings 3000 2)
-[ "${got:-0}" = 0 ] && ok "ping -s 3000 (3028 bytes): not answered, beyond the RAM budget (README)" ||
-  no "ping -s 3000 answered ${got}/2: the budget says it cannot be"
+[ "${got:-0}" = 0 ] && e2e_ok "ping -s 3000 (3028 bytes): not answered, beyond the RAM budget (README)" ||
+  e2e_no "ping -s 3000 answered ${got}/2: the budget says it cannot be"
 
-raw=$(nsx timeout 30 python3 "$E2E_ROOT/tests/e2e/raw_tcp.py" tap0 $DEV frags 300 2>&1) || no "raw_tcp.py frags failed: $raw"
+raw=$(nsx timeout 30 python3 "$E2E_ROOT/tests/e2e/raw_tcp.py" tap0 $DEV frags 300 2>&1) || e2e_no "raw_tcp.py frags failed: $raw"
 m=$(mem)
-[ "$(used pbuf_pool "$m")" = 0 ] && ok "after 300 fragments: no pool pbuf in use" || no "pool after the flood: $m"
+[ "$(used pbuf_pool "$m")" = 0 ] && e2e_ok "after 300 fragments: no pool pbuf in use" || e2e_no "pool after the flood: $m"
 got=$(pings 56 2)
-[ "$got" = 2 ] && ok "ping right after the flood: 2/2" || no "ping right after the flood: ${got:-0}/2"
+[ "$got" = 2 ] && e2e_ok "ping right after the flood: 2/2" || e2e_no "ping right after the flood: ${got:-0}/2"
 sleep 5   # IP_REASS_MAXAGE 3 s
 m=$(mem)
 [ "$(used reass "$m")" = 0 ] && [ "$(used heap "$m")" = "$(used heap "$idle")" ] &&
-  ok "reassembly and heap idle again: $m" || no "after the timeout: $m (idle: $idle)"
-kill -0 "$E2E_SIM_PID" 2>/dev/null || no "the simulator exited"
-[ $bad -eq 0 ] || e2e_fail "IPv4 fragment checks failed"
+  e2e_ok "reassembly and heap idle again: $m" || e2e_no "after the timeout: $m (idle: $idle)"
+kill -0 "$E2E_SIM_PID" 2>/dev/null || e2e_no "the simulator exited"
+[ $E2E_BAD -eq 0 ] || e2e_fail "IPv4 fragment checks failed"
 e2e_log PASS

@@ -15,6 +15,7 @@
 set -euo pipefail
 E2E_NAME=55-kernel-slow-clients
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/slow-clients-judge.sh"
 
 e2e_need qemu-system-x86_64 cpio gzip timeout stdbuf
 e2e_need_sim
@@ -34,33 +35,13 @@ busid=$(sed -n 's/^stm32net-sim: exporting \([^ ]*\) on .*/\1/p' <<<"$line")
 script=$E2E_TMP/test.sh
 { echo "PORT=$port"; echo "BUSID=$busid"; cat "$E2E_ROOT/scripts/guest/slow-clients.sh" \
   "$E2E_ROOT/scripts/guest/slow-clients-check.sh"; } > "$script"
-bad=0
-trap 'rc=$?; [ $rc -eq 0 ] && [ $bad -eq 0 ] || { e2e_dump "guest console" "$CONSOLE"; e2e_dump "simulator log" "$SIM_LOG"; }; e2e_cleanup' EXIT
+trap 'rc=$?; [ $rc -eq 0 ] && [ $E2E_BAD -eq 0 ] || { e2e_dump "guest console" "$CONSOLE"; e2e_dump "simulator log" "$SIM_LOG"; }; e2e_cleanup' EXIT
 qrc=0; e2e_guest_run "$script" "$CONSOLE" "${QEMU_TIMEOUT:-90}" || qrc=$?
-[ "$qrc" -eq 0 ] || { bad=1; e2e_fail "qemu exited with $qrc (124 = timeout)"; }
+[ "$qrc" -eq 0 ] || { E2E_BAD=1; e2e_fail "qemu exited with $qrc (124 = timeout)"; }
 
-declare -A got=()
-while read -r _ k v; do got[$k]=$v; done < <(tr -d '\r' < "$CONSOLE" | grep -a '^RESULT ')
-ok() { printf '  ok    %s\n' "$*"; }
-no() { printf '  FAIL  %s\n' "$*"; bad=1; }
-within() {
-  local v=${got[$1]:-<missing>}
-  if [[ "$v" =~ ^[0-9]+$ ]] && [ "$v" -le "$LIMIT_MS" ]; then ok "$1 $v ms (<= $LIMIT_MS)"
-  else no "$1: got \"$v\", expected <= $LIMIT_MS ms"; fi
-}
-is() { [ "${got[$1]:-<missing>}" = "$2" ] && ok "$1 $2" || no "$1: got \"${got[$1]:-<missing>}\", expected \"$2\""; }
-is attach ok; is iface ok; is dhcp ok
-within sc_ping_ms
-is sc_dns ok; within sc_dns_ms
-is sc_dhcp ok; within sc_dhcp_ms
-is sc_http ok; within sc_http_ms
-w=${got[sc_window_ms]:-x}
-[[ "$w" =~ ^[0-9]+$ ]] && [ "$w" -lt 2000 ] && ok "all answered ${w} ms after the stalled clients came (before their 408)" ||
-  no "measurements took \"$w\" ms: not all inside the stall"
-before=${got[sc_mem_before]:-none}
-[ "$before" != none ] && [ "$before" = "${got[sc_mem_after]:-}" ] &&
-  ok "pools and heap back at idle: $before" || no "pools/heap before \"$before\", after \"${got[sc_mem_after]:-<missing>}\""
-is done yes
-kill -0 "$E2E_SIM_PID" 2>/dev/null || no "the simulator exited"
-[ $bad -eq 0 ] || e2e_fail "slow-client checks through the kernel failed"
+sc_judge "$CONSOLE" "$LIMIT_MS"
+for k in attach iface dhcp; do e2e_expect "$k" ok "${SC_GOT[$k]:-<missing>}"; done
+e2e_expect done yes "${SC_GOT[done]:-<missing>}"
+kill -0 "$E2E_SIM_PID" 2>/dev/null || e2e_no "the simulator exited"
+[ $E2E_BAD -eq 0 ] || e2e_fail "slow-client checks through the kernel failed"
 e2e_log PASS

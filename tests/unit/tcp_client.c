@@ -149,11 +149,12 @@ static bool handle_frame(tcp_client_t *c, const uint8_t *f, uint16_t flen)
     return dlen > 0 || (flags & F_FIN);
 }
 
-/* Processes what lwIP sent so far; true if anything came. */
-static bool pump(tcp_client_t *c)
+/* Handles every frame lwIP sent so far (copied first: handling one may make
+ * lwIP send more); *frames = how many there were. Returns how many of them
+ * carried data or FIN for this connection (need an ACK). */
+static unsigned take(tcp_client_t *c, unsigned *frames)
 {
-    unsigned n = harness_out_count();
-    bool need_ack = false;
+    unsigned n = harness_out_count(), got = 0;
     static uint8_t copy[HARNESS_MAX_OUT][HARNESS_FRAME_MAX];
     static uint16_t lens[HARNESS_MAX_OUT];
     for (unsigned i = 0; i < n; i++) {
@@ -162,9 +163,17 @@ static bool pump(tcp_client_t *c)
     }
     harness_out_clear();
     for (unsigned i = 0; i < n; i++) {
-        need_ack |= handle_frame(c, copy[i], lens[i]);
+        got += handle_frame(c, copy[i], lens[i]);
     }
-    if (need_ack && c->established && !c->rst_received) {
+    *frames = n;
+    return got;
+}
+
+/* Processes what lwIP sent so far and ACKs it; true if anything came. */
+static bool pump(tcp_client_t *c)
+{
+    unsigned n;
+    if (take(c, &n) > 0 && c->established && !c->rst_received) {
         send_segment(c, F_ACK, NULL, 0);
     }
     return n > 0;
@@ -205,18 +214,8 @@ bool tcp_client_pump(tcp_client_t *c)
 
 unsigned tcp_client_take(tcp_client_t *c)
 {
-    unsigned n = harness_out_count(), got = 0;
-    static uint8_t copy[HARNESS_MAX_OUT][HARNESS_FRAME_MAX];
-    static uint16_t lens[HARNESS_MAX_OUT];
-    for (unsigned i = 0; i < n; i++) {
-        const uint8_t *f = harness_out(i, &lens[i]);
-        memcpy(copy[i], f, lens[i]);
-    }
-    harness_out_clear();
-    for (unsigned i = 0; i < n; i++) {
-        got += handle_frame(c, copy[i], lens[i]);
-    }
-    return got;
+    unsigned n;
+    return take(c, &n);
 }
 
 void tcp_client_send(tcp_client_t *c, const void *data, uint16_t len)
