@@ -78,8 +78,7 @@ typedef struct {
     bool has_cl, has_te, cl_digits, peer_fin, file_open;
     uint16_t head_len;     /* bytes of head read */
     uint16_t pos;          /* position inside the current token */
-    uint32_t content_len;
-    uint32_t body_left;
+    uint32_t body_left;    /* Content-Length while parsing, then what is left */
     uint32_t since_ms;     /* connection accepted */
     uint32_t last_ms;      /* last progress (data in, data acked) */
     struct fs_file file;
@@ -355,7 +354,7 @@ static err_t http_srv_head_done(http_srv_conn_t *c)
         return http_srv_serve_get(c);
     }
     u8_t auto_wnd = 1;
-    uint32_t cl = c->has_cl ? c->content_len : 0u;  /* RFC 7230 3.3.3 rule 6 */
+    uint32_t cl = c->has_cl ? c->body_left : 0u;  /* RFC 7230 3.3.3 rule 6 */
     http_srv_resp_uri[0] = '\0';
     if (httpd_post_begin(c, c->target, "", 0, (int)(cl > 0x7fffu ? 0x7fffu : cl), http_srv_resp_uri,
                          (u16_t)sizeof http_srv_resp_uri, &auto_wnd) != ERR_OK) {
@@ -576,9 +575,9 @@ static unsigned http_srv_parse(http_srv_conn_t *c, char ch)
                 return 400u;
             }
             c->cl_digits = true;
-            c->content_len = c->content_len * 10u + (uint32_t)(ch - '0');
-            if (c->content_len > 0xfffffu) {
-                c->content_len = 0xfffffu;       /* "too long" is all http_api needs to know */
+            c->body_left = c->body_left * 10u + (uint32_t)(ch - '0');
+            if (c->body_left > 0xfffffu) {
+                c->body_left = 0xfffffu;         /* "too long" is all http_api needs to know */
             }
         }
         return 0;

@@ -44,8 +44,8 @@
 #ifndef HTTP_SRV_HEAD_MAX        /* request line + header fields, bytes */
 #define HTTP_SRV_HEAD_MAX        1024u
 #endif
-#ifndef HTTP_SRV_TARGET_MAX      /* request-target kept (path + query) */
-#define HTTP_SRV_TARGET_MAX      63u
+#ifndef HTTP_SRV_TARGET_MAX      /* request-target kept (path + query): our longest */
+#define HTTP_SRV_TARGET_MAX      47u /* names are ~12 bytes, cache-busting queries ~16 */
 #endif
 #ifndef HTTP_SRV_REQ_TIMEOUT_MS  /* whole request, from the connection's start */
 #define HTTP_SRV_REQ_TIMEOUT_MS  2000u

@@ -160,6 +160,15 @@ def leak(link, count):
     print("RAW leak_answered %d" % ok)
 
 
+def whole(resp):
+    """All of the body came: as many bytes as Content-Length says."""
+    head, sep, body = resp.partition(b"\r\n\r\n")
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            return sep != b"" and int(line.split(b":", 1)[1]) == len(body)
+    return False
+
+
 def mss(link):
     c = Conn(link, 47000)
     c.seg(0x02, wnd=0)
@@ -180,7 +189,7 @@ def mss(link):
         if c.fin or c.rst:
             break
     print("RAW mss_rst %d" % int(c.rst))
-    print("RAW mss_page %d" % int(got.startswith(b"HTTP/1.0 200") and b"</html>" in got))
+    print("RAW mss_page %d" % int(got.startswith(b"HTTP/1.0 200") and whole(got)))
     if c.fin:
         c.seg(0x11)
         c.take(0.2)

@@ -75,6 +75,16 @@ static const char *body_of(const tcp_client_t *c)
     return e + 4;
 }
 
+/* the whole body arrived: as many bytes as Content-Length says (the page
+ * is stored gzip-compressed, so its text cannot be searched) */
+static bool body_complete(const tcp_client_t *c)
+{
+    const char *b = body_of(c);
+    const char *h = strstr((const char *)c->rx, "\r\nContent-Length: ");
+    return h != NULL && h < b &&
+           strtoul(h + 18, NULL, 10) == c->rx_len - (size_t)(b - (const char *)c->rx);
+}
+
 static unsigned pool_used(void)
 {
     return lwip_stats.memp[MEMP_PBUF_POOL]->used;
@@ -127,7 +137,8 @@ static void test_absolute_form_is_served(void **state)
                               1000), 200);
     assert_true(strstr(body_of(&cl), "\"uptime_ms\"") != NULL || body_of(&cl)[0] == '{');
     assert_int_equal(exchange("GET HTTP://stm32net.local HTTP/1.1\r\nHost: x\r\n\r\n", 1000), 200);
-    assert_non_null(strstr(body_of(&cl), "<html"));
+    assert_true(body_complete(&cl));
+    assert_non_null(strstr((const char *)cl.rx, "Content-Type: text/html"));   /* the page */
     assert_int_equal(exchange("GET ftp://x/ HTTP/1.1\r\nHost: x\r\n\r\n", 1000), 400);
 }
 
@@ -349,7 +360,7 @@ static void test_stuck_readers_do_not_lock_out(void **state)
     }
     assert_true(cl.fin_received);
     assert_int_equal(status_of(&cl), 200);
-    assert_non_null(strstr(body_of(&cl), "</html>"));
+    assert_true(body_complete(&cl));
     tcp_client_segment(&c[0], 0x10, NULL, 0);
     tcp_client_pump(&c[0]);
     assert_true(c[0].rst_received);            /* the longest stuck one went */
