@@ -13,7 +13,7 @@
 # guest kernel and the simulator.
 set -euo pipefail
 E2E_NAME=${E2E_NAME:-50-kernel-usbip}
-# 55-chip-kernel.sh runs this same test on the emulated chip: it sets
+# 52-chip-kernel.sh runs this same test on the emulated chip: it sets
 # E2E_SIM_ARGS (extra simulator arguments), E2E_BUTTON=1 (press the user button
 # once via SIGUSR1 and expect it in /api/status) and may define
 # e2e_extra_checks (more checks after the guest's, 0 = pass).

@@ -10,7 +10,7 @@
 # Layer: e2e test, host side. Needs what 50 needs plus the firmware ELF
 # (make firmware; make test builds it in `make size` before the e2e tests).
 set -euo pipefail
-E2E_NAME=55-chip-kernel
+E2E_NAME=52-chip-kernel
 ELF=${E2E_CHIP_ELF:-$(cd "$(dirname "$0")/../.." && pwd)/build/firmware/stm32net.elf}
 [ -f "$ELF" ] || { echo "$E2E_NAME: FAIL: no firmware image at $ELF (run: make firmware)"; exit 1; }
 # shellcheck disable=SC2034  # both read by 50-kernel-usbip.sh
