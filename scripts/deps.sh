@@ -6,11 +6,12 @@ set -euo pipefail
 
 PKGS=(
   build-essential pkg-config make
-  libcmocka-dev libpcap-dev
+  libcmocka-dev libpcap-dev libunicorn-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
   dpkg-dev xz-utils ca-certificates
   qemu-system-x86 busybox-static usbip cpio kmod
   iproute2 ethtool jq tcpdump dnsutils curl udhcpc
+  python3        # tests/e2e/raw_tcp.py, http_raw.py (raw frames and segmented requests)
   chromium debootstrap tshark
   clang libclang-rt-14-dev   # libFuzzer + sanitizer runtimes: make fuzz, the corpus replay in make test
   python3                    # make size: scripts/stack-depth.py; the fuzz seed generator

@@ -329,17 +329,15 @@ static void app_hex32_put(app_buf_t *b, uint32_t v)
     app_buf_char(b, '"');
 }
 
-/* ,"reset_cause":"fault","fault_pc":"0x080012ab","stack_used":812
- * reset_cause is board_reset_cause() (as /api/info's "reset"); fault_pc only
- * after a fault reset (the record's lr and exception number stay with
+/* ,"fault_pc":"0x080012ab","stack_used":812
+ * fault_pc only after a reset by a fault handler (/api/info's "reset" then
+ * says "fault"; the record's lr and exception number stay with
  * board_fault_record() for a debugger); stack_used is the stack's high-water
  * mark in bytes, null where the board does not know it (the simulator). */
 static void app_recovery_put(app_buf_t *b)
 {
     uint32_t pc, lr, exc, used = 0, size = 0;
 
-    app_buf_str(b, ",\"reset_cause\":");
-    app_buf_json_str(b, board_reset_cause(), 24u);
     if (board_fault_record(&pc, &lr, &exc)) {
         app_buf_str(b, ",\"fault_pc\":");
         app_hex32_put(b, pc);

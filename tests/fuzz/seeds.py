@@ -176,17 +176,19 @@ def net_seeds():
     write("net", "tcp-closed", frame(1, 0, arp_request()) +
           frame(1, 0, eth(DEV_MAC, 0x0800, ipv4(6, tcp(40001, 81, SYN)))))
     write("net", "http-page", http_session(b"GET / HTTP/1.1\r\nHost: 192.168.7.1\r\n\r\n"))
-    write("net", "http-status", http_session(b"GET /api/status HTTP/1.1\r\n\r\n"))
-    write("net", "http-info", http_session(b"GET /api/info HTTP/1.1\r\n\r\n"))
+    write("net", "http-status", http_session(b"GET /api/status HTTP/1.1\r\nHost: 192.168.7.1\r\n\r\n"))
+    write("net", "http-info", http_session(b"GET /api/info HTTP/1.1\r\nHost: stm32net.usb\r\n\r\n"))
     write("net", "http-404", http_session(b"GET /nope HTTP/1.0\r\n\r\n"))
-    write("net", "http-led", http_session(b"POST /api/led HTTP/1.1\r\nContent-Length: 12\r\n"
+    write("net", "http-led", http_session(b"POST /api/led HTTP/1.1\r\nHost: 192.168.7.1\r\nContent-Length: 12\r\n"
                                           b"Content-Type: application/x-www-form-urlencoded\r\n\r\n"
                                           b"n=1&state=on"))
-    write("net", "http-time", http_session(b"POST /api/time HTTP/1.1\r\nContent-Length: 16\r\n\r\n"
+    write("net", "http-time", http_session(b"POST /api/time HTTP/1.1\r\nHost: 192.168.7.1\r\nContent-Length: 16\r\n\r\n"
                                            b"epoch=1700000000"))
     write("net", "http-get-led", http_session(b"GET /api/led HTTP/1.0\r\n\r\n"))
+    write("net", "http-head", http_session(b"HEAD / HTTP/1.1\r\nHost: 192.168.7.1\r\n\r\n"))
+    write("net", "http-no-host", http_session(b"GET /api/status HTTP/1.1\r\n\r\n"))
     # a connection the host resets half way
-    s = http_session(b"GET / HTTP/1.1\r\n\r\n")
+    s = http_session(b"GET / HTTP/1.1\r\nHost: 192.168.7.1\r\n\r\n")
     write("net", "http-rst", s[:s.index(b"GET")] + b"" +
           frame(3, 0, eth(DEV_MAC, 0x0800, ipv4(6, tcp(40000, 80, RST | ACK)))))
     # link down and a blocked link while the device wants to answer

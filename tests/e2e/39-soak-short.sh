@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 35-soak-short.sh - the short version of make soak (scripts/soak.sh) for
+# 39-soak-short.sh - the short version of make soak (scripts/soak.sh) for
 # make test: 300 HTTP requests, 300 DNS queries and 200 pings at once, the
 # simulator stopped for 6 s, tap0 down and up under traffic, the load again,
 # and the simulator's resident memory unchanged in the second round; then
