@@ -60,6 +60,15 @@ serves "start"
 for i in $(seq 50); do printf 'url = "%s/api/status"\noutput = "/dev/null"\n' "$URL"; done >"$E2E_TMP/warm.cfg"
 nsx curl -s -K "$E2E_TMP/warm.cfg" >/dev/null 2>&1 || true
 rss0=$(rss)
+# lwIP's pools and heap in use (GET /api/mem), the part that is idle-comparable
+mem() {
+  local m u
+  m=$(nsx curl -s -m 5 "$URL/api/mem" | tr -d ' \n')
+  u() { sed -n "s/.*\"$1\":{\"used\":\([0-9]*\).*/\1/p" <<<"$m"; }
+  echo "pool$(u pbuf_pool)-ref$(u pbuf_ref)-seg$(u tcp_seg)-tcp$(sed -n 's/.*"tcp_active":\([0-9]*\).*/\1/p' <<<"$m")-http$(sed -n 's/.*"http_conns":\([0-9]*\).*/\1/p' <<<"$m")-heap$(u heap)"
+}
+sleep 3   # the warm-up's connections finish their lingering close (2 s)
+mem0=$(mem)
 
 # ------------------------------------------------------------ mixed load
 for i in $(seq "$N_HTTP"); do
@@ -115,6 +124,12 @@ run_load 2
 
 # ------------------------------------------------------------ at the end
 rss2=$(rss)
+# every connection of the load has finished its lingering close by then
+mem2=$(mem)
+for _ in $(seq 20); do [ "$mem2" = "$mem0" ] && break; sleep 0.5; mem2=$(mem); done
+echo "lwIP in use (GET /api/mem): $mem0 before the load, $mem2 after"
+[ "$mem2" = "$mem0" ] && [ -n "$mem0" ] && ok "pools, connections and heap back at their idle counts" ||
+  no "pools/heap not back at idle: $mem0 before, $mem2 after"
 echo "simulator VmRSS: $rss0 kB before the load, $rss1 kB after round 1, $rss2 kB after the faults and round 2"
 # 8 kB of slack: two pages the libc may still touch late
 [ "$rss2" -le $((rss1 + 8)) ] && ok "resident memory did not grow in round 2" ||
