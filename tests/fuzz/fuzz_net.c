@@ -21,7 +21,8 @@
  *             seeds cannot know it: it derives from the chip's unique ID)
  * Oracle: ASan/UBSan, net.c's and the harness's checks, and
  * harness_teardown() after the input: every lwIP pool and the heap idle
- * again once all connections are gone (nothing leaked).
+ * again once all connections are gone and an unfinished fragment set had
+ * its time to expire (nothing leaked).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@
 #include "net.h"
 #include "stm32net_opt.h"
 #include "lwip/timeouts.h"
+#include "lwip/ip4_frag.h"
 
 #define FUZZ_NET_MAX_FRAMES 10u
 #define FUZZ_NET_MAX_DT     255u
@@ -259,9 +261,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         link_down = 0;
         net_poll();
     }
-    /* Let queued frames out so only what lwIP itself holds is left, then the
-     * harness removes every pcb and the netif and checks the pools. */
+    /* Let queued frames out, and let an incomplete set of IPv4 fragments
+     * expire (it is global in lwIP, not the netif's: netif_remove() keeps
+     * it), so only what lwIP itself holds is left; then the harness removes
+     * every pcb and the netif and checks the pools. */
     net_poll();
+#if IP_REASSEMBLY
+    step_ms(IP_REASS_MAXAGE * IP_TMR_INTERVAL + 1000u);
+#endif
     harness_teardown();
     return 0;
 }
