@@ -32,13 +32,17 @@
 #define MEM_SIZE                    2560  /* PBUF_RAM: copied TCP data, UDP replies */
 #define MEMP_NUM_PBUF               8     /* PBUF_ROM/REF: httpd sends flash data by reference */
 #define MEMP_NUM_UDP_PCB            3     /* DHCP server, DNS server, spare */
-#define MEMP_NUM_TCP_PCB            4     /* a browser opens a few at once */
-#define MEMP_NUM_TCP_PCB_LISTEN     1     /* httpd */
+                                          /* (the mDNS responder, mdns.c, takes the spare) */
+#define MEMP_NUM_TCP_PCB            (4    /* a browser opens a few at once */ \
+                                     + 1) /* the one DNS-over-TCP connection (dnss.c) */
+#define MEMP_NUM_TCP_PCB_LISTEN     (1    /* httpd */ \
+                                     + 1) /* DNS over TCP on port 53 (dnss.c) */
 #define MEMP_NUM_TCP_SEG            12
 #define MEMP_NUM_REASSDATA          0
 #define MEMP_NUM_FRAG_PBUF          0
 #define MEMP_NUM_ARP_QUEUE          2
-#define MEMP_NUM_SYS_TIMEOUT        (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 1)
+#define MEMP_NUM_SYS_TIMEOUT        (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 1 \
+                                     + 1) /* mDNS probe/announce timer (mdns.c) */
 #define PBUF_POOL_SIZE              4
 #define PBUF_POOL_BUFSIZE           LWIP_MEM_ALIGN_SIZE(TCP_MSS + 40 + PBUF_LINK_ENCAPSULATION_HLEN + PBUF_LINK_HLEN)
 

@@ -161,6 +161,11 @@ static bool pump(tcp_client_t *c)
     return n > 0;
 }
 
+bool tcp_client_pump(tcp_client_t *c)
+{
+    return pump(c);
+}
+
 void tcp_client_init(tcp_client_t *c, uint16_t sport)
 {
     static const uint8_t mac[6] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55};

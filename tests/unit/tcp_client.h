@@ -38,6 +38,9 @@ void tcp_client_send(tcp_client_t *c, const void *data, uint16_t len);
 /* Processes captured frames (ACKing data and FIN) and lets lwIP's timers run
  * until the peer's FIN arrived or the bounded wait ends; true on FIN. */
 bool tcp_client_wait_fin(tcp_client_t *c);
+/* Processes the frames lwIP sent so far (data into rx, ACKs them); true if
+ * there were any. For request/reply protocols that keep the connection. */
+bool tcp_client_pump(tcp_client_t *c);
 /* A RST from our side: the connection vanishes mid-request. */
 void tcp_client_abort(tcp_client_t *c);
 /* Our FIN (after the peer's), then lets the peer's TIME_WAIT (2 * TCP_MSL)
