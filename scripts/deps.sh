@@ -12,6 +12,8 @@ PKGS=(
   qemu-system-x86 busybox-static usbip cpio kmod
   iproute2 ethtool jq tcpdump dnsutils curl udhcpc
   chromium debootstrap
+  knot-dnsutils python3                 # DNS e2e: kdig (TCP, EDNS padding), raw TCP client
+  avahi-daemon avahi-utils dbus         # mDNS e2e: a real mDNS querier (avahi-resolve)
 )
 # The Docker test needs an engine. Debian's docker.io only when no engine is
 # there: a machine with Docker's own packages keeps them (they conflict).
