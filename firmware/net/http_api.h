@@ -21,6 +21,7 @@
 #include "net.h"   /* declares http_api_init() */
 
 #define HTTP_API_BODY_MAX   64u    /* longest accepted POST body */
-#define HTTP_API_RESP_MAX   512u   /* one response: header + JSON */
+#define HTTP_API_RESP_MAX   (512u  /* one response: header + JSON */ \
+                             + 64u) /* "mdns_name" (<= 57 octets with the longest name, mdns_name.h) */
 
 #endif

@@ -88,7 +88,7 @@
 /* ---- netif ---- */
 #define LWIP_NETIF_HOSTNAME         0
 #define LWIP_NETIF_STATUS_CALLBACK  0
-#define LWIP_NETIF_LINK_CALLBACK    0
+#define LWIP_NETIF_LINK_CALLBACK    1     /* mdns.c probes when the link comes up (RFC 6762 8) */
 #define LWIP_SINGLE_NETIF           1
 #define LWIP_NETIF_TX_SINGLE_PBUF   0
 #define LWIP_HAVE_LOOPIF            0
