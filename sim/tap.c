@@ -122,15 +122,19 @@ static void tx_commit(uint16_t len)
 
 /* The link is up while the TAP interface is administratively up, the way a
  * cable is plugged in: frames written to a down TAP are refused (EIO), and
- * lwIP announces itself (gratuitous ARP) when the link comes up. Asked of the
- * kernel at most every 100 ms, since net_poll() asks on every pass. */
+ * lwIP announces itself (gratuitous ARP) when the link comes up. While up,
+ * asked of the kernel at most every 100 ms, since net_poll() asks on every
+ * pass; while down, every time (the loop is idle then anyway). */
 static bool link_up(void)
 {
     if (fd < 0) {
         return false;
     }
     uint32_t now = board_millis();
-    if (up_checked_ms != 0u && (uint32_t)(now - up_checked_ms) < 100u) {
+    /* only "up" is cached: a "down" answer is asked again at once, so the
+     * first frame after `ip link set up` finds the link up, and its reply is
+     * not dropped as sent into a down link */
+    if (up_cached && up_checked_ms != 0u && (uint32_t)(now - up_checked_ms) < 100u) {
         return up_cached;
     }
     up_checked_ms = now == 0u ? 1u : now;

@@ -88,8 +88,9 @@
 /* ---- netif ---- */
 #define LWIP_NETIF_HOSTNAME         0
 #define LWIP_NETIF_STATUS_CALLBACK  0
-#define LWIP_NETIF_LINK_CALLBACK    1     /* mdns.c probes when the link comes up (RFC 6762 8) */
+#define LWIP_NETIF_LINK_CALLBACK    0
 #define LWIP_SINGLE_NETIF           1
+#define LWIP_NETIF_EXT_STATUS_CALLBACK 1  /* link up/down to mdns.c (re-probe, RFC 6762 8) and dhcps.c (who is on the link) */
 #define LWIP_NETIF_TX_SINGLE_PBUF   0
 #define LWIP_HAVE_LOOPIF            0
 #define LWIP_NETIF_LOOPBACK         0

@@ -459,6 +459,8 @@ ignore:
     pbuf_free(p);
 }
 
+static netif_ext_callback_t mdns_netif_cb;
+
 static void mdns_link(struct netif *netif)
 {
     if (netif_is_link_up(netif)) {
@@ -466,6 +468,16 @@ static void mdns_link(struct netif *netif)
         mdns_start(mdns_first_delay());   /* 8: probe on every link-up */
     } else {
         mdns_stop();
+    }
+}
+
+/* lwIP's netif status callback (a list: dhcps.c listens too) */
+static void mdns_netif_changed(struct netif *netif, netif_nsc_reason_t reason,
+                               const netif_ext_callback_args_t *args)
+{
+    (void)args;
+    if ((reason & LWIP_NSC_LINK_CHANGED) != 0u && mdns.pcb != NULL) {
+        mdns_link(netif);
     }
 }
 
@@ -484,11 +496,9 @@ void mdns_init(void)
     }
     mdns.pcb->ttl = MDNS_IP_TTL;   /* LWIP_MULTICAST_TX_OPTIONS is 0: this TTL goes to multicast too */
     udp_recv(mdns.pcb, mdns_recv, NULL);
-    if (netif_default != NULL) {
-        netif_set_link_callback(netif_default, mdns_link);
-        if (netif_is_link_up(netif_default)) {
-            mdns_link(netif_default);
-        }
+    netif_add_ext_callback(&mdns_netif_cb, mdns_netif_changed);
+    if (netif_default != NULL && netif_is_link_up(netif_default)) {
+        mdns_link(netif_default);
     }
 }
 
@@ -497,9 +507,7 @@ void mdns_deinit(void)
     mdns_stop();
     mdns.mc_sent = false;
     mdns.conflicts = 0;
-    if (netif_default != NULL) {
-        netif_set_link_callback(netif_default, NULL);
-    }
+    netif_remove_ext_callback(&mdns_netif_cb);
     if (mdns.pcb != NULL) {
         udp_remove(mdns.pcb);
         mdns.pcb = NULL;

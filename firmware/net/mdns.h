@@ -39,7 +39,7 @@ extern mdns_stats_t mdns_stats;
 enum { MDNS_OFF, MDNS_PROBING, MDNS_ANNOUNCING, MDNS_ACTIVE };
 
 /* Opens the UDP pcb on port 5353 and starts probing if the link is up;
- * follows the link through the netif's link callback (called by net_init()
+ * follows the link through lwIP's netif status callback (called by net_init()
  * after the netif exists). Keeps the name chosen after a conflict. */
 void mdns_init(void);
 /* Stops the timer and removes the pcb (tests, restart of the stack). */
