@@ -78,6 +78,13 @@ static const uint8_t *rx_peek(uint16_t *len)
         if (r < 0) {
             return NULL;  /* EAGAIN: nothing waiting */
         }
+        /* The kernel sends only through an interface that is up: a frame
+         * read is fresher news of the link than the 100 ms cached flag, so
+         * an answer to the first frame after "ip link set up" (a DHCP
+         * DISCOVER, say) is not dropped as sent on a down link. */
+        uint32_t now = board_millis();
+        up_cached = true;
+        up_checked_ms = now == 0u ? 1u : now;
         if (r >= 14 && (size_t)r <= ECM_MAX_SEGMENT) {
             rx_len = (uint16_t)r;
             link_stats.rx_frames++;
@@ -122,19 +129,15 @@ static void tx_commit(uint16_t len)
 
 /* The link is up while the TAP interface is administratively up, the way a
  * cable is plugged in: frames written to a down TAP are refused (EIO), and
- * lwIP announces itself (gratuitous ARP) when the link comes up. While up,
- * asked of the kernel at most every 100 ms, since net_poll() asks on every
- * pass; while down, every time (the loop is idle then anyway). */
+ * lwIP announces itself (gratuitous ARP) when the link comes up. Asked of the
+ * kernel at most every 100 ms, since net_poll() asks on every pass. */
 static bool link_up(void)
 {
     if (fd < 0) {
         return false;
     }
     uint32_t now = board_millis();
-    /* only "up" is cached: a "down" answer is asked again at once, so the
-     * first frame after `ip link set up` finds the link up, and its reply is
-     * not dropped as sent into a down link */
-    if (up_cached && up_checked_ms != 0u && (uint32_t)(now - up_checked_ms) < 100u) {
+    if (up_checked_ms != 0u && (uint32_t)(now - up_checked_ms) < 100u) {
         return up_cached;
     }
     up_checked_ms = now == 0u ? 1u : now;

@@ -100,7 +100,9 @@ R dns_outside "$(echo "$out" | grep -q REFUSED && echo REFUSED || echo other)"
 printf 'nameserver %s\nsearch %s\n' "$(lease_get dns)" "$(lease_get domain)" > /etc/resolv.conf
 cat /etc/resolv.conf
 say "wget http://stm32net.usb/"
-page=$(fetch http://stm32net.usb/); rc=$?
+# the page is stored and served gzip-compressed (firmware/app/web.mk)
+fetch http://stm32net.usb/ > /tmp/page.gz; rc=$?
+page=$(gunzip -c /tmp/page.gz) || rc=gunzip
 echo "$page" | head -c 600; echo
 R http_name "$([ $rc -eq 0 ] && echo "$page" | grep -q 'id="time"' && echo ok || echo "fail:$rc")"
 
