@@ -139,8 +139,14 @@ static void mdns_send(struct pbuf *q, uint16_t len, const ip_addr_t *to, uint16_
     pbuf_free(q);
 }
 
-static struct pbuf *mdns_alloc(void)
+/* A message buffer and our current label; NULL (nothing held) when there
+ * is no memory - the caller skips this message, the next tick or query
+ * tries again. */
+static struct pbuf *mdns_alloc(char label[MDNS_NAME_LABEL_MAX])
 {
+    if (mdns_name_label(label, MDNS_NAME_LABEL_MAX) == 0u) {
+        return NULL;
+    }
     return pbuf_alloc(PBUF_TRANSPORT, MDNS_MSG_MAX, PBUF_RAM);
 }
 
@@ -150,13 +156,10 @@ static struct pbuf *mdns_alloc(void)
  * (10.2: never in probes' authority records). */
 static void mdns_send_probe(void)
 {
-    struct pbuf *q = mdns_alloc();
     char label[MDNS_NAME_LABEL_MAX];
-    if (q == NULL || mdns_name_label(label, sizeof label) == 0u) {
-        if (q != NULL) {
-            pbuf_free(q);
-        }
-        return;   /* no memory: the next tick tries the next step anyway */
+    struct pbuf *q = mdns_alloc(label);
+    if (q == NULL) {
+        return;
     }
     uint8_t *p = (uint8_t *)q->payload;
     mdns_header(p, 0, 0, 1, 0, 1);
@@ -175,12 +178,9 @@ static void mdns_send_probe(void)
  * because the name is ours alone, 10.2). */
 static void mdns_send_answer(const ip_addr_t *to, uint16_t port)
 {
-    struct pbuf *q = mdns_alloc();
     char label[MDNS_NAME_LABEL_MAX];
-    if (q == NULL || mdns_name_label(label, sizeof label) == 0u) {
-        if (q != NULL) {
-            pbuf_free(q);
-        }
+    struct pbuf *q = mdns_alloc(label);
+    if (q == NULL) {
         return;
     }
     uint8_t *p = (uint8_t *)q->payload;
@@ -196,12 +196,9 @@ static void mdns_send_answer(const ip_addr_t *to, uint16_t port)
 static void mdns_send_legacy(uint16_t id, uint16_t qtype, uint16_t qclass, const ip_addr_t *to,
                              uint16_t port)
 {
-    struct pbuf *q = mdns_alloc();
     char label[MDNS_NAME_LABEL_MAX];
-    if (q == NULL || mdns_name_label(label, sizeof label) == 0u) {
-        if (q != NULL) {
-            pbuf_free(q);
-        }
+    struct pbuf *q = mdns_alloc(label);
+    if (q == NULL) {
         return;
     }
     uint8_t *p = (uint8_t *)q->payload;

@@ -23,13 +23,7 @@ DEV=192.168.7.1
 e2e_netns_add "$NS"
 nsx() { ip netns exec "$NS" "$@"; }
 
-bad=0
-ok() { printf '  ok    %s\n' "$*"; }
-no() { printf '  FAIL  %s\n' "$*"; bad=1; }
-expect() {  # name expected actual
-  if [ "$2" = "$3" ]; then ok "$1: $3"; else no "$1: got \"$3\", expected \"$2\""; fi
-}
-trap 'rc=$?; [ $rc -eq 0 ] && [ $bad -eq 0 ] || e2e_dump "simulator log" "$SIM_LOG"; e2e_cleanup' EXIT
+trap 'rc=$?; [ $rc -eq 0 ] && [ $E2E_BAD -eq 0 ] || e2e_dump "simulator log" "$SIM_LOG"; e2e_cleanup' EXIT
 
 e2e_tap_sim "$NS" "$SIM_LOG"
 nsx ip addr add 192.168.7.2/24 dev tap0
@@ -100,67 +94,67 @@ section() {  # NAME: "NAME TTL CLASS TYPE DATA" lines of that section, whitespac
 # ------------------------------------------------------- apex SOA and NS
 SOA="usb. 60 IN SOA stm32net.usb. hostmaster.usb. 1 3600 600 86400 60"
 dq usb SOA
-expect "SOA usb status" NOERROR "$(dstatus)"
-expect "SOA usb answer" "$SOA" "$(section ANSWER)"
+e2e_expect "SOA usb status" NOERROR "$(dstatus)"
+e2e_expect "SOA usb answer" "$SOA" "$(section ANSWER)"
 dq usb NS
-expect "NS usb answer" "usb. 60 IN NS stm32net.usb." "$(section ANSWER)"
-expect "NS usb glue" "stm32net.usb. 60 IN A 192.168.7.1" "$(section ADDITIONAL)"
+e2e_expect "NS usb answer" "usb. 60 IN NS stm32net.usb." "$(section ANSWER)"
+e2e_expect "NS usb glue" "stm32net.usb. 60 IN A 192.168.7.1" "$(section ADDITIONAL)"
 
 # ------------------------------------------------ negative answers + SOA
 dq other.usb A
-expect "other.usb status" NXDOMAIN "$(dstatus)"
-expect "other.usb authority (RFC 2308 3)" "$SOA" "$(section AUTHORITY)"
+e2e_expect "other.usb status" NXDOMAIN "$(dstatus)"
+e2e_expect "other.usb authority (RFC 2308 3)" "$SOA" "$(section AUTHORITY)"
 dq stm32net.usb AAAA
-expect "stm32net.usb AAAA status (NODATA)" NOERROR "$(dstatus)"
-expect "stm32net.usb AAAA answers" "" "$(section ANSWER)"
-expect "stm32net.usb AAAA authority" "$SOA" "$(section AUTHORITY)"
+e2e_expect "stm32net.usb AAAA status (NODATA)" NOERROR "$(dstatus)"
+e2e_expect "stm32net.usb AAAA answers" "" "$(section ANSWER)"
+e2e_expect "stm32net.usb AAAA authority" "$SOA" "$(section AUTHORITY)"
 dq usb MX
-expect "usb MX (NODATA at the apex) authority" "$SOA" "$(section AUTHORITY)"
+e2e_expect "usb MX (NODATA at the apex) authority" "$SOA" "$(section AUTHORITY)"
 dq example.com A
-expect "example.com status (not our zone)" REFUSED "$(dstatus)"
-expect "example.com authority (none)" "" "$(section AUTHORITY)"
+e2e_expect "example.com status (not our zone)" REFUSED "$(dstatus)"
+e2e_expect "example.com authority (none)" "" "$(section AUTHORITY)"
 
 # ------------------------------------------------------------ over TCP
 dq +tcp stm32net.usb A
-expect "TCP stm32net.usb A" "stm32net.usb. 60 IN A 192.168.7.1" "$(section ANSWER)"
-grep -q '(TCP)' <<<"$dq" && ok "dig used TCP" || no "dig did not report TCP: $(tail -n 5 <<<"$dq")"
+e2e_expect "TCP stm32net.usb A" "stm32net.usb. 60 IN A 192.168.7.1" "$(section ANSWER)"
+grep -q '(TCP)' <<<"$dq" && e2e_ok "dig used TCP" || e2e_no "dig did not report TCP: $(tail -n 5 <<<"$dq")"
 dq +tcp other.usb A
-expect "TCP other.usb status" NXDOMAIN "$(dstatus)"
-expect "TCP other.usb authority" "$SOA" "$(section AUTHORITY)"
+e2e_expect "TCP other.usb status" NXDOMAIN "$(dstatus)"
+e2e_expect "TCP other.usb authority" "$SOA" "$(section AUTHORITY)"
 kq=$(nsx timeout 20 kdig @"$DEV" +tcp +keepopen +retry=0 +timeout=3 stm32net.usb A other.usb A usb SOA 2>&1) || true
-expect "kdig +tcp +keepopen: three answers on one connection" 3 "$(grep -c '^;; Received' <<<"$kq")"
-expect "kdig +tcp +keepopen: statuses" "NOERROR NXDOMAIN NOERROR" \
+e2e_expect "kdig +tcp +keepopen: three answers on one connection" 3 "$(grep -c '^;; Received' <<<"$kq")"
+e2e_expect "kdig +tcp +keepopen: statuses" "NOERROR NXDOMAIN NOERROR" \
   "$(sed -n 's/.*status: \([A-Z]*\);.*/\1/p' <<<"$kq" | tr '\n' ' ' | sed 's/ $//')"
 pl=$(nsx timeout 20 python3 "$E2E_TMP/tcpdns.py" pipeline $DEV 2>&1) || true
-expect "pipelined queries answered in order" "id=1 rcode=0 an=1 ns=0|id=2 rcode=3 an=0 ns=1|id=3 rcode=0 an=1 ns=0" \
+e2e_expect "pipelined queries answered in order" "id=1 rcode=0 an=1 ns=0|id=2 rcode=3 an=0 ns=1|id=3 rcode=0 an=1 ns=0" \
   "$(tr '\n' '|' <<<"$pl" | sed 's/|$//')"
 ov=$(nsx timeout 20 python3 "$E2E_TMP/tcpdns.py" oversized $DEV 2>&1) || true
-if grep -Eq '^id=9 rcode=1 after [0-2]\.[0-9] s$' <<<"$ov"; then ok "oversized TCP query: FORMERR at once ($(head -n1 <<<"$ov"))"
-else no "oversized TCP query: $ov"; fi
-expect "connection answers after the oversized message" "then id=10 rcode=0 an=1" "$(sed -n 2p <<<"$ov")"
+if grep -Eq '^id=9 rcode=1 after [0-2]\.[0-9] s$' <<<"$ov"; then e2e_ok "oversized TCP query: FORMERR at once ($(head -n1 <<<"$ov"))"
+else e2e_no "oversized TCP query: $ov"; fi
+e2e_expect "connection answers after the oversized message" "then id=10 rcode=0 an=1" "$(sed -n 2p <<<"$ov")"
 
 # ------------------------------------------- over 512 octets, EDNS, BADVERS
 kq=$(nsx timeout 10 kdig @"$DEV" +retry=0 +timeout=3 +padding=468 stm32net.usb A 2>&1) || true
 grep -q 'status: NOERROR' <<<"$kq" && grep -Eq '^stm32net\.usb\.\s+60\s+IN\s+A\s+192\.168\.7\.1' <<<"$kq" &&
-  ok "kdig +padding=468 (a 513-octet query) answered" || no "kdig +padding=468: $kq"
+  e2e_ok "kdig +padding=468 (a 513-octet query) answered" || e2e_no "kdig +padding=468: $kq"
 grep -q 'EDNS PSEUDOSECTION' <<<"$kq" && grep -q 'UDP size: 768 B' <<<"$kq" &&
-  ok "reply to the padded query carries our OPT (UDP size 768)" || no "no OPT in: $kq"
+  e2e_ok "reply to the padded query carries our OPT (UDP size 768)" || e2e_no "no OPT in: $kq"
 kq=$(nsx timeout 10 kdig @"$DEV" +retry=0 +timeout=3 +padding=800 stm32net.usb A 2>&1) || true
 grep -q 'status: FORMERR' <<<"$kq" && grep -q 'EDNS PSEUDOSECTION' <<<"$kq" &&
-  ok "an 845-octet query: FORMERR with OPT (RFC 6891 7)" || no "kdig +padding=800: $kq"
+  e2e_ok "an 845-octet query: FORMERR with OPT (RFC 6891 7)" || e2e_no "kdig +padding=800: $kq"
 dq +edns=1 +noednsnegotiation stm32net.usb A
-expect "EDNS version 1" BADVERS "$(dstatus)"
+e2e_expect "EDNS version 1" BADVERS "$(dstatus)"
 
 # ------------------------------------------------------------ idle TCP
 # last and alone: any new connection would replace the idle one (one at a time)
 idle=$(nsx timeout 30 python3 "$E2E_TMP/tcpdns.py" idle $DEV 2>&1) || true
 if [[ "$idle" =~ ^closed\ after\ ([0-9]+)\ s\ \(FIN\)$ ]] && [ "${BASH_REMATCH[1]}" -ge 9 ] && [ "${BASH_REMATCH[1]}" -le 13 ]; then
-  ok "idle TCP connection closed by the device: $idle"
+  e2e_ok "idle TCP connection closed by the device: $idle"
 else
-  no "idle TCP connection: $idle (expected a FIN after about 10 s)"
+  e2e_no "idle TCP connection: $idle (expected a FIN after about 10 s)"
 fi
 dq stm32net.usb A
-expect "still answering over UDP" "stm32net.usb. 60 IN A 192.168.7.1" "$(section ANSWER)"
+e2e_expect "still answering over UDP" "stm32net.usb. 60 IN A 192.168.7.1" "$(section ANSWER)"
 
-[ "$bad" -eq 0 ] || e2e_fail "see FAIL lines above"
+[ "$E2E_BAD" -eq 0 ] || e2e_fail "see FAIL lines above"
 e2e_log PASS

@@ -28,13 +28,7 @@ HOST=192.168.7.2
 e2e_netns_add "$NS"
 nsx() { ip netns exec "$NS" "$@"; }
 
-bad=0
-ok() { printf '  ok    %s\n' "$*"; }
-no() { printf '  FAIL  %s\n' "$*"; bad=1; }
-expect() {  # name expected actual
-  if [ "$2" = "$3" ]; then ok "$1: $3"; else no "$1: got \"$3\", expected \"$2\""; fi
-}
-trap 'rc=$?; [ $rc -eq 0 ] && [ $bad -eq 0 ] || { e2e_dump "simulator log" "$SIM_LOG";
+trap 'rc=$?; [ $rc -eq 0 ] && [ $E2E_BAD -eq 0 ] || { e2e_dump "simulator log" "$SIM_LOG";
   e2e_dump "avahi log" "$E2E_TMP/avahi.log"; }; e2e_cleanup' EXIT
 
 e2e_tap_sim "$NS" "$SIM_LOG"
@@ -97,16 +91,16 @@ for i in $(seq 30); do
   [ "$out" != "no answer" ] && break
   sleep 0.2
 done
-expect "legacy unicast query (RFC 6762 6.7: unicast, its id, question repeated, TTL <= 10, no cache-flush)" \
+e2e_expect "legacy unicast query (RFC 6762 6.7: unicast, its id, question repeated, TTL <= 10, no cache-flush)" \
   "from=$DEV:5353 id=0x2b1d qd=1 an=1 class=0x1 ttl=10 a=$DEV" "$out"
 sleep 1.1   # one multicast per second (RFC 6762 6): the announcement was just now
 out=$(nsx timeout 5 python3 "$E2E_TMP/mdnsq.py" multicast STM32NET.local $HOST 2>&1) || true
-expect "multicast query (id 0, no question, cache-flush, TTL 120)" \
+e2e_expect "multicast query (id 0, no question, cache-flush, TTL 120)" \
   "from=$DEV:5353 id=0x0 qd=0 an=1 class=0x8001 ttl=120 a=$DEV" "$out"
 out=$(nsx timeout 5 python3 "$E2E_TMP/mdnsq.py" legacy nothere.local $HOST 2>&1) || true
-expect "a name that is not ours" "no answer" "$out"
+e2e_expect "a name that is not ours" "no answer" "$out"
 out=$(nsx timeout 5 python3 "$E2E_TMP/mdnsq.py" legacy stm32net.usb $HOST 2>&1) || true
-expect "our unicast DNS name over mDNS" "no answer" "$out"
+e2e_expect "our unicast DNS name over mDNS" "no answer" "$out"
 
 # ------------------------------------------------------------ avahi
 # avahi.sh TMP NAME: in a fresh mount namespace, a private system bus and an
@@ -150,9 +144,9 @@ kill "$ad" 2>/dev/null; kill "$(cat "$T/dbus.pid")" 2>/dev/null
 wait 2>/dev/null
 EOF
 res=$(nsx timeout 40 unshare -m bash "$E2E_TMP/avahi.sh" "$E2E_TMP" stm32net.local 2>&1) || true
-expect "avahi-resolve -4 -n stm32net.local" "stm32net.local	$DEV" "$(grep -v '^$' <<<"$res" | tail -n1)"
+e2e_expect "avahi-resolve -4 -n stm32net.local" "stm32net.local	$DEV" "$(grep -v '^$' <<<"$res" | tail -n1)"
 status=$(nsx curl -sS -m 5 http://$DEV/api/status 2>&1) || true
-expect "/api/status mdns_name" stm32net.local "$(jq -r .mdns_name <<<"$status" 2>/dev/null)"
+e2e_expect "/api/status mdns_name" stm32net.local "$(jq -r .mdns_name <<<"$status" 2>/dev/null)"
 
 # ------------------------------------------------------------ conflict
 # Another host holds stm32net.local (as an RFC 6762 responder does: it
@@ -209,14 +203,14 @@ for i in $(seq 50); do
   [ "$name" = stm32net-2.local ] && break
   sleep 0.2
 done
-expect "name after the conflict (/api/status mdns_name)" stm32net-2.local "$name"
+e2e_expect "name after the conflict (/api/status mdns_name)" stm32net-2.local "$name"
 wait "$HOLD_PID" || true
-grep -Eq '^answered [1-9]' "$E2E_TMP/holder.out" && ok "the other responder saw the device's probe: $(tail -n1 "$E2E_TMP/holder.out")" ||
-  no "the other responder: $(cat "$E2E_TMP/holder.out")"
+grep -Eq '^answered [1-9]' "$E2E_TMP/holder.out" && e2e_ok "the other responder saw the device's probe: $(tail -n1 "$E2E_TMP/holder.out")" ||
+  e2e_no "the other responder: $(cat "$E2E_TMP/holder.out")"
 res=$(nsx timeout 40 unshare -m bash "$E2E_TMP/avahi.sh" "$E2E_TMP" stm32net-2.local 2>&1) || true
-expect "avahi-resolve -4 -n stm32net-2.local" "stm32net-2.local	$DEV" "$(grep -v '^$' <<<"$res" | tail -n1)"
+e2e_expect "avahi-resolve -4 -n stm32net-2.local" "stm32net-2.local	$DEV" "$(grep -v '^$' <<<"$res" | tail -n1)"
 out=$(nsx timeout 5 python3 "$E2E_TMP/mdnsq.py" legacy stm32net.local $HOST 2>&1) || true
-expect "the old name is not answered any more" "no answer" "$out"
+e2e_expect "the old name is not answered any more" "no answer" "$out"
 
-[ "$bad" -eq 0 ] || e2e_fail "see FAIL lines above"
+[ "$E2E_BAD" -eq 0 ] || e2e_fail "see FAIL lines above"
 e2e_log PASS

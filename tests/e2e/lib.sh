@@ -106,6 +106,15 @@ e2e_wait_pid_line() {
   return 1
 }
 
+# Check lines for a test that reports every check and fails at the end:
+# e2e_ok TEXT; e2e_no TEXT (sets E2E_BAD=1); e2e_expect NAME EXPECTED ACTUAL.
+E2E_BAD=0
+e2e_ok() { printf '  ok    %s\n' "$*"; }
+e2e_no() { printf '  FAIL  %s\n' "$*"; E2E_BAD=1; }
+e2e_expect() {
+  if [ "$2" = "$3" ]; then e2e_ok "$1: $3"; else e2e_no "$1: got \"$3\", expected \"$2\""; fi
+}
+
 # e2e_dump TITLE FILE: print a log file framed, for failure reports.
 e2e_dump() {
   echo "----- $1 ($2) -----"

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "dnss.h"
 #include "ident.h"
+#include "dns_wire.h"
 #include "lwip_harness.h"
 /* <stdlib.h> (malloc, for exactly sized ASan blocks) brings glibc's
  * BYTE_ORDER; arch/cc.h defines it again with the same meaning. */
@@ -44,31 +45,6 @@ static uint16_t answer(const uint8_t *q, size_t qlen, uint8_t *res, uint16_t roo
     return n;
 }
 
-static size_t put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-    return 2;
-}
-
-/* Dotted name -> wire labels (a trailing dot gives the same wire form). */
-static size_t enc_name(uint8_t *p, const char *name)
-{
-    size_t n = 0;
-    while (*name != '\0') {
-        const char *dot = strchr(name, '.');
-        size_t len = dot ? (size_t)(dot - name) : strlen(name);
-        p[n++] = (uint8_t)len;
-        memcpy(p + n, name, len);
-        n += len;
-        name += len;
-        if (*name == '.') {
-            name++;
-        }
-    }
-    p[n++] = 0;
-    return n;
-}
 
 static size_t hdr(uint8_t *p, uint16_t id, uint8_t f2, uint8_t f3, uint16_t qd, uint16_t an,
                   uint16_t ns, uint16_t ar)

@@ -17,6 +17,7 @@
 #include "dnss.h"
 #include "fake_board.h"
 #include "ident.h"
+#include "dns_wire.h"
 #include "lwip_harness.h"
 #include "mdns.h"
 #include "mdns_name.h"
@@ -35,30 +36,6 @@ static const uint8_t group_mac[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb };
 
 /* ------------------------------------------------------------ builders */
 
-static size_t put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-    return 2;
-}
-
-static size_t enc_name(uint8_t *p, const char *name)
-{
-    size_t n = 0;
-    while (*name != '\0') {
-        const char *dot = strchr(name, '.');
-        size_t len = dot ? (size_t)(dot - name) : strlen(name);
-        p[n++] = (uint8_t)len;
-        memcpy(p + n, name, len);
-        n += len;
-        name += len;
-        if (*name == '.') {
-            name++;
-        }
-    }
-    p[n++] = 0;
-    return n;
-}
 
 static size_t hdr(uint8_t *p, uint16_t id, uint8_t f2, uint16_t qd, uint16_t an, uint16_t ns,
                   uint16_t ar)
