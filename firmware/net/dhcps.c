@@ -668,9 +668,15 @@ static void dhcps_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_
     uint32_t now = dhcps_sweep();
     dhcps_id_t id = { hdr + BOOTP_CHADDR, r.cid_len != 0u, 0u };
     if (id.has_cid) {
-        uint8_t cid[255];
-        (void)pbuf_copy_partial(p, cid, r.cid_len, r.cid_off);
-        id.cid = ident_fnv1a(cid, r.cid_len, 2166136261u);   /* FNV-1a offset basis */
+        /* FNV-1a runs on in pieces: 32 octets of stack, not 255 */
+        uint8_t chunk[32];
+        id.cid = 2166136261u;   /* FNV-1a offset basis */
+        for (uint16_t o = 0; o < r.cid_len; o = (uint16_t)(o + sizeof chunk)) {
+            uint16_t left = (uint16_t)(r.cid_len - o);
+            uint16_t n = left < (uint16_t)sizeof chunk ? left : (uint16_t)sizeof chunk;
+            (void)pbuf_copy_partial(p, chunk, n, (u16_t)(r.cid_off + o));
+            id.cid = ident_fnv1a(chunk, n, id.cid);
+        }
     }
     int i = dhcps_find(&id);
     if (i >= 0) {

@@ -1170,6 +1170,34 @@ static void test_expired_offer_goes_first(void **s)
     harness_assert_pools_clean();
 }
 
+/* A client identifier longer than the 32-octet pieces it is hashed in:
+ * every octet counts (one changed near the end is another client). */
+static void test_long_client_id(void **s)
+{
+    (void)s;
+    reply_t r;
+    uint8_t cid[40];
+    for (unsigned i = 0; i < sizeof cid; i++) {
+        cid[i] = (uint8_t)(i * 7u + 1u);
+    }
+    const uint8_t *macs[3] = {MAC_A, MAC_B, MAC_C};
+    const uint8_t *want[3] = {IP2, IP2, IP3};
+    for (unsigned k = 0; k < 3; k++) {
+        if (k == 2) {
+            cid[37] ^= 0x55;
+        }
+        opts_t o = {.n = 0};
+        o_u8(&o, 53, DISCOVER);
+        o_add(&o, 61, sizeof cid, cid);
+        o_raw(&o, (const uint8_t *)"\xff", 1);
+        uint16_t n = mk_bootp(msg, 1, macs[k], 0x4600 + k, 0x8000, ZERO4, &o, 300);
+        send_bcast(macs[k], msg, n);
+        get_reply(&r);
+        check_reply(&r, OFFER, 0x4600 + k, macs[k], want[k], true);
+    }
+    harness_assert_pools_clean();
+}
+
 static int setup(void **s)
 {
     (void)s;
@@ -1213,6 +1241,7 @@ int main(void)
         T(test_client_id_is_the_client),
         T(test_pool_full_reuses_absent_clients),
         T(test_expired_offer_goes_first),
+        T(test_long_client_id),
     };
     return cmocka_run_group_tests_name("dhcps", tests, NULL, NULL);
 }
