@@ -718,9 +718,9 @@ done:
  * one, so a client that connects and goes quiet cannot keep others out.
  * Each message is a 2-octet length and the message (RFC 1035 4.2.2); several
  * may arrive back to back (pipelining, RFC 7766 6.2.1.1) and are answered in
- * order. The message is not buffered by us: the received pbufs are kept
- * (they are what TCP already holds, and our window of TCP_WND bounds them)
- * until a whole message is there, then answered like a UDP query; a length
+ * order. A message is kept as received until it is whole, then answered
+ * like a UDP query; the unanswered rest is moved from pool pbufs into one
+ * heap block (dnss_tcp_unpool), so a slow client holds no receive buffer; a length
  * over DNSS_QUERY_MAX gets FORMERR from its header (dnss_answer_cut) and its
  * body is read and thrown away. Idle for DNSS_TCP_IDLE_S (no partial message
  * arriving, no reply pending) -> closed (RFC 7766 6.2.3: servers close idle
@@ -767,6 +767,26 @@ static bool dnss_tcp_drop(bool graceful)
     }
     tcp_abort(pcb);
     return true;
+}
+
+/* The rest of a message still on its way is moved out of the receive pool
+ * into one heap block (<= DNSS_QUERY_MAX + 2 octets): a client that sends
+ * half a query and waits must not hold PBUF_POOL buffers, which every other
+ * frame from the host needs. No memory: the pool buffers stay (bounded by
+ * this one connection and the idle timeout). */
+static void dnss_tcp_unpool(void)
+{
+    bool pooled = false;
+    for (const struct pbuf *q = dnss_tcp.in; q != NULL; q = q->next) {
+        pooled |= pbuf_match_allocsrc(q, PBUF_POOL);
+    }
+    if (pooled) {
+        struct pbuf *c = pbuf_clone(PBUF_RAW, PBUF_RAM, dnss_tcp.in);
+        if (c != NULL) {
+            pbuf_free(dnss_tcp.in);
+            dnss_tcp.in = c;
+        }
+    }
 }
 
 /* Consumes n octets from the front of dnss_tcp.in and opens the window. */
@@ -849,7 +869,11 @@ static err_t dnss_tcp_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t
     } else {
         pbuf_cat(dnss_tcp.in, p);
     }
-    return dnss_tcp_process() ? ERR_OK : ERR_ABRT;
+    if (!dnss_tcp_process()) {
+        return ERR_ABRT;
+    }
+    dnss_tcp_unpool();
+    return ERR_OK;
 }
 
 static err_t dnss_tcp_poll(void *arg, struct tcp_pcb *pcb)
