@@ -11,6 +11,7 @@ PKGS=(
   dpkg-dev xz-utils ca-certificates
   qemu-system-x86 busybox-static usbip cpio kmod
   iproute2 ethtool jq tcpdump dnsutils curl udhcpc
+  python3        # tests/e2e/raw_tcp.py, http_raw.py (raw frames and segmented requests)
   chromium debootstrap tshark
   knot-dnsutils python3                 # DNS e2e: kdig (TCP, EDNS padding), raw TCP client
   avahi-daemon avahi-utils dbus         # mDNS e2e: a real mDNS querier (avahi-resolve)

@@ -725,8 +725,12 @@ done:
  * body is read and thrown away. Idle for DNSS_TCP_IDLE_S (no partial message
  * arriving, no reply pending) -> closed (RFC 7766 6.2.3: servers close idle
  * connections, timeouts of seconds). A client that does not read its replies
- * (no send room) is aborted. Cost: one tcp_pcb and one listen pcb
- * (lwipopts.h) and the few octets of dnss_tcp below. */
+ * (no send room) is aborted. Pcbs: one listen pcb of its own (lwipopts.h);
+ * the connection comes from the pool HTTP uses, but with TCP_PRIO_MAX: when
+ * the pool is empty, lwIP's tcp_alloc() frees the least active pcb of lower
+ * priority (tcp_kill_prio), and http_srv.c gives its connections
+ * TCP_PRIO_MIN - so there is always room for the one DNS connection without
+ * a tcp_pcb (152 octets on the chip) kept for it. */
 #ifndef DNSS_TCP_IDLE_S
 #define DNSS_TCP_IDLE_S 10u
 #endif
@@ -937,6 +941,7 @@ void dnss_init(void)
         tcp_abort(pcb);
         return;
     }
+    tcp_setprio(pcb, TCP_PRIO_MAX);      /* inherited by accepted pcbs, see above */
     dnss_tcp.listen = tcp_listen(pcb);   /* frees pcb on failure */
     if (dnss_tcp.listen != NULL) {
         tcp_accept(dnss_tcp.listen, dnss_tcp_accept);

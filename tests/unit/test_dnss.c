@@ -1367,6 +1367,48 @@ static void test_tcp_newest_wins(void **state)
     harness_assert_pools_clean();
 }
 
+/* The DNS connection needs no tcp_pcb of its own: with the pool taken by
+ * other connections - here even at TCP_PRIO_NORMAL, above http_srv.c's
+ * TCP_PRIO_MIN - a DNS client still connects (lwIP frees one of those for
+ * it) and is answered. */
+static err_t other_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    (void)arg;
+    (void)err;
+    tcp_setprio(pcb, TCP_PRIO_NORMAL);
+    return ERR_OK;
+}
+
+static void test_tcp_pool_full_of_others(void **state)
+{
+    (void)state;
+    struct tcp_pcb *l = tcp_new();
+    assert_non_null(l);
+    assert_int_equal(tcp_bind(l, IP_ANY_TYPE, 81), ERR_OK);
+    l = tcp_listen(l);
+    assert_non_null(l);
+    tcp_accept(l, other_accept);
+    static tcp_client_t others[MEMP_NUM_TCP_PCB];
+    for (unsigned i = 0; i < MEMP_NUM_TCP_PCB; i++) {
+        tcp_client_init(&others[i], (uint16_t)(42000 + i));
+        tcp_client_connect(&others[i], 81);
+    }
+    assert_int_equal(lwip_stats.memp[MEMP_TCP_PCB]->used, MEMP_NUM_TCP_PCB);
+    tcp_client_t c;
+    uint8_t q[600], want[700];
+    tcp_client_init(&c, 41010);
+    tcp_client_connect(&c, 53);
+    size_t qlen = mkq(q, 0x7C10, "stm32net.usb", 1, 1);
+    size_t wlen = mkreply(want, q, qlen, true, 0, true, dev_ip, false);
+    tcp_query(&c, q, qlen, 0);
+    expect_tcp_reply(&c, 0, want, wlen);
+    tcp_client_abort(&c);
+    for (unsigned i = 0; i < MEMP_NUM_TCP_PCB; i++) {
+        tcp_client_abort(&others[i]);
+    }
+    harness_advance_ms(1000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1402,6 +1444,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tcp_same_answers, setup_lwip, teardown_lwip),
         cmocka_unit_test_setup_teardown(test_tcp_oversized_formerr, setup_lwip, teardown_lwip),
         cmocka_unit_test_setup_teardown(test_tcp_newest_wins, setup_lwip, teardown_lwip),
+        cmocka_unit_test_setup_teardown(test_tcp_pool_full_of_others, setup_lwip, teardown_lwip),
         cmocka_unit_test_setup_teardown(test_lwip_padded_query, setup_lwip, teardown_lwip),
         cmocka_unit_test_setup_teardown(test_lwip_query_over_max, setup_lwip, teardown_lwip),
         cmocka_unit_test_setup_teardown(test_lwip_badvers_counted, setup_lwip, teardown_lwip),
