@@ -5,7 +5,7 @@
 # queries, an oversized length, the idle timeout), a query over 512 octets
 # (EDNS padding, RFC 7830), BADVERS.
 # Layer: e2e test. Needs root, build/stm32net-sim, iproute2, dig (dnsutils),
-# kdig (knot-dnsutils), python3.
+# kdig (knot-dnsutils), python3, busybox (ping), tcpdump (failure report).
 # Network: everything happens inside namespace stm32net-dns-<pid>, deleted on
 # exit; the host side gets the static address 192.168.7.2/24.
 set -euo pipefail
@@ -13,7 +13,7 @@ E2E_NAME=32-tap-dns
 source "$(dirname "$0")/lib.sh"
 
 e2e_need_root
-e2e_need ip dig kdig python3 stdbuf timeout
+e2e_need ip busybox dig kdig python3 tcpdump stdbuf timeout
 e2e_need_sim
 e2e_init
 
@@ -23,10 +23,15 @@ DEV=192.168.7.1
 e2e_netns_add "$NS"
 nsx() { ip netns exec "$NS" "$@"; }
 
-trap 'rc=$?; [ $rc -eq 0 ] && [ $E2E_BAD -eq 0 ] || e2e_dump "simulator log" "$SIM_LOG"; e2e_cleanup' EXIT
+trap 'rc=$?; [ $rc -eq 0 ] && [ $E2E_BAD -eq 0 ] || { e2e_dump "simulator log" "$SIM_LOG";
+  tcpdump -nn -r "$E2E_TMP/link.pcap" 2>/dev/null | head -n 40; }; e2e_cleanup' EXIT
 
-e2e_tap_sim "$NS" "$SIM_LOG"
+e2e_tap_sim "$NS" "$SIM_LOG" --pcap "$E2E_TMP/link.pcap"
 nsx ip addr add 192.168.7.2/24 dev tap0
+# Ready when the device answers on the link (ARP + ICMP; the first frames
+# after link-up race the simulator's link check under load); every DNS check
+# below is then a single try.
+for i in $(seq 10); do nsx busybox ping -c 1 -W 1 "$DEV" >/dev/null 2>&1 && break; done
 
 # A raw TCP client (python3, stdlib only): sends what the mode says and
 # prints what came back, bounded in time.
