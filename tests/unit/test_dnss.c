@@ -919,17 +919,24 @@ static const uint8_t *reply_payload(uint16_t sport, uint16_t *plen)
     return pl;
 }
 
+/* One query from host_ip:sport, exactly one reply frame, equal to want. */
+static void query_expect(const uint8_t *q, size_t qlen, uint16_t sport, const uint8_t *want,
+                         size_t wlen)
+{
+    uint16_t plen;
+    assert_int_equal(send_query(dev_ip, q, (uint16_t)qlen, sport), 1);
+    const uint8_t *pl = reply_payload(sport, &plen);
+    assert_int_equal(plen, wlen);
+    assert_memory_equal(pl, want, wlen);
+}
+
 static void test_lwip_query_answered(void **state)
 {
     (void)state;
     uint8_t q[600], want[700];
     size_t qlen = mkq(q, 0xA1A2, "stm32net.usb", 1, 1);
     size_t wlen = mkreply(want, q, qlen, true, 0, true, dev_ip, false);
-    assert_int_equal(send_query(dev_ip, q, (uint16_t)qlen, 40000), 1);
-    uint16_t plen;
-    const uint8_t *pl = reply_payload(40000, &plen);
-    assert_int_equal(plen, wlen);
-    assert_memory_equal(pl, want, wlen);
+    query_expect(q, qlen, 40000, want, wlen);
     harness_assert_pools_clean();
     assert_int_equal(dnss_stats.queries, 1);
     assert_int_equal(dnss_stats.answered, 1);
@@ -1019,20 +1026,13 @@ static void test_lwip_padded_query(void **state)
     assert_int_equal(qlen, 513);   /* what kdig +padding=468 sends */
     size_t qsec = 12 + 14 + 4;
     size_t wlen = mkreply(want, q, qsec, true, 0, true, dev_ip, true);
-    assert_int_equal(send_query(dev_ip, q, (uint16_t)qlen, 40003), 1);
-    uint16_t plen;
-    const uint8_t *pl = reply_payload(40003, &plen);
-    assert_int_equal(plen, wlen);
-    assert_memory_equal(pl, want, wlen);
+    query_expect(q, qlen, 40003, want, wlen);
     /* the largest we take: DNSS_QUERY_MAX, chained over two pool pbufs */
     qlen = mk_padded(q, 0xC1C3, (uint16_t)(468 + DNSS_QUERY_MAX - 513));
     assert_int_equal(qlen, DNSS_QUERY_MAX);
     want[0] = 0xC1;
     want[1] = 0xC3;
-    assert_int_equal(send_query(dev_ip, q, (uint16_t)qlen, 40003), 1);
-    pl = reply_payload(40003, &plen);
-    assert_int_equal(plen, wlen);
-    assert_memory_equal(pl, want, wlen);
+    query_expect(q, qlen, 40003, want, wlen);
     harness_assert_pools_clean();
     assert_int_equal(dnss_stats.answered, 2);
 }
@@ -1048,21 +1048,14 @@ static void test_lwip_query_over_max(void **state)
     assert_int_equal(qlen, DNSS_QUERY_MAX + 1);
     size_t qsec = 12 + 14 + 4;
     size_t wlen = mkreply(want, q, qsec, false, 1, false, dev_ip, true);
-    assert_int_equal(send_query(dev_ip, q, (uint16_t)qlen, 40004), 1);
-    uint16_t plen;
-    const uint8_t *pl = reply_payload(40004, &plen);
-    assert_int_equal(plen, wlen);
-    assert_memory_equal(pl, want, wlen);
+    query_expect(q, qlen, 40004, want, wlen);
 
     qsec = mkq(q, 0xC1C5, "STM32NET", 255, 1);
     for (size_t i = qsec; i < 1000; i++) {
         q[i] = (uint8_t)i;
     }
     wlen = mkreply(want, q, qsec, false, 1, false, dev_ip, false);
-    assert_int_equal(send_query(dev_ip, q, 1000, 40004), 1);
-    pl = reply_payload(40004, &plen);
-    assert_int_equal(plen, wlen);
-    assert_memory_equal(pl, want, wlen);
+    query_expect(q, 1000, 40004, want, wlen);
     harness_assert_pools_clean();
     assert_int_equal(dnss_stats.formerr, 2);
     assert_int_equal(dnss_stats.answered, 0);
