@@ -1,5 +1,5 @@
 #!/bin/sh
-# Guest side of tests/e2e/52-kernel-mdns.sh: runs as /test.sh inside the QEMU
+# Guest side of tests/e2e/53-kernel-mdns.sh: runs as /test.sh inside the QEMU
 # guest and asks for stm32net.local over mDNS (RFC 6762) through the real
 # Linux stack: a query to 224.0.0.251 leaves through cdc_ether, vhci_hcd and
 # the simulated USB device, and the answer comes back the same way.

@@ -12,7 +12,12 @@
 # 10.0.2.2 through QEMU user networking; 192.168.7.x exists only between the
 # guest kernel and the simulator.
 set -euo pipefail
-E2E_NAME=50-kernel-usbip
+E2E_NAME=${E2E_NAME:-50-kernel-usbip}
+# 52-chip-kernel.sh runs this same test on the emulated chip: it sets
+# E2E_SIM_ARGS (extra simulator arguments), E2E_BUTTON=1 (press the user button
+# once via SIGUSR1 and expect it in /api/status) and may define
+# e2e_extra_checks (more checks after the guest's, 0 = pass).
+E2E_SIM_ARGS=${E2E_SIM_ARGS:-}
 source "$(dirname "$0")/lib.sh"
 
 e2e_need qemu-system-x86_64 cpio gzip timeout stdbuf
@@ -26,10 +31,15 @@ PCAP=$E2E_TMP/usb-link.pcap
 USBPCAP=$E2E_TMP/usb-urbs.pcap
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-90}   # the whole test must stay under 2 minutes
 
-e2e_usbip_sim "$SIM_LOG" --verbose --pcap "$PCAP" --pcap-usb "$USBPCAP"
+# shellcheck disable=SC2086  # E2E_SIM_ARGS: words, no spaces in them
+e2e_usbip_sim "$SIM_LOG" --verbose --pcap "$PCAP" --pcap-usb "$USBPCAP" $E2E_SIM_ARGS
 port=$E2E_PORT busid=$E2E_BUSID
 EXPECT_BUSID=${E2E_EXPECT_BUSID:-1-1}  # another value only for the reference gadget
 [ "$busid" = "$EXPECT_BUSID" ] || e2e_fail "expected bus id $EXPECT_BUSID, got '$busid'"
+
+if [ "${E2E_BUTTON:-0}" = 1 ]; then
+  kill -USR1 "$E2E_SIM_PID"   # one press, long before the guest asks /api/status
+fi
 
 script=$E2E_TMP/test.sh
 { echo "PORT=$port"; echo "BUSID=$busid"; cat "$E2E_ROOT/scripts/guest/usbip-check.sh"; } > "$script"
@@ -102,6 +112,13 @@ for n in 1 2; do
     printf '  ok    %-16s %s ms from usbip attach to DHCP lease\n' "lease${n}_ms" "$ms"
   else check "lease${n}_ms" "< 30000" "$ms"; fi
 done
+
+if [ "${E2E_BUTTON:-0}" = 1 ]; then
+  check status_presses 1 "${got[status_presses]:-<missing>}"
+fi
+if declare -F e2e_extra_checks >/dev/null; then
+  e2e_extra_checks || bad=1
+fi
 
 if [ $bad -ne 0 ]; then
   failed=1; report_fail

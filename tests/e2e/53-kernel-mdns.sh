@@ -11,7 +11,7 @@
 # Network: the simulator listens on 127.0.0.1 only; 192.168.7.x and the
 # multicast group exist only between the guest kernel and the simulator.
 set -euo pipefail
-E2E_NAME=52-kernel-mdns
+E2E_NAME=53-kernel-mdns
 source "$(dirname "$0")/lib.sh"
 
 e2e_need qemu-system-x86_64 cpio gzip timeout stdbuf gcc base64
