@@ -25,7 +25,9 @@ PCAP=$E2E_TMP/usb-link.pcap
 gcc -std=c11 -Wall -Wextra -Werror -static -Os -s -o "$E2E_TMP/mdnsq" "$E2E_ROOT/tests/e2e/mdnsq.c" ||
   e2e_fail "cannot build the static querier (needs gcc and libc6-dev's libc.a)"
 
-e2e_usbip_sim "$SIM_LOG" --pcap "$PCAP"
+# E2E_SIM_ARGS="--chip build/firmware/stm32net.elf": the same on the emulated chip
+# shellcheck disable=SC2086  # E2E_SIM_ARGS: words, no spaces in them
+e2e_usbip_sim "$SIM_LOG" --pcap "$PCAP" ${E2E_SIM_ARGS:-}
 port=$E2E_PORT busid=$E2E_BUSID
 
 script=$E2E_TMP/test.sh
