@@ -13,6 +13,7 @@
 #include "config.h"
 #include "ident.h"
 #include "link_stats.h"
+#include "mdns_name.h"
 
 /* build/gen/build_id.h (web.mk) names the source revision; a build without
  * it (unit tests before any firmware build) says so */
@@ -329,9 +330,10 @@ static void app_hex32_put(app_buf_t *b, uint32_t v)
     app_buf_char(b, '"');
 }
 
-/* ,"fault_pc":"0x080012ab","stack_used":812
- * fault_pc only after a reset by a fault handler (/api/info's "reset" then
- * says "fault"; the record's lr and exception number stay with
+/* ,"fault_pc":"0x080012ab","stack_used":812 in /api/info, after "reset"
+ * (/api/status has no room left for them, and the cause is here already).
+ * fault_pc only after a reset by a fault handler ("reset" then says
+ * "fault"; the record's lr and exception number stay with
  * board_fault_record() for a debugger); stack_used is the stack's high-water
  * mark in bytes, null where the board does not know it (the simulator). */
 static void app_recovery_put(app_buf_t *b)
@@ -381,6 +383,15 @@ size_t app_status_json(char *buf, size_t room)
     app_buf_char(&b, app_button() ? '1' : '0');
     app_buf_str(&b, ",\"button_presses\":");
     app_buf_u64(&b, app_button_presses());
+    {
+        /* the name mDNS claims now: the hostname, or "-2".. after a
+         * conflict on the link (RFC 6762 9) */
+        char mdns[MDNS_NAME_LABEL_MAX + 6];
+        size_t ml = mdns_name_label(mdns, MDNS_NAME_LABEL_MAX);
+        memcpy(mdns + ml, ".local", 7);
+        app_buf_str(&b, ",\"mdns_name\":");
+        app_buf_json_str(&b, mdns, sizeof mdns);
+    }
     app_buf_str(&b, ",\"link\":{");
     app_counter_put(&b, "rx_frames", link_stats.rx_frames, false);
     app_counter_put(&b, "tx_frames", link_stats.tx_frames, false);
@@ -392,9 +403,7 @@ size_t app_status_json(char *buf, size_t room)
     app_counter_put(&b, "tx_bytes", link_stats.tx_bytes, false);
     app_counter_put(&b, "rx_errors", link_stats.rx_errors, false);
     app_counter_put(&b, "tx_errors", link_stats.tx_errors, true);
-    app_buf_char(&b, '}');
-    app_recovery_put(&b);
-    app_buf_char(&b, '}');
+    app_buf_str(&b, "}}");
     size_t n = app_buf_end(&b);
     if (n == 0u && room > 0u) {
         buf[0] = '\0';  /* no half document */
@@ -412,4 +421,5 @@ void app_info_put(app_buf_t *b)
     app_buf_str(b, serial);
     app_buf_str(b, "\",\"reset\":");
     app_buf_json_str(b, board_reset_cause(), 24u);
+    app_recovery_put(b);
 }

@@ -46,6 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ident_device_mac(dev_mac);
     harness_init();
     dnss_init();
+    harness_on_teardown(dnss_deinit);   /* its TCP listener and connections */
     harness_mark();
     harness_arp_seed(host_ip, host_mac);
 

@@ -31,6 +31,8 @@
 #include "app/app.h"
 #include "config.h"
 #include "dhcps.h"
+#include "dnss.h"
+#include "mdns.h"
 #include "fake_board.h"
 #include "ident.h"
 #include "lwip_harness.h"
@@ -234,7 +236,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     link_down = 0;
     app_init();
     net_init(&fuzz_link);
-    harness_on_teardown(dhcps_deinit);   /* net_init() armed the DHCP server's timer */
+    /* the services net_init() started, stopped the way they want before the
+     * harness removes every pcb (as their unit tests do) */
+    harness_on_teardown(dhcps_deinit);
+    harness_on_teardown(dnss_deinit);
+    harness_on_teardown(mdns_deinit);
     net_poll();
 
     for (unsigned m = 0; m < FUZZ_NET_MAX_FRAMES && fuzz_in_more(&in); m++) {

@@ -249,10 +249,9 @@ static void test_all_days_match_a_calendar_walk(void **state)
 static const char status_want[] =
     "{\"hostname\":\"stm32net\",\"ip\":\"192.168.7.1\",\"uptime_ms\":4294967396,"
     "\"time\":\"2023-11-14T22:13:20Z\",\"time_set\":true,\"leds\":[0,1,0,1],\"button\":1,"
-    "\"button_presses\":1,"
+    "\"button_presses\":1,\"mdns_name\":\"stm32net.local\","
     "\"link\":{\"rx_frames\":12,\"tx_frames\":34,\"rx_dropped\":5,\"tx_dropped\":4294967295,"
-    "\"rx_bytes\":1200,\"tx_bytes\":3400,\"rx_errors\":7,\"tx_errors\":8},"
-    "\"fault_pc\":\"0x080012ab\",\"stack_used\":812}";
+    "\"rx_bytes\":1200,\"tx_bytes\":3400,\"rx_errors\":7,\"tx_errors\":8}}";
 
 static void make_known_state(void)
 {
@@ -321,15 +320,20 @@ static void test_status_json_fits_exactly_or_returns_0(void **state)
     assert_int_equal(app_status_json(NULL, 0), 0);
 }
 
-/* The recovery members: the pc only with a fault record, no stack figure
- * where the board has none (the simulator). */
-static void test_status_json_recovery_members(void **state)
+/* The recovery members of /api/info: the pc only with a fault record, no
+ * stack figure where the board has none (the simulator). */
+static void test_info_recovery_members(void **state)
 {
     (void)state;
-    char buf[1024];
+    char buf[512];
+    app_buf_t b;
     fake_board_reset_cause = "watchdog";
-    size_t n = app_status_json(buf, sizeof buf);
-    const char *want = "},\"stack_used\":null}";
+    fake_board_fault = false;
+    fake_board_stack_size = 0u;
+    app_buf_init(&b, buf, sizeof buf);
+    app_info_put(&b);
+    size_t n = app_buf_end(&b);
+    const char *want = ",\"reset\":\"watchdog\",\"stack_used\":null";
     assert_true(n > strlen(want));
     assert_string_equal(buf + n - strlen(want), want);
     fake_board_reset_cause = "fault";
@@ -337,8 +341,10 @@ static void test_status_json_recovery_members(void **state)
     fake_board_fault_pc = 0x00000001u;
     fake_board_stack_used = 0u;
     fake_board_stack_size = 2048u;
-    n = app_status_json(buf, sizeof buf);
-    want = "},\"fault_pc\":\"0x00000001\",\"stack_used\":0}";
+    app_buf_init(&b, buf, sizeof buf);
+    app_info_put(&b);
+    n = app_buf_end(&b);
+    want = ",\"reset\":\"fault\",\"fault_pc\":\"0x00000001\",\"stack_used\":0";
     assert_string_equal(buf + n - strlen(want), want);
 }
 
@@ -402,7 +408,7 @@ int main(void)
         cmocka_unit_test_setup(test_all_days_match_a_calendar_walk, setup),
         cmocka_unit_test_setup(test_status_json_exact, setup),
         cmocka_unit_test_setup(test_status_json_fits_exactly_or_returns_0, setup),
-        cmocka_unit_test_setup(test_status_json_recovery_members, setup),
+        cmocka_unit_test_setup(test_info_recovery_members, setup),
         cmocka_unit_test_setup(test_status_json_escapes_hostname, setup),
         cmocka_unit_test_setup(test_leds_json, setup),
         cmocka_unit_test_setup(test_buf_u64_extremes, setup),
