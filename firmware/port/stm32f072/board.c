@@ -24,11 +24,12 @@
  * Limits: no RTC/wall clock here; board_panic() keeps no message (no console).
  *
  * Recovery (the chip resets itself instead of parking):
- * - IWDG (RM0091 26): started by board_init(), fed by board_watchdog_feed()
- *   from the main loop only. LSI 40 kHz nominal (30..50 kHz, datasheet) / 64
+ * - IWDG (RM0091 26): started by board_init() when built with BOARD_IWDG=1
+ *   (off by default until the emulated chip models it, see below), fed by
+ *   board_watchdog_feed() from the main loop only. LSI 40 kHz nominal (30..50 kHz, datasheet) / 64
  *   with reload 1250: 2 s nominal, 1.6 s at the fastest LSI - far above one
- *   loop pass (the loop wakes at least every SysTick ms). Frozen while a
- *   debugger halts the core (DBGMCU_APB1_FZ), so stepping does not reset.
+ *   loop pass (the loop wakes at least every SysTick ms). (Freezing it while
+ *   a debugger halts the core, DBGMCU_APB1_FZ, waits for the model too.)
  * - Faults: every exception handler we did not write (NMI, HardFault, stray
  *   interrupts: startup.c's Default_Handler) calls board_fault() with the
  *   stacked frame (ARMv6-M B1.5.6: r0-r3, r12, lr, pc, xpsr) and IPSR. It
@@ -110,8 +111,11 @@ void board_stack_paint(void)
 {
     uint32_t *sp;
     __asm__ volatile("mov %0, sp" : "=r"(sp));
-    /* below the live frame only; no interrupt is enabled yet */
-    for (uint32_t *p = &_sstack; p < sp; p++) {
+    /* Below the live frame only (no interrupt is enabled yet), through a
+     * volatile pointer: as a plain loop GCC makes it a memset() call, whose
+     * own frame lies below sp and would be painted over (the return address
+     * with it). 32 bytes of margin for anything else pushed from here on. */
+    for (volatile uint32_t *p = &_sstack; p < sp - 8; p++) {
         *p = BOARD_STACK_PAINT;
     }
 }
@@ -164,10 +168,20 @@ bool board_fault_record(uint32_t *pc, uint32_t *lr, uint32_t *exception)
     return true;
 }
 
+/* BOARD_IWDG=1 starts the watchdog. Off by default for now: the emulated
+ * chip (sim/chip) has no IWDG model yet and stops at the first access to
+ * 0x40003000, which would break --chip; turn it on once the model has
+ * KR/PR/RLR/SR (RM0091 26.4). Until then board_watchdog_feed() is a no-op. */
+#ifndef BOARD_IWDG
+#define BOARD_IWDG 0
+#endif
+static bool board_iwdg_on;
+
 static void board_watchdog_start(void)
 {
-    RCC_APB2ENR |= RCC_APB2ENR_DBGMCUEN;
-    DBGMCU_APB1_FZ |= DBGMCU_APB1_FZ_DBG_IWDG_STOP;
+    if (!BOARD_IWDG) {
+        return;
+    }
     IWDG_KR = IWDG_KR_START;    /* RM0091 26.3.2: start first (it also starts the LSI) */
     IWDG_KR = IWDG_KR_UNLOCK;
     IWDG_PR = BOARD_IWDG_PR;
@@ -177,11 +191,14 @@ static void board_watchdog_start(void)
     for (uint32_t n = 0; n < 100000u && (IWDG_SR & IWDG_SR_BUSY) != 0u; n++) {
     }
     IWDG_KR = IWDG_KR_RELOAD;
+    board_iwdg_on = true;
 }
 
 void board_watchdog_feed(void)
 {
-    IWDG_KR = IWDG_KR_RELOAD;
+    if (board_iwdg_on) {
+        IWDG_KR = IWDG_KR_RELOAD;
+    }
 }
 
 void board_init(void)
