@@ -142,6 +142,17 @@ def frame(flags, dt, f):
     return bytes([flags, dt]) + rec(f)
 
 
+def tcp_session(dport, data, port=40000):
+    mss = bytes([2, 4, 0x02, 0x18])
+    s = frame(1, 0, arp_request())
+    s += frame(1, 0, eth(DEV_MAC, 0x0800, ipv4(6, tcp(port, dport, SYN, opts=mss))))
+    s += frame(3, 0, eth(DEV_MAC, 0x0800, ipv4(6, tcp(port, dport, ACK))))
+    s += frame(3, 1, eth(DEV_MAC, 0x0800, ipv4(6, tcp(port, dport, ACK | PSH, data))))
+    s += frame(3, 1, eth(DEV_MAC, 0x0800, ipv4(6, tcp(port, dport, ACK))))
+    s += frame(3, 0, eth(DEV_MAC, 0x0800, ipv4(6, tcp(port, dport, ACK | FIN))))
+    return s
+
+
 def http_session(request, port=40000):
     # fix-ups: checksums (bit0) and, after the SYN, sequence numbers (bit1)
     mss = bytes([2, 4, 0x02, 0x18])
@@ -171,6 +182,13 @@ def net_seeds():
           frame(1, 0, eth(DEV_MAC, 0x0800, ipv4(17, udp(5000, 53, dns_query("stm32net.usb"))))))
     write("net", "dhcp", frame(1, 0, eth(BCAST, 0x0800, ipv4(17, udp(68, 67, dhcp_msg(1)),
                                                             src=b"\0" * 4, dst=b"\xff" * 4))))
+    q = dns_query("stm32net.usb")
+    write("net", "dns-tcp", tcp_session(53, struct.pack(">H", len(q)) + q))   # RFC 7766 length prefix
+    mq = dns_query("stm32net.local", flags=0, qid=0)
+    write("net", "mdns", eth(bytes([1, 0, 0x5e, 0, 0, 0xfb]), 0x0800,
+                             ipv4(17, udp(5353, 5353, mq), dst=bytes([224, 0, 0, 251])))
+          and frame(1, 0, eth(bytes([1, 0, 0x5e, 0, 0, 0xfb]), 0x0800,
+                              ipv4(17, udp(5353, 5353, mq), dst=bytes([224, 0, 0, 251])))))
     write("net", "udp-closed", frame(1, 0, arp_request()) +
           frame(1, 0, eth(DEV_MAC, 0x0800, ipv4(17, udp(5000, 9999, b"hello")))))
     write("net", "tcp-closed", frame(1, 0, arp_request()) +
