@@ -59,6 +59,7 @@ static void usage(FILE *f)
             "\n"
             "  --listen ADDR:PORT  USB/IP address (default 127.0.0.1:3240; port 0 = any free)\n"
             "  --busid ID          exported bus id (default 1-1)\n"
+            "  --class ecm|ncm     USB class: CDC-ECM (default) or CDC-NCM\n"
             "  --tap IFNAME        no USB: attach the firmware to TAP interface IFNAME\n"
             "  --pcap FILE         write every Ethernet frame of the link to FILE (pcap)\n"
             "  --ip A.B.C.D        the device's address (default 192.168.7.1)\n"
@@ -68,7 +69,7 @@ static void usage(FILE *f)
             "  --verbose           log every URB\n"
             "  --version           print the version and exit\n"
             "  --help              this text\n"
-            "--listen and --busid apply to USB/IP only: with --tap they are an error.\n"
+            "--listen, --busid and --class apply to USB/IP only: with --tap they are an error.\n"
             "SIGINT/SIGTERM stop it (exit 0); SIGUSR1 presses the user button.\n"
             "Exit status: 2 for a bad command line; 1 when the environment fails at run\n"
             "time (address in use, no /dev/net/tun, --pcap FILE cannot be written).\n");
@@ -163,11 +164,12 @@ static void sim_fw_poll(void)
 
 int main(int argc, char **argv)
 {
-    enum { O_LISTEN = 256, O_BUSID, O_TAP, O_PCAP, O_IP, O_HOSTNAME, O_ZONE, O_SERIAL, O_VERBOSE,
+    enum { O_LISTEN = 256, O_BUSID, O_CLASS, O_TAP, O_PCAP, O_IP, O_HOSTNAME, O_ZONE, O_SERIAL, O_VERBOSE,
            O_VERSION, O_HELP };
     static const struct option opts[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"busid", required_argument, NULL, O_BUSID},
+        {"class", required_argument, NULL, O_CLASS},
         {"tap", required_argument, NULL, O_TAP},
         {"pcap", required_argument, NULL, O_PCAP},
         {"ip", required_argument, NULL, O_IP},
@@ -187,6 +189,7 @@ int main(int argc, char **argv)
     const char *serial = NULL;
     bool verbose = false;
     bool usbip_opt = false;  /* --listen or --busid given */
+    const char *class_opt = NULL;
     int o;
 
     inet_pton(AF_INET, "127.0.0.1", &listen_addr);
@@ -205,6 +208,16 @@ int main(int argc, char **argv)
             }
             busid = optarg;
             usbip_opt = true;
+            break;
+        case O_CLASS:
+            if (strcmp(optarg, "ecm") == 0) {
+                config_usb_class = CONFIG_CLASS_ECM;
+            } else if (strcmp(optarg, "ncm") == 0) {
+                config_usb_class = CONFIG_CLASS_NCM;
+            } else {
+                bad("--class '%s': expected ecm or ncm", optarg);
+            }
+            class_opt = optarg;
             break;
         case O_TAP:
             if (!text_ok(optarg, 15u, "-._")) {
@@ -273,6 +286,10 @@ int main(int argc, char **argv)
     }
     if (tap != NULL && usbip_opt) {
         bad("--tap '%s': --listen and --busid apply to USB/IP only, not to TAP mode", tap);
+    }
+
+    if (tap != NULL && class_opt != NULL) {
+        bad("--class '%s': TAP mode has no USB class", class_opt);
     }
 
     install_signals();

@@ -345,7 +345,10 @@ size_t app_status_json(char *buf, size_t room)
     app_counter_put(&b, "tx_frames", link_stats.tx_frames, false);
     app_counter_put(&b, "rx_dropped", link_stats.rx_dropped, false);
     app_counter_put(&b, "tx_dropped", link_stats.tx_dropped, true);
-    app_buf_str(&b, "}}");
+    /* the active link: "ecm", "ncm" (USB class) or "tap" (simulator) */
+    app_buf_str(&b, "},\"usb_class\":\"");
+    app_buf_str(&b, config_class_name(config_usb_class));
+    app_buf_str(&b, "\"}");
     size_t n = app_buf_end(&b);
     if (n == 0u && room > 0u) {
         buf[0] = '\0';  /* no half document */

@@ -3,7 +3,7 @@
  * bulk pair of the data interface, link state over the interrupt endpoint.
  *
  * Layer: portable (firmware/usb). Includes udc.h, usbd.h, ecm.h, usb_ids.h,
- * usb_std.h, link_stats.h, stm32net_opt.h and <stddef.h> only.
+ * usb_std.h, usb_buf.h, link_stats.h, stm32net_opt.h and <stddef.h> only.
  * Runs from usbd_task()/the main loop only (the core calls the hooks).
  * Assumptions and limits:
  * - One frame buffer per direction (16 KB RAM). RX backpressure: bulk OUT is
@@ -25,6 +25,7 @@
 #include "link_stats.h"
 #include "stm32net_opt.h"
 #include "udc.h"
+#include "usb_buf.h"
 #include "usb_ids.h"
 #include "usb_std.h"
 
@@ -63,9 +64,9 @@ static struct {
     uint16_t tx_len;
 } ecm;
 
-/* Separate objects, so an overrun would hit a sanitizer red zone in tests */
-static uint8_t ecm_rx_buf[ECM_RX_BUF_SIZE];
-static uint8_t ecm_tx_buf[ECM_MAX_SEGMENT];
+/* The frame buffers are usb_buf_rx/usb_buf_tx, shared with NCM (usb_buf.h) */
+_Static_assert(USB_BUF_RX_SIZE >= ECM_RX_BUF_SIZE && USB_BUF_TX_SIZE >= ECM_MAX_SEGMENT,
+               "shared buffers too small for ECM");
 
 static void put_le16(uint8_t *p, uint16_t v)
 {
@@ -130,7 +131,7 @@ static void rx_arm(void)
     if (!ecm.link || ecm.rx_armed || ecm.rx_ready) {
         return;
     }
-    if (udc_ep_xfer(USB_EP_DATA_OUT, ecm_rx_buf, (uint16_t)ECM_RX_BUF_SIZE)) {
+    if (udc_ep_xfer(USB_EP_DATA_OUT, usb_buf_rx, (uint16_t)ECM_RX_BUF_SIZE)) {
         ecm.rx_armed = true;
         ecm.rx_arm_failed = false;
     } else if (!ecm.rx_arm_failed) {
@@ -251,7 +252,7 @@ static void tx_done(void)
     if (ecm.tx_state == ECM_TX_DATA && ecm.tx_len % USB_EP_DATA_MPS == 0u) {
         /* USB 2.0 5.8.3: a transfer that ends on a full packet needs a ZLP,
          * otherwise the host merges it with the next frame (ECM 1.2 3.3.1) */
-        if (udc_ep_xfer(USB_EP_DATA_IN, ecm_tx_buf, 0)) {
+        if (udc_ep_xfer(USB_EP_DATA_IN, usb_buf_tx, 0)) {
             ecm.tx_state = ECM_TX_ZLP;
             return;
         }
@@ -333,7 +334,7 @@ const uint8_t *ecm_rx_peek(uint16_t *len)
     if (len != NULL) {
         *len = ecm.rx_len;
     }
-    return ecm_rx_buf;
+    return usb_buf_rx;
 }
 
 void ecm_rx_release(void)
@@ -350,7 +351,7 @@ uint8_t *ecm_tx_acquire(void)
     if (!ecm.link || ecm.tx_state != ECM_TX_FREE) {
         return NULL;
     }
-    return ecm_tx_buf;
+    return usb_buf_tx;
 }
 
 void ecm_tx_commit(uint16_t len)
@@ -363,7 +364,7 @@ void ecm_tx_commit(uint16_t len)
         link_stats.tx_errors++;
         return;
     }
-    if (!udc_ep_xfer(USB_EP_DATA_IN, ecm_tx_buf, len)) {
+    if (!udc_ep_xfer(USB_EP_DATA_IN, usb_buf_tx, len)) {
         link_stats.tx_errors++;
         return;
     }

@@ -227,7 +227,8 @@ static const char status_want[] =
     "{\"hostname\":\"stm32net\",\"ip\":\"192.168.7.1\",\"uptime_ms\":4294967396,"
     "\"time\":\"2023-11-14T22:13:20Z\",\"time_set\":true,\"leds\":[0,1,0,1],\"button\":1,"
     "\"button_presses\":1,"
-    "\"link\":{\"rx_frames\":12,\"tx_frames\":34,\"rx_dropped\":5,\"tx_dropped\":4294967295}}";
+    "\"link\":{\"rx_frames\":12,\"tx_frames\":34,\"rx_dropped\":5,\"tx_dropped\":4294967295},"
+    "\"usb_class\":\"ecm\"}";
 
 static void make_known_state(void)
 {

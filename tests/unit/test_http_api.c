@@ -312,6 +312,7 @@ static void test_status(void **state)
     assert_body_contains(&r, "\"leds\":[0,0,0,0],\"button\":0,");
     assert_body_contains(&r, "\"link\":{\"rx_frames\":");
     assert_body_contains(&r, "\"tx_dropped\":");
+    assert_body_contains(&r, "},\"usb_class\":\"ecm\"}");
 
     fake_board_button = true;
     get("/api/status?x=1", &r);     /* a query does not change the resource */
@@ -742,7 +743,7 @@ static void test_status_worst_case_fits(void **state)
     memcpy(fw_config.hostname, saved, sizeof saved);
     assert_int_equal(r.status, 200);
     assert_json(&r);
-    assert_body_contains(&r, "\"tx_dropped\":4294967295}}");
+    assert_body_contains(&r, "\"tx_dropped\":4294967295},\"usb_class\":\"ecm\"}");
 }
 
 int main(void)
