@@ -70,12 +70,12 @@ guest_lease_get() {
   sed -n "s/^$2=//p" "$1" 2>/dev/null | head -n1
 }
 
-# guest_ecm_if: the network interface whose driver is cdc_ether; status 1 and
-# no output if there is none.
+# guest_ecm_if: the network interface whose driver is $GUEST_DRIVER (default
+# cdc_ether; cdc_ncm for the NCM test); status 1 and no output if there is none.
 guest_ecm_if() {
   for d in /sys/class/net/*; do
     drv=$(readlink "$d/device/driver" 2>/dev/null) || continue
-    if [ "${drv##*/}" = cdc_ether ]; then echo "${d##*/}"; return 0; fi
+    if [ "${drv##*/}" = "${GUEST_DRIVER:-cdc_ether}" ]; then echo "${d##*/}"; return 0; fi
   done
   return 1
 }

@@ -2,7 +2,10 @@
 # Guest side of tests/e2e/50-kernel-usbip.sh: runs as /test.sh inside the QEMU
 # guest (busybox ash, Debian's usbip) and exercises the simulator through the
 # real Linux USB stack: vhci_hcd -> usbcore -> cdc_ether -> IPv4.
-# Layer: test, guest side. The host prepends PORT= and BUSID= lines.
+# Layer: test, guest side. The host prepends PORT= and BUSID= lines, and for
+# the NCM test DRIVER=cdc_ncm (the driver that must bind, default cdc_ether),
+# PING_SIZES="..." (one ping per ICMP payload size) and USBDESC=1 (read the
+# BOS and MS OS 2.0 descriptors through usbfs with /usr/bin/usbdesc).
 # Output contract: one "RESULT <key> <value>" line per check (value is one
 # word, "-" when unknown); the host compares them with exact expected values.
 # Everything else printed is raw evidence for a human reading a failure.
@@ -15,7 +18,8 @@ GUEST_LIB=/lib/stm32net/guest-lib.sh
 [ -r "$GUEST_LIB" ] || { echo "RESULT abort no-$GUEST_LIB"; exit 1; }
 # shellcheck source-path=SCRIPTDIR source=guest-lib.sh
 . "$GUEST_LIB"
-: "${PORT:?}" "${BUSID:=1-1}"
+: "${PORT:?}" "${BUSID:=1-1}" "${DRIVER:=cdc_ether}" "${PING_SIZES:=}" "${USBDESC:=0}"
+GUEST_DRIVER=$DRIVER
 HOST=$GUEST_HOST
 DEV=$GUEST_DEV
 LEASE=/tmp/lease.txt
@@ -55,7 +59,7 @@ cycle() {
 
   ifn=$(guest_wait_ecm_if 0.1)       # 20 s bound
   t_if=$(guest_now_ms)
-  R "iface$n" "$([ -n "$ifn" ] && echo cdc_ether || echo none)"
+  R "iface$n" "$([ -n "$ifn" ] && echo "$DRIVER" || echo none)"
   say "iface$n=${ifn:-none} after $((t_if - t0)) ms"
   if [ -z "$ifn" ]; then
     dmesg | tail -n 40
@@ -112,10 +116,19 @@ st=$(fetch "http://$DEV/api/status"); rc=$?
 echo "$st"
 R status_hostname "$(echo "$st" | sed -n 's/.*"hostname":"\([^"]*\)".*/\1/p')"
 R status_leds "$(echo "$st" | tr -d ' \n' | sed -n 's/.*"leds":\[\([^]]*\)\].*/\1/p')"
+R status_class "$(echo "$st" | sed -n 's/.*"usb_class":"\([^"]*\)".*/\1/p')"
 
 say "ping"
 out=$(timeout 15 ping -c 2 -W 3 "$DEV" 2>&1); echo "$out"
 R ping "$(echo "$out" | sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) packets received.*/\2\/\1/p')"
+for sz in $PING_SIZES; do
+  out=$(timeout 15 ping -c 1 -W 3 -s "$sz" "$DEV" 2>&1); echo "$out"
+  R "ping_$sz" "$(echo "$out" | sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) packets received.*/\2\/\1/p')"
+done
+if [ "$USBDESC" = 1 ]; then
+  say "usbdesc 1209:0001 (BOS + MS OS 2.0 set through usbfs)"
+  usbdesc 1209:0001
+fi
 
 say "usbip port / detach"
 out=$(timeout 10 usbip port 2>&1); echo "$out"

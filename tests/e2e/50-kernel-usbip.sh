@@ -9,8 +9,16 @@
 # Network: the simulator listens on 127.0.0.1 only; the guest reaches it as
 # 10.0.2.2 through QEMU user networking; 192.168.7.x exists only between the
 # guest kernel and the simulator.
+# E2E_CLASS=ncm (tests/e2e/51-kernel-ncm.sh) runs the same check with the
+# simulator started as --class ncm: cdc_ncm must bind, pings cover 64..1472-byte
+# payloads, and the guest reads the BOS and MS OS 2.0 descriptors through usbfs.
 set -euo pipefail
-E2E_NAME=50-kernel-usbip
+E2E_CLASS=${E2E_CLASS:-ecm}
+case $E2E_CLASS in
+  ecm) E2E_NAME=50-kernel-usbip; DRIVER=cdc_ether; CLASS_ARGS=() ;;
+  ncm) E2E_NAME=51-kernel-ncm; DRIVER=cdc_ncm; CLASS_ARGS=(--class ncm) ;;
+  *) echo "E2E_CLASS=$E2E_CLASS: expected ecm or ncm" >&2; exit 2 ;;
+esac
 source "$(dirname "$0")/lib.sh"
 
 e2e_need qemu-system-x86_64 cpio gzip timeout stdbuf
@@ -24,7 +32,8 @@ PCAP=$E2E_TMP/usb-link.pcap
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-90}   # the whole test must stay under 2 minutes
 
 # Line-buffered stdout so the first line (the port) shows up at once.
-E2E_SIM_PREFIX="stdbuf -oL -eL" e2e_sim_start "$SIM_LOG" --listen 127.0.0.1:0 --verbose --pcap "$PCAP"
+E2E_SIM_PREFIX="stdbuf -oL -eL" e2e_sim_start "$SIM_LOG" --listen 127.0.0.1:0 --verbose --pcap "$PCAP" \
+  ${CLASS_ARGS[@]+"${CLASS_ARGS[@]}"}
 line=$(e2e_wait_pid_line "$E2E_SIM_PID" "$SIM_LOG" '^stm32net-sim: exporting ' "${E2E_SIM_START_TIMEOUT:-10}") || {
   e2e_dump "simulator log" "$SIM_LOG"; e2e_fail "simulator did not print its export line within 10 s"; }
 e2e_log "$line"
@@ -35,7 +44,13 @@ EXPECT_BUSID=${E2E_EXPECT_BUSID:-1-1}  # another value only for the reference ga
 [ "$busid" = "$EXPECT_BUSID" ] || e2e_fail "expected bus id $EXPECT_BUSID, got '$busid'"
 
 script=$E2E_TMP/test.sh
-{ echo "PORT=$port"; echo "BUSID=$busid"; cat "$E2E_ROOT/scripts/guest/usbip-check.sh"; } > "$script"
+# NCM: ICMP payloads from 64 to 1472 bytes (a 1514-byte frame, one NTB each
+# way), and a 4000-byte one that IP fragments into three frames.
+PING_SIZES=""
+[ "$E2E_CLASS" = ncm ] && PING_SIZES="64 65 100 511 512 1000 1400 1471 1472 4000"
+{ echo "PORT=$port"; echo "BUSID=$busid"; echo "DRIVER=$DRIVER"; echo "PING_SIZES='$PING_SIZES'"
+  echo "USBDESC=$([ "$E2E_CLASS" = ncm ] && echo 1 || echo 0)"
+  cat "$E2E_ROOT/scripts/guest/usbip-check.sh"; } > "$script"
 
 e2e_log "booting the guest (TCG, timeout ${QEMU_TIMEOUT} s), simulator on 127.0.0.1:$port"
 start=$(date +%s)
@@ -74,16 +89,24 @@ serial=${got[serial1]:-}
 # key expected (exact), in the order the guest prints them
 checks=(
   "list 1209:0001" "list_busid $EXPECT_BUSID"
-  "attach1 ok" "iface1 cdc_ether" "mac1 $expected_mac"
+  "attach1 ok" "iface1 $DRIVER" "mac1 $expected_mac"
   "dhcp1 ok" "lease1_ip 192.168.7.2" "lease1_subnet 255.255.255.0" "lease1_dns 192.168.7.1"
   "lease1_domain usb" "lease1_router -"
   "dns_a 192.168.7.1" "dns_short 192.168.7.1" "dns_outside REFUSED"
   "http_name ok" "led_post ok" "status_hostname stm32net"
   "ping 2/2" "detach ok" "iface_gone yes"
-  "attach2 ok" "iface2 cdc_ether" "mac2 $expected_mac"
+  "attach2 ok" "iface2 $DRIVER" "mac2 $expected_mac"
   "dhcp2 ok" "lease2_ip 192.168.7.2" "lease2_dns 192.168.7.1" "lease2_domain usb" "lease2_router -"
-  "http2 ok" "done yes"
+  "http2 ok" "done yes" "status_class $E2E_CLASS"
 )
+if [ "$E2E_CLASS" = ncm ]; then
+  for sz in $PING_SIZES; do
+    # 4000 needs IPv4 reassembly in the device (lwipopts.h IP_REASSEMBLY, issue 10)
+    [ "$sz" = 4000 ] && [ "${E2E_NCM_FRAG:-0}" != 1 ] && continue
+    checks+=("ping_$sz 1/1")
+  done
+  checks+=("msos20_index8 stall")
+fi
 bad=0
 check() {  # key expected actual
   if [ "$2" = "$3" ]; then printf '  ok    %-16s %s\n' "$1" "$3"
@@ -105,6 +128,38 @@ for n in 1 2; do
     printf '  ok    %-16s %s ms from usbip attach to DHCP lease\n' "lease${n}_ms" "$ms"
   else check "lease${n}_ms" "< 30000" "$ms"; fi
 done
+
+# NCM mode: the BOS (USB 3.2 9.6.2) and the MS OS 2.0 set, walked as Windows
+# does: BOS header, the platform capability with the MS OS 2.0 UUID, its set
+# length and vendor code; then the set's header, configuration subset,
+# function subset on the NCM control interface (0) and compatible ID WINNCM,
+# every length consistent with the next descriptor.
+if [ "$E2E_CLASS" = ncm ]; then
+  bos=${got[bos]:-} set=${got[msos20]:-}
+  b() { echo $(( 16#${1:$(( $2 * 2 )):2} )); }                # HEX OFFSET -> byte
+  w() { echo $(( $(b "$1" "$2") | ($(b "$1" $(( $2 + 1 ))) << 8) )); }  # LE16
+  bos_ok=no set_ok=no
+  if [[ "$bos" =~ ^[0-9a-f]+$ ]] && [ ${#bos} -eq 66 ] && [ "${bos:0:4}" = 050f ] &&
+     [ "$(w "$bos" 2)" -eq 33 ] && [ "$(b "$bos" 4)" -eq 1 ] && [ "${bos:10:8}" = 1c100500 ] &&
+     [ "${bos:18:32}" = df60ddd88945c74c9cd2659d9e648a9f ] && [ "${bos:50:8}" = 00000306 ]; then
+    bos_ok=yes
+  fi
+  check bos_platform_cap yes "$bos_ok"
+  if [ "$bos_ok" = yes ] && [[ "$set" =~ ^[0-9a-f]+$ ]]; then
+    setlen=$(w "$bos" 29)
+    if [ ${#set} -eq $(( setlen * 2 )) ] && [ "$(w "$set" 0)" -eq 10 ] && [ "$(w "$set" 2)" -eq 0 ] &&
+       [ "${set:8:8}" = 00000306 ] && [ "$(w "$set" 8)" -eq "$setlen" ] &&
+       [ "$(w "$set" 10)" -eq 8 ] && [ "$(w "$set" 12)" -eq 1 ] && [ "$(b "$set" 14)" -eq 0 ] &&
+       [ "$(w "$set" 16)" -eq $(( setlen - 10 )) ] &&
+       [ "$(w "$set" 18)" -eq 8 ] && [ "$(w "$set" 20)" -eq 2 ] && [ "$(b "$set" 22)" -eq 0 ] &&
+       [ "$(w "$set" 24)" -eq $(( setlen - 18 )) ] &&
+       [ "$(w "$set" 26)" -eq 20 ] && [ "$(w "$set" 28)" -eq 3 ] &&
+       [ "${set:60:32}" = 57494e4e434d00000000000000000000 ]; then
+      set_ok=yes
+    fi
+  fi
+  check msos20_winncm yes "$set_ok"
+fi
 
 if [ $bad -ne 0 ]; then
   failed=1; report_fail
