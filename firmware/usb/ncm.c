@@ -349,7 +349,9 @@ static void rx_done(uint16_t len)
         /* a full first packet: the NTH16 says how much follows */
         uint16_t block = get_le16(usb_buf_rx + 8);
         if (get_le32(usb_buf_rx) != USB_NCM_NTH16_SIGN ||
-            get_le16(usb_buf_rx + 4) != USB_NCM_NTH16_SIZE || block > NCM_NTB_OUT_MAX) {
+            get_le16(usb_buf_rx + 4) != USB_NCM_NTH16_SIZE || block > NCM_NTB_OUT_MAX ||
+            block < USB_NCM_NTH16_SIZE + USB_NCM_NDP16_MIN_SIZE) {
+            /* no usable wBlockLength: the transfer's end is its short packet */
             rx_bad();
             rx_arm_head(NCM_RX_DISCARD);
             return;
