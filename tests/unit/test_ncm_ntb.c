@@ -205,6 +205,49 @@ static void test_ndp_chain(void **state)
     assert_int_equal(ncm_ntb_count(b, blk), -1);
 }
 
+/* A well-formed NDP16 at an offset that is not a multiple of 4 is refused
+ * (3.3.1: wNdpIndex must be 4-aligned), the same NDP 4-aligned is taken */
+static void test_ndp_alignment(void **state)
+{
+    (void)state;
+    const uint16_t lens[1] = {100};
+    uint16_t n = ntb_build(b, lens, 1, 1);   /* NDP (16 bytes) after the datagram */
+    uint16_t ndp = ntb_get16(b + 10);
+    assert_int_equal(ncm_ntb_count(b, n), 1);
+    for (uint16_t shift = 1; shift <= 4; shift++) {
+        uint8_t c[4096];
+        memcpy(c, b, sizeof c);
+        memmove(c + ndp + shift, b + ndp, 16);
+        ntb_le16(c + 10, (uint16_t)(ndp + shift));
+        ntb_le16(c + 8, (uint16_t)(n + shift));
+        assert_int_equal(ncm_ntb_count(c, (uint16_t)(n + shift)), shift == 4 ? 1 : -1);
+    }
+}
+
+/* A chain of NCM_MAX_NDPS valid NDPs is followed, one more is refused */
+static void test_ndp_chain_limit(void **state)
+{
+    (void)state;
+    for (unsigned count = NCM_MAX_NDPS; count <= NCM_MAX_NDPS + 1u; count++) {
+        memset(b, 0, sizeof b);
+        memcpy(b, "NCMH", 4);
+        ntb_le16(b + 4, 12);
+        uint16_t dg = 12;   /* one datagram of 20 bytes, shared by every NDP */
+        uint16_t at = 32;
+        ntb_le16(b + 10, at);
+        for (unsigned i = 0; i < count; i++) {
+            memcpy(b + at, "NCM0", 4);
+            ntb_le16(b + at + 4, 16);
+            ntb_le16(b + at + 6, i + 1 < count ? (uint16_t)(at + 16) : 0);
+            ntb_le16(b + at + 8, dg);
+            ntb_le16(b + at + 10, 20);
+            at = (uint16_t)(at + 16);
+        }
+        ntb_le16(b + 8, at);
+        assert_int_equal(ncm_ntb_count(b, at), count <= NCM_MAX_NDPS ? (int)count : -1);
+    }
+}
+
 static void test_arguments(void **state)
 {
     (void)state;
@@ -229,6 +272,8 @@ int main(void)
         cmocka_unit_test(test_datagram_bounds),
         cmocka_unit_test(test_many_datagrams),
         cmocka_unit_test(test_ndp_chain),
+        cmocka_unit_test(test_ndp_alignment),
+        cmocka_unit_test(test_ndp_chain_limit),
         cmocka_unit_test(test_arguments),
     };
     return cmocka_run_group_tests_name("ncm_ntb", tests, NULL, NULL);
