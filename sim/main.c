@@ -55,7 +55,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: stm32net-sim [options]\n"
             "Runs the stm32net firmware as a Linux process. By default it exports the\n"
-            "simulated USB CDC-ECM device over USB/IP (attach with `usbip attach`).\n"
+            "simulated USB CDC-ECM (or --class ncm: CDC-NCM) device over USB/IP.\n"
             "\n"
             "  --listen ADDR:PORT  USB/IP address (default 127.0.0.1:3240; port 0 = any free)\n"
             "  --busid ID          exported bus id (default 1-1)\n"

@@ -58,6 +58,11 @@ bad --busid ""
 bad --busid "1 1"
 bad --serial "has space"
 bad --tap "a/b"
+bad --class rndis
+bad --class ""
+bad --class NCM
+bad --class ncm --tap sim0
+grep -q -- "TAP mode has no USB class" "$tmp/err" || fail "--class + --tap message: $(cat "$tmp/err")"
 bad --frobnicate
 bad --ip
 bad stray-argument
