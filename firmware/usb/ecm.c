@@ -3,7 +3,7 @@
  * bulk pair of the data interface, link state over the interrupt endpoint.
  *
  * Layer: portable (firmware/usb). Includes udc.h, usbd.h, ecm.h, usb_ids.h,
- * usb_std.h, usb_buf.h, link_stats.h, stm32net_opt.h and <stddef.h> only.
+ * usb_std.h, usb_buf.h, usb_cdc.h, link_stats.h, stm32net_opt.h and <stddef.h> only.
  * Runs from usbd_task()/the main loop only (the core calls the hooks).
  * Assumptions and limits:
  * - One frame buffer per direction (16 KB RAM). RX backpressure: bulk OUT is
@@ -25,6 +25,7 @@
 #include "link_stats.h"
 #include "stm32net_opt.h"
 #include "udc.h"
+#include "usb_cdc.h"
 #include "usb_buf.h"
 #include "usb_ids.h"
 #include "usb_std.h"
@@ -35,9 +36,6 @@
  * only be an oversized frame. */
 #define ECM_MIN_FRAME 14u  /* Ethernet header (IEEE 802.3 3.1.1) */
 
-/* 9,728,000 bit/s: 19 full 64-byte bulk packets per 1 ms frame, the usual
- * full-speed ceiling, reported for both directions (ECM 1.2 6.3.3) */
-#define ECM_LINK_SPEED_BPS (19u * 64u * 8u * 1000u)
 
 _Static_assert(ECM_RX_BUF_SIZE % USB_EP_DATA_MPS == 0u, "rx buffer not packet aligned");
 _Static_assert(ECM_RX_BUF_SIZE > ECM_MAX_SEGMENT + 1u, "rx buffer too small");
@@ -52,7 +50,7 @@ static struct {
     bool notify_busy;
     bool want_connect;
     bool want_speed;
-    uint8_t notify[USB_CDC_NOTIFY_HDR_SIZE + 8u];
+    uint8_t notify[USB_CDC_NOTIFY_MAX];
     /* receive */
     bool rx_armed;
     bool rx_arm_failed;    /* counted once per run of failures, retried by ecm_poll */
@@ -68,28 +66,6 @@ static struct {
 _Static_assert(USB_BUF_RX_SIZE >= ECM_RX_BUF_SIZE && USB_BUF_TX_SIZE >= ECM_MAX_SEGMENT,
                "shared buffers too small for ECM");
 
-static void put_le16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    put_le16(p, (uint16_t)v);
-    put_le16(p + 2, (uint16_t)(v >> 16));
-}
-
-/* CDC 1.2 6.3 header: bmRequestType A1, code, wValue, wIndex = comm interface */
-static void notify_header(uint8_t code, uint16_t value, uint16_t length)
-{
-    ecm.notify[0] = USB_CDC_NOTIFY_REQTYPE;
-    ecm.notify[1] = code;
-    put_le16(&ecm.notify[2], value);
-    put_le16(&ecm.notify[4], USB_ITF_COMM);
-    put_le16(&ecm.notify[6], length);
-}
-
 /* Send the next pending notification, NetworkConnection before
  * ConnectionSpeedChange (ECM 1.2 6.3: the host learns the link is up first). */
 static void notify_next(void)
@@ -103,15 +79,11 @@ static void notify_next(void)
     if (ecm.want_connect) {
         connect = true;
         /* ECM 1.2 6.3.1 NetworkConnection: wValue 1 = connected */
-        notify_header(USB_CDC_NOTIFY_NETWORK_CONNECTION, ecm.link ? 1u : 0u, 0);
-        len = USB_CDC_NOTIFY_HDR_SIZE;
+        len = usb_cdc_notify_connection(ecm.notify, ecm.link);
     } else if (ecm.want_speed) {
         connect = false;
-        /* ECM 1.2 6.3.3 ConnectionSpeedChange: DLBitRate, ULBitRate (CDC 1.2 table 21) */
-        notify_header(USB_CDC_NOTIFY_SPEED_CHANGE, 0, 8);
-        put_le32(&ecm.notify[8], ECM_LINK_SPEED_BPS);
-        put_le32(&ecm.notify[12], ECM_LINK_SPEED_BPS);
-        len = USB_CDC_NOTIFY_HDR_SIZE + 8u;
+        /* ECM 1.2 6.3.3 ConnectionSpeedChange (the full-speed ceiling both ways) */
+        len = usb_cdc_notify_speed(ecm.notify);
     } else {
         return;
     }

@@ -4,7 +4,7 @@
  * the interrupt endpoint.
  *
  * Layer: portable (firmware/usb). Includes udc.h, usbd.h, ncm.h, usb_buf.h,
- * usb_ids.h, usb_std.h, link_stats.h, stm32net_opt.h and <stddef.h> only.
+ * usb_ids.h, usb_std.h, usb_cdc.h, link_stats.h, stm32net_opt.h and <stddef.h> only.
  * Runs from usbd_task()/the main loop only (the core calls the hooks).
  * Assumptions and limits:
  * - NTB16 only (bmNtbFormatsSupported 1): offering NTB32 makes Windows pick it
@@ -41,13 +41,12 @@
 #include "ncm.h"
 #include "stm32net_opt.h"
 #include "udc.h"
+#include "usb_cdc.h"
 #include "usb_buf.h"
 #include "usb_ids.h"
 #include "usb_std.h"
 
 #define NCM_MIN_DATAGRAM 14u  /* Ethernet header (IEEE 802.3 3.1.1) */
-/* 9,728,000 bit/s: 19 full 64-byte bulk packets per 1 ms frame (as ECM) */
-#define NCM_LINK_SPEED_BPS (19u * 64u * 8u * 1000u)
 
 /* IN NTB layout: NTH16, NDP16 with room for the entries and the zero
  * terminator, then the datagrams */
@@ -83,7 +82,7 @@ static struct {
     bool notify_busy;
     bool want_speed;
     bool want_connect;
-    uint8_t notify[USB_CDC_NOTIFY_HDR_SIZE + 8u];
+    uint8_t notify[USB_CDC_NOTIFY_MAX];
     /* receive */
     uint8_t rx_state;       /* ncm_rx_state_t */
     bool rx_arm_failed;
@@ -101,28 +100,6 @@ static struct {
     uint16_t tx_seq;        /* wSequence of the next IN NTB */
 } ncm;
 
-static uint16_t get_le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)get_le16(p) | ((uint32_t)get_le16(p + 2) << 16);
-}
-
-static void put_le16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    put_le16(p, (uint16_t)v);
-    put_le16(p + 2, (uint16_t)(v >> 16));
-}
-
 /* ------------------------------------------------------- NTB16 parser */
 
 /* CDC NCM 1.0 3.2.1 NTH16: dwSignature, wHeaderLength (12), wSequence,
@@ -131,16 +108,16 @@ static void put_le32(uint8_t *p, uint32_t v)
 bool ncm_ntb_begin(ncm_parse_t *p, const uint8_t *ntb, uint16_t len)
 {
     if (p == NULL || ntb == NULL || len < USB_NCM_NTH16_SIZE ||
-        get_le32(ntb) != USB_NCM_NTH16_SIGN || get_le16(ntb + 4) != USB_NCM_NTH16_SIZE) {
+        usb_cdc_get_le32(ntb) != USB_NCM_NTH16_SIGN || usb_cdc_get_le16(ntb + 4) != USB_NCM_NTH16_SIZE) {
         return false;
     }
-    uint16_t block = get_le16(ntb + 8);
+    uint16_t block = usb_cdc_get_le16(ntb + 8);
     if (block > len || block < USB_NCM_NTH16_SIZE + USB_NCM_NDP16_MIN_SIZE) {
         return false;
     }
     p->block = block;
     p->ndp = 0;
-    p->entry = get_le16(ntb + 10);  /* wNdpIndex: the first NDP to enter */
+    p->entry = usb_cdc_get_le16(ntb + 10);  /* wNdpIndex: the first NDP to enter */
     p->ndps = 0;
     return true;
 }
@@ -155,8 +132,8 @@ static bool ndp_enter(ncm_parse_t *p, const uint8_t *ntb, uint16_t at)
         (uint32_t)at + USB_NCM_NDP16_MIN_SIZE > p->block) {
         return false;
     }
-    uint16_t wlen = get_le16(ntb + at + 4);
-    if (get_le32(ntb + at) != USB_NCM_NDP16_SIGN_NOCRC || wlen < USB_NCM_NDP16_MIN_SIZE ||
+    uint16_t wlen = usb_cdc_get_le16(ntb + at + 4);
+    if (usb_cdc_get_le32(ntb + at) != USB_NCM_NDP16_SIGN_NOCRC || wlen < USB_NCM_NDP16_MIN_SIZE ||
         wlen % 4u != 0u || (uint32_t)at + wlen > p->block) {
         return false;
     }
@@ -181,15 +158,15 @@ int ncm_ntb_next(ncm_parse_t *p, const uint8_t *ntb, uint16_t *off, uint16_t *dl
                 return -1;
             }
         }
-        uint16_t ndp_end = (uint16_t)(p->ndp + get_le16(ntb + p->ndp + 4));
+        uint16_t ndp_end = (uint16_t)(p->ndp + usb_cdc_get_le16(ntb + p->ndp + 4));
         if ((uint32_t)p->entry + 4u > ndp_end) {
             return -1;  /* no zero terminator inside wLength (3.3.1) */
         }
-        uint16_t idx = get_le16(ntb + p->entry);
-        uint16_t n = get_le16(ntb + p->entry + 2);
+        uint16_t idx = usb_cdc_get_le16(ntb + p->entry);
+        uint16_t n = usb_cdc_get_le16(ntb + p->entry + 2);
         if (idx == 0u || n == 0u) {
             /* the terminator: on to wNextNdpIndex */
-            p->entry = get_le16(ntb + p->ndp + 6);
+            p->entry = usb_cdc_get_le16(ntb + p->ndp + 6);
             p->ndp = 0;
             continue;
         }
@@ -221,16 +198,6 @@ int ncm_ntb_count(const uint8_t *ntb, uint16_t len)
 
 /* ------------------------------------------------------- notifications */
 
-/* CDC 1.2 6.3 header: bmRequestType A1, code, wValue, wIndex = comm interface */
-static void notify_header(uint8_t code, uint16_t value, uint16_t length)
-{
-    ncm.notify[0] = USB_CDC_NOTIFY_REQTYPE;
-    ncm.notify[1] = code;
-    put_le16(&ncm.notify[2], value);
-    put_le16(&ncm.notify[4], USB_ITF_COMM);
-    put_le16(&ncm.notify[6], length);
-}
-
 static void notify_next(void)
 {
     uint16_t len;
@@ -244,16 +211,12 @@ static void notify_next(void)
     }
     if (ncm.want_speed) {
         speed = true;
-        /* CDC 1.2 6.3.3 ConnectionSpeedChange: DLBitRate, ULBitRate (NCM 1.0 7.1) */
-        notify_header(USB_CDC_NOTIFY_SPEED_CHANGE, 0, 8);
-        put_le32(&ncm.notify[8], NCM_LINK_SPEED_BPS);
-        put_le32(&ncm.notify[12], NCM_LINK_SPEED_BPS);
-        len = USB_CDC_NOTIFY_HDR_SIZE + 8u;
+        /* CDC 1.2 6.3.3 ConnectionSpeedChange (NCM 1.0 7.1) */
+        len = usb_cdc_notify_speed(ncm.notify);
     } else if (ncm.want_connect) {
         speed = false;
-        /* CDC 1.2 6.3.1 NetworkConnection: wValue 1 = connected, now */
-        notify_header(USB_CDC_NOTIFY_NETWORK_CONNECTION, ncm.link ? 1u : 0u, 0);
-        len = USB_CDC_NOTIFY_HDR_SIZE;
+        /* CDC 1.2 6.3.1 NetworkConnection: the link state now */
+        len = usb_cdc_notify_connection(ncm.notify, ncm.link);
     } else {
         return;
     }
@@ -335,7 +298,7 @@ static void rx_done(uint16_t len)
             return;
         }
     } else if (state == NCM_RX_BODY) {
-        uint16_t want = (uint16_t)(get_le16(usb_buf_rx + 8) - USB_EP_DATA_MPS);
+        uint16_t want = (uint16_t)(usb_cdc_get_le16(usb_buf_rx + 8) - USB_EP_DATA_MPS);
         rx_ntb((uint16_t)(USB_EP_DATA_MPS + (len < want ? len : want)));
         return;
     } else if (len == 0u) {
@@ -347,9 +310,9 @@ static void rx_done(uint16_t len)
         return;
     } else {
         /* a full first packet: the NTH16 says how much follows */
-        uint16_t block = get_le16(usb_buf_rx + 8);
-        if (get_le32(usb_buf_rx) != USB_NCM_NTH16_SIGN ||
-            get_le16(usb_buf_rx + 4) != USB_NCM_NTH16_SIZE || block > NCM_NTB_OUT_MAX ||
+        uint16_t block = usb_cdc_get_le16(usb_buf_rx + 8);
+        if (usb_cdc_get_le32(usb_buf_rx) != USB_NCM_NTH16_SIGN ||
+            usb_cdc_get_le16(usb_buf_rx + 4) != USB_NCM_NTH16_SIZE || block > NCM_NTB_OUT_MAX ||
             block < USB_NCM_NTH16_SIZE + USB_NCM_NDP16_MIN_SIZE) {
             /* no usable wBlockLength: the transfer's end is its short packet */
             rx_bad();
@@ -408,16 +371,16 @@ void ncm_tx_flush(void)
     uint16_t ndp_len = (uint16_t)(USB_NCM_NDP16_HDR_SIZE + 4u * (ncm.tx_count + 1u));
 
     /* NTH16 (CDC NCM 1.0 3.2.1) */
-    put_le32(b, USB_NCM_NTH16_SIGN);
-    put_le16(b + 4, USB_NCM_NTH16_SIZE);
-    put_le16(b + 6, ncm.tx_seq);
-    put_le16(b + 8, block);
-    put_le16(b + 10, NCM_TX_NDP_OFF);
+    usb_cdc_put_le32(b, USB_NCM_NTH16_SIGN);
+    usb_cdc_put_le16(b + 4, USB_NCM_NTH16_SIZE);
+    usb_cdc_put_le16(b + 6, ncm.tx_seq);
+    usb_cdc_put_le16(b + 8, block);
+    usb_cdc_put_le16(b + 10, NCM_TX_NDP_OFF);
     /* NDP16 (3.3.1): the entries were written by commit; the terminator now */
-    put_le32(b + NCM_TX_NDP_OFF, USB_NCM_NDP16_SIGN_NOCRC);
-    put_le16(b + NCM_TX_NDP_OFF + 4, ndp_len);
-    put_le16(b + NCM_TX_NDP_OFF + 6, 0);
-    put_le32(b + NCM_TX_NDP_OFF + USB_NCM_NDP16_HDR_SIZE + 4u * ncm.tx_count, 0);
+    usb_cdc_put_le32(b + NCM_TX_NDP_OFF, USB_NCM_NDP16_SIGN_NOCRC);
+    usb_cdc_put_le16(b + NCM_TX_NDP_OFF + 4, ndp_len);
+    usb_cdc_put_le16(b + NCM_TX_NDP_OFF + 6, 0);
+    usb_cdc_put_le32(b + NCM_TX_NDP_OFF + USB_NCM_NDP16_HDR_SIZE + 4u * ncm.tx_count, 0);
     if (!udc_ep_xfer(USB_EP_DATA_IN, b, block)) {
         link_stats.tx_errors++;  /* kept: ncm_poll/the next flush tries again */
         return;
@@ -463,8 +426,8 @@ void ncm_tx_commit(uint16_t len)
         return;
     }
     uint8_t *e = usb_buf_tx + NCM_TX_NDP_OFF + USB_NCM_NDP16_HDR_SIZE + 4u * ncm.tx_count;
-    put_le16(e, ncm.tx_acq_off);
-    put_le16(e + 2, len);
+    usb_cdc_put_le16(e, ncm.tx_acq_off);
+    usb_cdc_put_le16(e + 2, len);
     ncm.tx_count++;
     ncm.tx_end = (uint16_t)(ncm.tx_acq_off + len);
     ncm.tx_acq_off = 0;
@@ -566,30 +529,30 @@ static int ncm_control(const usb_setup_t *s, uint8_t *buf, uint16_t room)
     if (s->bmRequestType == REQ_IN && s->wValue == 0u) {
         switch (s->bRequest) {
         case USB_NCM_GET_NTB_PARAMETERS: /* 6.2.1 table 6-3 */
-            put_le16(d, USB_NCM_NTB_PARAMETERS_SIZE);
-            put_le16(d + 2, 0x0001u);  /* bmNtbFormatsSupported: NTB16 */
-            put_le32(d + 4, NCM_NTB_IN_MAX);
-            put_le16(d + 8, NCM_NDP_DIVISOR);
-            put_le16(d + 10, 0);       /* wNdpInPayloadRemainder */
-            put_le16(d + 12, NCM_NDP_ALIGNMENT);
-            put_le16(d + 14, 0);
-            put_le32(d + 16, NCM_NTB_OUT_MAX);
-            put_le16(d + 20, NCM_NDP_DIVISOR);
-            put_le16(d + 22, 0);       /* wNdpOutPayloadRemainder */
-            put_le16(d + 24, NCM_NDP_ALIGNMENT);
-            put_le16(d + 26, NCM_OUT_MAX_DATAGRAMS);
+            usb_cdc_put_le16(d, USB_NCM_NTB_PARAMETERS_SIZE);
+            usb_cdc_put_le16(d + 2, 0x0001u);  /* bmNtbFormatsSupported: NTB16 */
+            usb_cdc_put_le32(d + 4, NCM_NTB_IN_MAX);
+            usb_cdc_put_le16(d + 8, NCM_NDP_DIVISOR);
+            usb_cdc_put_le16(d + 10, 0);       /* wNdpInPayloadRemainder */
+            usb_cdc_put_le16(d + 12, NCM_NDP_ALIGNMENT);
+            usb_cdc_put_le16(d + 14, 0);
+            usb_cdc_put_le32(d + 16, NCM_NTB_OUT_MAX);
+            usb_cdc_put_le16(d + 20, NCM_NDP_DIVISOR);
+            usb_cdc_put_le16(d + 22, 0);       /* wNdpOutPayloadRemainder */
+            usb_cdc_put_le16(d + 24, NCM_NDP_ALIGNMENT);
+            usb_cdc_put_le16(d + 26, NCM_OUT_MAX_DATAGRAMS);
             return reply(buf, room, d, USB_NCM_NTB_PARAMETERS_SIZE);
         case USB_NCM_GET_NTB_FORMAT: /* 6.2.4: 0 = NTB16 */
             if (s->wLength != 2u) {
                 return -1;
             }
-            put_le16(d, 0);
+            usb_cdc_put_le16(d, 0);
             return reply(buf, room, d, 2);
         case USB_NCM_GET_NTB_INPUT_SIZE: /* 6.2.6, 4-byte form (bmNetworkCapabilities D5 = 0) */
             if (s->wLength != 4u) {
                 return -1;
             }
-            put_le32(d, ncm.ntb_in_size);
+            usb_cdc_put_le32(d, ncm.ntb_in_size);
             return reply(buf, room, d, 4);
         default:
             return -1;
@@ -598,7 +561,7 @@ static int ncm_control(const usb_setup_t *s, uint8_t *buf, uint16_t room)
     if (s->bmRequestType == REQ_OUT && s->bRequest == USB_NCM_SET_NTB_INPUT_SIZE &&
         s->wValue == 0u && s->wLength == 4u) {
         /* 6.2.7: below 2048 (the NCM minimum) or above our buffer: refused */
-        uint32_t v = get_le32(buf);
+        uint32_t v = usb_cdc_get_le32(buf);
         if (v < 2048u || v > NCM_NTB_IN_MAX) {
             return -1;
         }
