@@ -16,8 +16,10 @@
 #include "config.h"
 #include "app/app.h"
 #include "net/net.h"
+#include "usb/dfu_rt.h"
 #include "usb/ecm.h"
 #include "usb/ncm.h"
+#include "usb/udc.h"
 #include "usb/usb_desc.h"
 #include "usb/usbd.h"
 
@@ -49,6 +51,7 @@ void fw_init_with_link(const net_link_t *link)
         }
         config_usb_class = ncm ? CONFIG_CLASS_NCM : CONFIG_CLASS_ECM;
         usb_desc_select(ncm ? USB_DESC_NCM : USB_DESC_ECM);
+        dfu_rt_init();
         if (ncm) {
             ncm_init();
             usbd_init(&ncm_class);
@@ -78,6 +81,12 @@ void fw_poll(void)
         ncm_tx_flush();
     }
     app_poll();
+    if (dfu_rt_detach_due()) {
+        /* DFU_DETACH answered (status stage done): leave the bus, then the
+         * ROM bootloader enumerates as 0483:df11 (DFU 1.1 5.1, WillDetach) */
+        udc_disconnect();
+        board_enter_bootloader();
+    }
 }
 
 #ifndef FW_NO_MAIN

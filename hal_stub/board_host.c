@@ -6,7 +6,8 @@
  * - board_unique_id(): the STM32's 96-bit ID (RM0091 33.1) is replaced by a
  *   fixed default or by three 32-bit FNV-1a hashes of --serial.
  * - LEDs: state in memory, every change logged as one line on stdout.
- * - board_enter_bootloader(): there is no ROM here; logged and ignored.
+ * - board_enter_bootloader(): there is no ROM here: logged and remembered;
+ *   the simulator then unplugs and stops (board_host_bootloader_requested()).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,9 +113,18 @@ void board_idle(void)
     /* the simulator's poll() loop does the waiting */
 }
 
+static bool bootloader_requested;
+
 void board_enter_bootloader(void)
 {
-    fprintf(stderr, "stm32net-sim: bootloader requested (no ROM bootloader in the simulator)\n");
+    fprintf(stderr, "stm32net-sim: bootloader requested: the chip would now enter the ROM DFU "
+                    "bootloader (0483:df11); unplugging\n");
+    bootloader_requested = true;
+}
+
+bool board_host_bootloader_requested(void)
+{
+    return bootloader_requested;
 }
 
 void board_panic(const char *msg, const char *file, int line)

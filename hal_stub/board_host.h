@@ -16,5 +16,7 @@ void board_host_set_serial(const char *serial);
 void board_host_set_log(bool on);
 /* set by SIGUSR1 in the simulator: the user button reads as pressed once */
 void board_host_press_button(void);
+/* true once the firmware called board_enter_bootloader() (DFU_DETACH) */
+bool board_host_bootloader_requested(void);
 
 #endif

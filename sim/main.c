@@ -7,7 +7,8 @@
  * Assumptions: one thread. Each loop pass: poll() (timeout = lwIP's next timer,
  * at most SIM_POLL_MAX_MS, 0 while URBs are moving), socket/TAP work,
  * fw_poll(), then the bridge retries NAKed URBs.
- * Exit status: 0 after SIGINT/SIGTERM, 2 for a bad command line (one message
+ * Exit status: 0 after SIGINT/SIGTERM or a DFU_DETACH (the chip would enter
+ * its ROM bootloader: the simulator unplugs and stops), 2 for a bad command line (one message
  * on stderr; also --tap combined with the USB/IP-only --listen/--busid), 1
  * when the environment fails (port in use, no /dev/net/tun, --pcap file not
  * writable).
@@ -392,6 +393,9 @@ int main(int argc, char **argv)
         }
         uint32_t before = udc_sim_activity();
         fw_poll();
+        if (board_host_bootloader_requested()) {
+            break;  /* DFU_DETACH: the cable is pulled (USB/IP connection closed), exit 0 */
+        }
         bool moved = tap == NULL && usbip_server_run();
         busy = moved || udc_sim_activity() != before;
     }
@@ -402,6 +406,10 @@ int main(int argc, char **argv)
         tap_close();
     }
     sim_pcap_close();
+    if (board_host_bootloader_requested()) {
+        fprintf(stderr, "stm32net-sim: stopped (DFU detach)\n");
+        return 0;
+    }
     fprintf(stderr, "stm32net-sim: stopped (%s)\n", stop_signal == SIGINT ? "SIGINT" :
                                                     stop_signal == SIGTERM ? "SIGTERM" : "error");
     return stop_signal ? 0 : 1;

@@ -3,7 +3,7 @@
  * bulk pair of the data interface, link state over the interrupt endpoint.
  *
  * Layer: portable (firmware/usb). Includes udc.h, usbd.h, ecm.h, usb_ids.h,
- * usb_std.h, usb_buf.h, usb_cdc.h, link_stats.h, stm32net_opt.h and <stddef.h> only.
+ * usb_std.h, usb_buf.h, usb_cdc.h, dfu_rt.h, link_stats.h, stm32net_opt.h and <stddef.h> only.
  * Runs from usbd_task()/the main loop only (the core calls the hooks).
  * Assumptions and limits:
  * - One frame buffer per direction (16 KB RAM). RX backpressure: bulk OUT is
@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include "ecm.h"
+#include "dfu_rt.h"
 #include "link_stats.h"
 #include "stm32net_opt.h"
 #include "udc.h"
@@ -143,6 +144,9 @@ static void ecm_configured(void)
 
 static bool ecm_set_interface(uint8_t itf, uint8_t alt)
 {
+    if (itf == USB_ITF_DFU) {
+        return dfu_rt_set_interface(alt);
+    }
     if (itf == USB_ITF_COMM) {
         return alt == 0u;
     }
@@ -177,8 +181,9 @@ static bool ecm_set_interface(uint8_t itf, uint8_t alt)
 
 static int ecm_control(const usb_setup_t *setup, uint8_t *buf, uint16_t room)
 {
-    (void)buf;
-    (void)room;
+    if (setup->wIndex == USB_ITF_DFU) {
+        return dfu_rt_control(setup, buf, room);
+    }
     /* ECM 1.2 6.2.4: host-to-device, class, interface = comm, no data */
     if (setup->bmRequestType == (USB_REQ_TYPE_CLASS | USB_REQ_RCPT_INTERFACE) &&
         setup->bRequest == USB_ECM_SET_PACKET_FILTER && setup->wIndex == USB_ITF_COMM &&

@@ -4,7 +4,7 @@
  * the interrupt endpoint.
  *
  * Layer: portable (firmware/usb). Includes udc.h, usbd.h, ncm.h, usb_buf.h,
- * usb_ids.h, usb_std.h, usb_cdc.h, link_stats.h, stm32net_opt.h and <stddef.h> only.
+ * usb_ids.h, usb_std.h, usb_cdc.h, dfu_rt.h, link_stats.h, stm32net_opt.h and <stddef.h> only.
  * Runs from usbd_task()/the main loop only (the core calls the hooks).
  * Assumptions and limits:
  * - NTB16 only (bmNtbFormatsSupported 1): offering NTB32 makes Windows pick it
@@ -38,6 +38,7 @@
 #include <stddef.h>
 
 #include "link_stats.h"
+#include "dfu_rt.h"
 #include "ncm.h"
 #include "stm32net_opt.h"
 #include "udc.h"
@@ -469,6 +470,9 @@ static void ncm_configured(void)
 
 static bool ncm_set_interface(uint8_t itf, uint8_t alt)
 {
+    if (itf == USB_ITF_DFU) {
+        return dfu_rt_set_interface(alt);
+    }
     if (itf == USB_ITF_COMM) {
         return alt == 0u;
     }
@@ -523,6 +527,9 @@ static int ncm_control(const usb_setup_t *s, uint8_t *buf, uint16_t room)
 {
     uint8_t d[USB_NCM_NTB_PARAMETERS_SIZE];
 
+    if (s->wIndex == USB_ITF_DFU) {
+        return dfu_rt_control(s, buf, room);
+    }
     if (s->wIndex != USB_ITF_COMM) {
         return -1;
     }

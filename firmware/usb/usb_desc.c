@@ -79,6 +79,14 @@ static const uint8_t cfg_desc[USB_DESC_CONFIG_TOTAL] = {
     LE16(USB_EP_DATA_MPS), 0,
     USB_DT_ENDPOINT_SIZE, USB_DT_ENDPOINT, USB_EP_DATA_IN, USB_EP_ATT_BULK,
     LE16(USB_EP_DATA_MPS), 0,
+    /* interface 2: DFU 1.1 runtime (4.1), no endpoints; dfu-util finds it by
+     * FE/01/01 and reads the functional descriptor after it (4.1.3):
+     * WillDetach (we leave the bus ourselves), Can{Dnload,Upload} as the ROM */
+    USB_DT_INTERFACE_SIZE, USB_DT_INTERFACE, USB_ITF_DFU, 0, 0,
+    USB_CLASS_APP_SPECIFIC, USB_DFU_SUBCLASS, USB_DFU_PROTOCOL_RUNTIME, USB_STR_DFU,
+    USB_DFU_FD_SIZE, USB_DT_DFU_FUNCTIONAL,
+    USB_DFU_ATTR_WILL_DETACH | USB_DFU_ATTR_CAN_UPLOAD | USB_DFU_ATTR_CAN_DNLOAD,
+    LE16(USB_DFU_DETACH_TIMEOUT_MS), LE16(USB_DFU_TRANSFER_SIZE), LE16(USB_DFU_BCD),
 };
 
 /* CDC NCM 1.0 5 (table 5-1 shows the same layout): IAD, communication
@@ -89,8 +97,9 @@ static const uint8_t cfg_desc_ncm[USB_DESC_CONFIG_TOTAL_NCM] = {
     USB_DT_CONFIGURATION_SIZE, USB_DT_CONFIGURATION, LE16(USB_DESC_CONFIG_TOTAL_NCM),
     USB_NUM_INTERFACES, USB_CONFIG_VALUE, 0, USB_CONFIG_ATT_ONE, 50 /* x 2 mA */,
 
-    /* IAD: interfaces 0..1 are one function (class of the first interface) */
-    USB_DT_IAD_SIZE, USB_DT_IAD, USB_ITF_COMM, USB_NUM_INTERFACES,
+    /* IAD: interfaces 0..1 are one function (class of the first interface);
+     * the DFU interface after them is a function of its own */
+    USB_DT_IAD_SIZE, USB_DT_IAD, USB_ITF_COMM, USB_NET_INTERFACES,
     USB_CLASS_CDC, USB_CDC_SUBCLASS_NCM, USB_CDC_PROTOCOL_NONE, 0,
 
     /* interface 0: communication, NCM (CDC NCM 1.0 4.1) */
@@ -119,6 +128,14 @@ static const uint8_t cfg_desc_ncm[USB_DESC_CONFIG_TOTAL_NCM] = {
     LE16(USB_EP_DATA_MPS), 0,
     USB_DT_ENDPOINT_SIZE, USB_DT_ENDPOINT, USB_EP_DATA_IN, USB_EP_ATT_BULK,
     LE16(USB_EP_DATA_MPS), 0,
+    /* interface 2: DFU 1.1 runtime (4.1), no endpoints; dfu-util finds it by
+     * FE/01/01 and reads the functional descriptor after it (4.1.3):
+     * WillDetach (we leave the bus ourselves), Can{Dnload,Upload} as the ROM */
+    USB_DT_INTERFACE_SIZE, USB_DT_INTERFACE, USB_ITF_DFU, 0, 0,
+    USB_CLASS_APP_SPECIFIC, USB_DFU_SUBCLASS, USB_DFU_PROTOCOL_RUNTIME, USB_STR_DFU,
+    USB_DFU_FD_SIZE, USB_DT_DFU_FUNCTIONAL,
+    USB_DFU_ATTR_WILL_DETACH | USB_DFU_ATTR_CAN_UPLOAD | USB_DFU_ATTR_CAN_DNLOAD,
+    LE16(USB_DFU_DETACH_TIMEOUT_MS), LE16(USB_DFU_TRANSFER_SIZE), LE16(USB_DFU_BCD),
 };
 
 #define LE32(v) LE16((v) & 0xFFFFu), LE16(((v) >> 16) & 0xFFFFu)
@@ -136,10 +153,12 @@ static const uint8_t bos_desc[USB_DESC_BOS_TOTAL] = {
 };
 
 /* MS OS 2.0 descriptor set (spec 9.22 tables 10-14): header, configuration
- * subset (index 0), function subset from the NCM communication interface,
- * compatible ID WINNCM (the ID the in-box UsbNcm.inf matches) */
+ * subset (index 0), a function subset from the NCM communication interface
+ * with compatible ID WINNCM (the ID the in-box UsbNcm.inf matches), and one
+ * for the DFU interface with WINUSB, so dfu-util (libusb) opens it on Windows
+ * without an extra driver */
 #define MSOS20_FUNCTION_TOTAL (8u + 20u)
-#define MSOS20_CONFIG_TOTAL (8u + MSOS20_FUNCTION_TOTAL)
+#define MSOS20_CONFIG_TOTAL (8u + 2u * MSOS20_FUNCTION_TOTAL)
 _Static_assert(USB_DESC_MSOS20_TOTAL == 10u + MSOS20_CONFIG_TOTAL, "MS OS 2.0 set length");
 static const uint8_t msos20_desc[USB_DESC_MSOS20_TOTAL] = {
     LE16(10), LE16(MS_OS_20_SET_HEADER_DESCRIPTOR), LE32(MS_OS_20_WINDOWS_VERSION),
@@ -150,6 +169,10 @@ static const uint8_t msos20_desc[USB_DESC_MSOS20_TOTAL] = {
     LE16(20), LE16(MS_OS_20_FEATURE_COMPATBLE_ID),
     'W', 'I', 'N', 'N', 'C', 'M', 0, 0,   /* CompatibleID */
     0, 0, 0, 0, 0, 0, 0, 0,               /* SubCompatibleID */
+    LE16(8), LE16(MS_OS_20_SUBSET_HEADER_FUNCTION), USB_ITF_DFU, 0, LE16(MSOS20_FUNCTION_TOTAL),
+    LE16(20), LE16(MS_OS_20_FEATURE_COMPATBLE_ID),
+    'W', 'I', 'N', 'U', 'S', 'B', 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0,
 };
 
 static usb_desc_class_t desc_class = USB_DESC_ECM;
@@ -187,6 +210,8 @@ static uint8_t str_manuf[STR_DESC_SIZE(sizeof(USBD_MANUFACTURER) - 1u)];
 static uint8_t str_product[STR_DESC_SIZE(sizeof(USBD_PRODUCT) - 1u)];
 static uint8_t str_serial[STR_DESC_SIZE(IDENT_SERIAL_LEN)];
 static uint8_t str_mac[STR_DESC_SIZE(12u)];
+#define STR_DFU_TEXT "stm32net DFU runtime"
+static uint8_t str_dfu[STR_DESC_SIZE(sizeof(STR_DFU_TEXT) - 1u)];
 
 /* ASCII -> UTF-16LE string descriptor (USB 2.0 9.6.7, bString is not NUL terminated) */
 static void build_string(uint8_t *out, const char *ascii, uint8_t nchars)
@@ -211,6 +236,7 @@ void usb_desc_init(void)
     /* CDC ECM 1.2 5.4: iMACAddress is 12 hex digits, the host's MAC, not ours */
     ident_host_mac_string(buf);
     build_string(str_mac, buf, 12u);
+    build_string(str_dfu, STR_DFU_TEXT, (uint8_t)(sizeof(STR_DFU_TEXT) - 1u));
 }
 
 const uint8_t *usb_desc_device(uint16_t *len)
@@ -256,6 +282,7 @@ const uint8_t *usb_desc_string(uint8_t index, uint16_t *len)
     case USB_STR_PRODUCT: d = str_product; break;
     case USB_STR_SERIAL: d = str_serial; break;
     case USB_STR_MAC: d = str_mac; break;
+    case USB_STR_DFU: d = str_dfu; break;
     default: return NULL;
     }
     if (d[0] < 2u) {

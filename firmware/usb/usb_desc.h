@@ -18,10 +18,14 @@
 #include "usb_ids.h"
 
 /* wTotalLength of configuration 1, per class */
-#define USB_DESC_CONFIG_TOTAL 80u       /* ECM */
-#define USB_DESC_CONFIG_TOTAL_NCM 94u   /* NCM: + IAD (8) + NCM functional descriptor (6) */
+#define USB_DESC_DFU_TOTAL 18u          /* DFU runtime interface + functional descriptor */
+#define USB_DESC_CONFIG_TOTAL (80u + USB_DESC_DFU_TOTAL)      /* ECM */
+#define USB_DESC_CONFIG_TOTAL_NCM (94u + USB_DESC_DFU_TOTAL)  /* NCM: + IAD (8) + NCM FD (6) */
 #define USB_DESC_BOS_TOTAL 33u          /* BOS header + MS OS 2.0 platform capability */
-#define USB_DESC_MSOS20_TOTAL 46u       /* the MS OS 2.0 descriptor set */
+#define USB_DESC_MSOS20_TOTAL 74u       /* the MS OS 2.0 descriptor set (NCM + DFU functions) */
+/* DFU runtime functional descriptor values (DFU 1.1 4.1.3) */
+#define USB_DFU_DETACH_TIMEOUT_MS 1000u
+#define USB_DFU_TRANSFER_SIZE 2048u     /* what the F072 ROM's DfuSe takes per block */
 
 typedef enum { USB_DESC_ECM = 0, USB_DESC_NCM = 1 } usb_desc_class_t;
 

@@ -8,7 +8,9 @@
 
 #define USB_ITF_COMM        0u   /* CDC communication interface (02/06/00 ECM, 02/0D/00 NCM) */
 #define USB_ITF_DATA        1u   /* CDC data interface (0A), alt 0 empty, alt 1 bulk */
-#define USB_NUM_INTERFACES  2u
+#define USB_ITF_DFU         2u   /* DFU 1.1 runtime interface (FE/01/01), no endpoints */
+#define USB_NUM_INTERFACES  3u
+#define USB_NET_INTERFACES  2u   /* the network function: interfaces 0..1 (the NCM IAD) */
 
 #define USB_EP_NOTIFY       0x81u  /* interrupt IN */
 #define USB_EP_NOTIFY_MPS   16u
@@ -25,7 +27,8 @@
 #define USB_STR_PRODUCT     2u
 #define USB_STR_SERIAL      3u
 #define USB_STR_MAC         4u   /* iMACAddress, CDC ECM 1.2 table 3 */
-#define USB_STR_COUNT       5u
+#define USB_STR_DFU         5u   /* iInterface of the DFU runtime interface */
+#define USB_STR_COUNT       6u
 
 #define USB_CONFIG_VALUE    1u
 

@@ -136,6 +136,27 @@
 #define USB_NCM_NDP16_HDR_SIZE          8u
 #define USB_NCM_NDP16_MIN_SIZE          16u          /* header + one entry + terminator */
 
+/* DFU 1.1: runtime interface (4.1), functional descriptor (4.1.3), requests (3) */
+#define USB_CLASS_APP_SPECIFIC          0xFEu
+#define USB_DFU_SUBCLASS                0x01u
+#define USB_DFU_PROTOCOL_RUNTIME        0x01u
+#define USB_DT_DFU_FUNCTIONAL           0x21u
+#define USB_DFU_FD_SIZE                 9u
+#define USB_DFU_BCD                     0x0110u
+#define USB_DFU_ATTR_CAN_DNLOAD         0x01u
+#define USB_DFU_ATTR_CAN_UPLOAD         0x02u
+#define USB_DFU_ATTR_MANIFEST_TOLERANT  0x04u
+#define USB_DFU_ATTR_WILL_DETACH        0x08u
+#define USB_DFU_DETACH                  0x00u
+#define USB_DFU_DNLOAD                  0x01u
+#define USB_DFU_UPLOAD                  0x02u
+#define USB_DFU_GETSTATUS               0x03u
+#define USB_DFU_CLRSTATUS               0x04u
+#define USB_DFU_GETSTATE                0x05u
+#define USB_DFU_ABORT                   0x06u
+#define USB_DFU_STATUS_OK               0x00u
+#define USB_DFU_STATE_APP_IDLE          0x00u
+
 /* Microsoft OS 2.0 Descriptors Specification (2015), tables 1-9 */
 #define MS_OS_20_DESCRIPTOR_INDEX       0x07u
 #define MS_OS_20_SET_HEADER_DESCRIPTOR  0x00u

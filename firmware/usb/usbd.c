@@ -771,3 +771,8 @@ uint32_t usbd_events_lost(void)
 {
     return usbd_isr.lost;
 }
+
+bool usbd_ep0_idle(void)
+{
+    return usbd_ep0.state == EP0_IDLE;
+}

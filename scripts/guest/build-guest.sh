@@ -6,7 +6,7 @@
 # Output: OUTDIR/vmlinuz, OUTDIR/initramfs.gz, OUTDIR/stamp.
 # Layer: test infrastructure, host side. Needs: apt-get/apt-cache (Debian
 # archive reachable, lists present), dpkg-deb, modinfo (kmod), cpio, gzip,
-# busybox-static, usbip (+ usb.ids) installed - scripts/deps.sh provides them.
+# busybox-static, usbip (+ usb.ids), dfu-util installed - scripts/deps.sh provides them.
 # Assumptions: the running system is Debian 12 amd64; the kernel package is
 # downloaded and unpacked, never installed. Limits: the stamp covers package
 # versions and the files packed from this directory (build-guest.sh, init,
@@ -34,6 +34,8 @@ done
 usbip_bin=$(command -v usbip 2>/dev/null || true)
 [ -n "$usbip_bin" ] || [ ! -x /usr/sbin/usbip ] || usbip_bin=/usr/sbin/usbip
 [ -n "$usbip_bin" ] || die "missing usbip (package usbip; run: make deps)"
+dfu_bin=$(command -v dfu-util 2>/dev/null || true)
+[ -n "$dfu_bin" ] || die "missing dfu-util (package dfu-util; run: make deps)"
 usbids=/usr/share/misc/usb.ids
 for f in init guest-lib.sh usbdesc.c; do [ -f "$here/$f" ] || die "missing $here/$f"; done
 [ -f "$usbids" ] || die "missing $usbids (package usb.ids; run: make deps)"
@@ -50,7 +52,7 @@ kver=$(apt-cache show --no-all-versions "$kpkg" 2>/dev/null | sed -n 's/^Version
 [ -n "$kver" ] || die "apt-cache knows no version of $kpkg"
 
 pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo none; }
-key="kernel=$kpkg/$kver busybox=$(pkgver busybox-static) usbip=$(pkgver usbip) usbids=$(pkgver usb.ids)
+key="kernel=$kpkg/$kver busybox=$(pkgver busybox-static) usbip=$(pkgver usbip) usbids=$(pkgver usb.ids) dfu-util=$(pkgver dfu-util)
 files=$(cat "$here"/build-guest.sh "$here"/init "$here"/guest-lib.sh "$here"/usbdesc.c | sha256sum | cut -d' ' -f1)"
 
 if [ -f "$out/stamp" ] && [ -f "$out/vmlinuz" ] && [ -f "$out/initramfs.gz" ] &&
@@ -128,7 +130,9 @@ cp "$usbip_bin" "$root/usr/sbin/usbip"
 usbipd_bin=$(dirname "$usbip_bin")/usbipd
 [ -x "$usbipd_bin" ] || die "missing $usbipd_bin (package usbip)"
 cp "$usbipd_bin" "$root/usr/sbin/usbipd"
-ldd "$usbip_bin" "$usbipd_bin" | awk '/=>/ && $3 ~ /^\// {print $3} /^[ \t]+\// {print $1}' | sort -u |
+# dfu-util (with libusb) for the DFU runtime test (tests/e2e/52-dfu-detach.sh)
+cp "$dfu_bin" "$root/usr/bin/dfu-util"
+ldd "$usbip_bin" "$usbipd_bin" "$dfu_bin" | awk '/=>/ && $3 ~ /^\// {print $3} /^[ \t]+\// {print $1}' | sort -u |
 while read -r lib; do
   mkdir -p "$root$(dirname "$lib")"
   cp -L "$lib" "$root$lib"

@@ -131,9 +131,9 @@ done
 
 # NCM mode: the BOS (USB 3.2 9.6.2) and the MS OS 2.0 set, walked as Windows
 # does: BOS header, the platform capability with the MS OS 2.0 UUID, its set
-# length and vendor code; then the set's header, configuration subset,
-# function subset on the NCM control interface (0) and compatible ID WINNCM,
-# every length consistent with the next descriptor.
+# length and vendor code; then the set's header, configuration subset and
+# its function subsets: WINNCM on the NCM control interface (0), WINUSB on the
+# DFU interface (2), every length consistent with what it contains.
 if [ "$E2E_CLASS" = ncm ]; then
   bos=${got[bos]:-} set=${got[msos20]:-}
   b() { echo $(( 16#${1:$(( $2 * 2 )):2} )); }                # HEX OFFSET -> byte
@@ -145,19 +145,39 @@ if [ "$E2E_CLASS" = ncm ]; then
     bos_ok=yes
   fi
   check bos_platform_cap yes "$bos_ok"
+  # walk the set: every descriptor's wLength in bounds, subsets nested, and
+  # the compatible IDs per function: WINNCM at interface 0, WINUSB at 2 (DFU)
+  funcs=""
   if [ "$bos_ok" = yes ] && [[ "$set" =~ ^[0-9a-f]+$ ]]; then
     setlen=$(w "$bos" 29)
     if [ ${#set} -eq $(( setlen * 2 )) ] && [ "$(w "$set" 0)" -eq 10 ] && [ "$(w "$set" 2)" -eq 0 ] &&
        [ "${set:8:8}" = 00000306 ] && [ "$(w "$set" 8)" -eq "$setlen" ] &&
        [ "$(w "$set" 10)" -eq 8 ] && [ "$(w "$set" 12)" -eq 1 ] && [ "$(b "$set" 14)" -eq 0 ] &&
-       [ "$(w "$set" 16)" -eq $(( setlen - 10 )) ] &&
-       [ "$(w "$set" 18)" -eq 8 ] && [ "$(w "$set" 20)" -eq 2 ] && [ "$(b "$set" 22)" -eq 0 ] &&
-       [ "$(w "$set" 24)" -eq $(( setlen - 18 )) ] &&
-       [ "$(w "$set" 26)" -eq 20 ] && [ "$(w "$set" 28)" -eq 3 ] &&
-       [ "${set:60:32}" = 57494e4e434d00000000000000000000 ]; then
-      set_ok=yes
+       [ "$(w "$set" 16)" -eq $(( setlen - 10 )) ]; then
+      off=18 fend=0 first=-1 set_ok=yes
+      while [ $off -lt "$setlen" ] && [ $set_ok = yes ]; do
+        l=$(w "$set" $off) t=$(w "$set" $(( off + 2 )))
+        if [ "$l" -lt 4 ] || [ $(( off + l )) -gt "$setlen" ]; then set_ok=no; break; fi
+        case $t in
+          2) [ "$l" -eq 8 ] && [ $off -ge $fend ] || set_ok=no
+             first=$(b "$set" $(( off + 4 ))); fend=$(( off + $(w "$set" $(( off + 6 ))) )) ;;
+          3) [ "$l" -eq 20 ] && [ $(( off + l )) -le $fend ] || set_ok=no
+             id=""  # CompatibleID: 8 bytes of ASCII, NUL padded
+             for k in 0 1 2 3 4 5 6 7; do
+               c=$(b "$set" $(( off + 4 + k )))
+               [ "$c" -eq 0 ] && break
+               if [ "$c" -ge 48 ] && [ "$c" -le 90 ]; then id+=$(printf "\\$(printf '%03o' "$c")"); else id+='?'; fi
+             done
+             funcs="$funcs $first:$id" ;;
+          *) set_ok=no ;;
+        esac
+        off=$(( off + l ))
+      done
+      [ $off -eq "$setlen" ] && [ $fend -eq "$setlen" ] || set_ok=no
     fi
   fi
+  [ "$funcs" = " 0:WINNCM 2:WINUSB" ] || set_ok=no
+  echo "  (MS OS 2.0 functions:${funcs:- none})"
   check msos20_winncm yes "$set_ok"
 fi
 

@@ -57,6 +57,35 @@ static void test_device_descriptor(void **state)
     assert_int_equal(d[17], 1);
 }
 
+/* DFU 1.1 4.1.3 runtime functional descriptor, as dfu-util reads it */
+static void check_dfu_functional(const uint8_t *d)
+{
+    assert_int_equal(d[0], 9);
+    assert_int_equal(d[1], 0x21);
+    assert_true(d[2] & 0x08);                 /* WillDetach: we leave the bus ourselves */
+    assert_true(le16(d + 3) > 0);             /* wDetachTimeOut */
+    assert_true(le16(d + 5) >= 64);           /* wTransferSize */
+    assert_int_equal(le16(d + 7), 0x0110);    /* bcdDFUVersion */
+}
+
+/* interface 2: DFU runtime FE/01/01, no endpoints, named by a string */
+static void check_dfu_interface(const uint8_t *d)
+{
+    assert_int_equal(d[0], 9);
+    assert_int_equal(d[2], USB_ITF_DFU);
+    assert_int_equal(d[3], 0);
+    assert_int_equal(d[4], 0);
+    assert_int_equal(d[5], 0xFE);
+    assert_int_equal(d[6], 0x01);
+    assert_int_equal(d[7], 0x01);
+    assert_int_equal(d[8], USB_STR_DFU);
+    uint16_t sl = 0;
+    const uint8_t *str = usb_desc_string(USB_STR_DFU, &sl);
+    assert_non_null(str);
+    assert_true(sl > 2);
+    assert_int_equal(str[2], 's');
+}
+
 /* Walk the configuration as Linux' usb_parse_configuration() does */
 static void test_config_descriptor_walk(void **state)
 {
@@ -67,14 +96,14 @@ static void test_config_descriptor_walk(void **state)
     assert_int_equal(c[0], 9);
     assert_int_equal(c[1], USB_DT_CONFIGURATION);
     assert_int_equal(le16(c + 2), len);
-    assert_int_equal(c[4], 2);           /* bNumInterfaces */
+    assert_int_equal(c[4], 3);           /* bNumInterfaces: ECM's two + DFU */
     assert_int_equal(c[5], 1);           /* bConfigurationValue */
     assert_int_equal(c[7] & 0x80, 0x80); /* reserved bit set */
     assert_true(c[8] > 0 && c[8] <= 250);
 
     int itf_descs = 0, eps_in_itf = 0, want_eps = 0, cur_itf = -1, cur_alt = -1;
     int fd_seen[3] = {-1, -1, -1};  /* header, union, ethernet: position */
-    int pos = 0, total_eps = 0;
+    int pos = 0, total_eps = 0, dfu_fd = 0;
     uint8_t alt1_eps[2] = {0};
     uint16_t off = 9;
     while (off < len) {
@@ -96,11 +125,17 @@ static void test_config_descriptor_walk(void **state)
                 assert_int_equal(d[7], 0x00);
                 assert_int_equal(cur_alt, 0);
                 assert_int_equal(want_eps, 1);
-            } else {
-                assert_int_equal(cur_itf, 1);
+            } else if (cur_itf == 1) {
                 assert_int_equal(d[5], 0x0A);
                 assert_int_equal(want_eps, cur_alt == 0 ? 0 : 2);
+            } else {
+                check_dfu_interface(d);
             }
+            break;
+        case 0x21:  /* DFU functional, right after the DFU interface */
+            assert_int_equal(cur_itf, USB_ITF_DFU);
+            check_dfu_functional(d);
+            dfu_fd++;
             break;
         case USB_DT_CS_INTERFACE:
             assert_int_equal(cur_itf, 0);
@@ -150,8 +185,9 @@ static void test_config_descriptor_walk(void **state)
     }
     assert_int_equal(off, len);
     assert_int_equal(eps_in_itf, want_eps);
-    assert_int_equal(itf_descs, 3);
+    assert_int_equal(itf_descs, 4);
     assert_int_equal(total_eps, 3);
+    assert_int_equal(dfu_fd, 1);
     /* Header first, then Union, then Ethernet (CDC 1.2 5.2.3) */
     assert_true(fd_seen[0] >= 0 && fd_seen[0] < fd_seen[1] && fd_seen[1] < fd_seen[2]);
     assert_int_equal(fd_seen[0], 1);  /* right after interface 0 */
@@ -164,8 +200,9 @@ static void test_lookups_follow_descriptor(void **state)
     (void)state;
     assert_int_equal(usb_desc_alt_count(USB_ITF_COMM), 1);
     assert_int_equal(usb_desc_alt_count(USB_ITF_DATA), 2);
-    assert_int_equal(usb_desc_alt_count(2), 0);
-    const uint8_t alt0[2] = {0, 0}, alt1[2] = {0, 1};
+    assert_int_equal(usb_desc_alt_count(USB_ITF_DFU), 1);
+    assert_int_equal(usb_desc_alt_count(3), 0);
+    const uint8_t alt0[3] = {0, 0, 0}, alt1[3] = {0, 1, 0};
     assert_true(usb_desc_ep_exists(0x81, alt0));
     assert_false(usb_desc_ep_exists(0x02, alt0));
     assert_false(usb_desc_ep_exists(0x82, alt0));
@@ -287,6 +324,7 @@ typedef struct {
     int ether_len, ncm_len, ncm_eps_mps;
     int bulk_in, bulk_out;
     int fd_before_header;
+    int itf_dfu, dfu_fd;
 } ncm_walk_t;
 
 /* One pass over the configuration as usbcore + cdc_ncm + UsbNcm see it */
@@ -313,10 +351,18 @@ static ncm_walk_t walk_ncm(const uint8_t *c, uint16_t len)
             } else if (d[2] == USB_ITF_DATA && d[3] == 1) {
                 w.itf_data_alt1 = off;
                 eps = &w.data1_eps;
+            } else if (d[2] == USB_ITF_DFU) {
+                w.itf_dfu = off;
+                check_dfu_interface(d);
+                eps = NULL;  /* no endpoints may follow */
             } else {
                 fail_msg("unexpected interface %u alt %u", d[2], d[3]);
             }
             assert_int_equal(d[0], 9);
+        } else if (d[1] == 0x21) {
+            assert_int_equal(w.itf_dfu + 9, off);  /* right after the DFU interface */
+            check_dfu_functional(d);
+            w.dfu_fd = off;
         } else if (d[1] == USB_DT_CS_INTERFACE) {
             assert_true(eps == &w.comm_eps);  /* functional descriptors belong to interface 0 */
             if (d[2] == USB_CDC_FD_HEADER) {
@@ -364,10 +410,11 @@ static void test_ncm_config_as_hosts_check_it(void **state)
     const uint8_t *c = usb_desc_config(&len);
     assert_int_equal(len, USB_DESC_CONFIG_TOTAL_NCM);
     assert_int_equal(le16(c + 2), len);
-    assert_int_equal(c[4], 2);
+    assert_int_equal(c[4], 3);
     ncm_walk_t w = walk_ncm(c, len);
+    assert_true(w.itf_dfu > w.itf_data_alt1 && w.dfu_fd > w.itf_dfu);
 
-    /* IAD right before interface 0, covering 0..1, function class 02/0D/00 */
+    /* IAD right before interface 0, covering 0..1 (not the DFU interface), class 02/0D/00 */
     assert_true(w.iad >= 0 && w.iad + 8 == w.itf_comm);
     assert_int_equal(c[w.iad], 8);
     assert_int_equal(c[w.iad + 2], USB_ITF_COMM);
@@ -469,8 +516,8 @@ static void test_ncm_msos20_set_walk(void **state)
     assert_int_equal(le16(s + 2), 0);          /* MS_OS_20_SET_HEADER_DESCRIPTOR */
     assert_int_equal(le32(s + 4), 0x06030000u);
     assert_int_equal(le16(s + 8), len);
-    int compat = 0, func_first = -1;
-    uint16_t off = 10;
+    int compat = 0, func_first = -1, funcs = 0, ncm_first = -1;
+    uint16_t off = 10, func_end = 0;
     while (off < len) {
         assert_true(off + 4u <= len);
         uint16_t l = le16(s + off), t = le16(s + off + 2);
@@ -479,15 +526,25 @@ static void test_ncm_msos20_set_walk(void **state)
             assert_int_equal(l, 8);
             assert_int_equal(s[off + 4], 0);
             assert_int_equal(off + le16(s + off + 6), len);
-        } else if (t == 2) {  /* function subset: bFirstInterface, covers the rest */
+        } else if (t == 2) {  /* function subset: bFirstInterface, its features follow */
             assert_int_equal(l, 8);
+            assert_true(off >= func_end);  /* the previous subset is complete */
             func_first = s[off + 4];
-            assert_int_equal(off + le16(s + off + 6), len);
-        } else if (t == 3) {  /* compatible ID inside the function subset */
+            func_end = (uint16_t)(off + le16(s + off + 6));
+            assert_true(func_end <= len);
+            funcs++;
+        } else if (t == 3) {  /* compatible ID inside its function subset */
             assert_true(func_first >= 0);
+            assert_true(off + l <= func_end);
             assert_int_equal(l, 20);
-            assert_memory_equal(s + off + 4, "WINNCM\0\0", 8);
             const uint8_t zero[8] = {0};
+            if (func_first == USB_ITF_DFU) {
+                /* WinUSB for dfu-util/libusb on Windows */
+                assert_memory_equal(s + off + 4, "WINUSB\0\0", 8);
+            } else {
+                assert_memory_equal(s + off + 4, "WINNCM\0\0", 8);
+                ncm_first = func_first;
+            }
             assert_memory_equal(s + off + 12, zero, 8);
             compat++;
         } else {
@@ -496,10 +553,14 @@ static void test_ncm_msos20_set_walk(void **state)
         off = (uint16_t)(off + l);
     }
     assert_int_equal(off, len);
-    assert_int_equal(compat, 1);
-    /* the function's first interface is the NCM control interface (02/0D) */
+    assert_int_equal(off, func_end);
+    assert_int_equal(funcs, 2);
+    assert_int_equal(compat, 2);
+    /* WINNCM's function starts at the NCM control interface (02/0D); the
+     * last one is the DFU interface (tinyusb #550: a wrong one breaks binding) */
     ncm_walk_t w = walk_ncm(c, clen);
-    assert_int_equal(func_first, c[w.itf_comm + 2]);
+    assert_int_equal(ncm_first, c[w.itf_comm + 2]);
+    assert_int_equal(func_first, c[w.itf_dfu + 2]);
 }
 
 static void test_ecm_has_no_bos(void **state)

@@ -1,0 +1,48 @@
+#!/bin/sh
+# Guest side of tests/e2e/52-dfu-detach.sh: runs as /test.sh in the QEMU guest.
+# Attaches the simulator, waits for cdc_ether, then drives the DFU runtime
+# interface with Debian's dfu-util: -l must list it, -e detaches, and the
+# device must leave the bus (the simulator unplugs, as the chip would before
+# its ROM bootloader enumerates).
+# Layer: test, guest side. The host prepends PORT= and BUSID=. Output: one
+# "RESULT <key> <value>" line per check; the rest is evidence.
+# Limits: every wait is bounded; traffic only to 10.0.2.2.
+GUEST_LIB=/lib/stm32net/guest-lib.sh
+[ -r "$GUEST_LIB" ] || { echo "RESULT abort no-$GUEST_LIB"; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=guest-lib.sh
+. "$GUEST_LIB"
+: "${PORT:?}" "${BUSID:=1-1}"
+R() { echo "RESULT $1 ${2:--}"; }
+
+# the USB device's sysfs folder, by VID:PID (status 1 if absent)
+usb_dev() {
+  for d in /sys/bus/usb/devices/*; do
+    [ -f "$d/idVendor" ] || continue
+    [ "$(cat "$d/idVendor"):$(cat "$d/idProduct")" = 1209:0001 ] && { echo "$d"; return 0; }
+  done
+  return 1
+}
+
+out=$(guest_usbip_attach); rc=$?
+echo "$out"
+R attach "$([ $rc -eq 0 ] && echo ok || echo "fail:$rc")"
+ifn=$(guest_wait_ecm_if 0.1)
+R iface "$([ -n "$ifn" ] && echo cdc_ether || echo none)"
+
+echo "GUEST dfu-util -l"
+out=$(timeout 20 dfu-util -l 2>&1); echo "$out"
+line=$(echo "$out" | grep 'Found Runtime: \[1209:0001\]' | head -n1)
+R dfu_list "$([ -n "$line" ] && echo runtime || echo missing)"
+R dfu_intf "$(echo "$line" | sed -n 's/.*intf=\([0-9]*\).*/\1/p')"
+R dfu_name "$(echo "$line" | sed -n 's/.*name="\([^"]*\)".*/\1/p' | tr ' ' '_')"
+
+echo "GUEST dfu-util -e -d 1209:0001"
+out=$(timeout 20 dfu-util -e -d 1209:0001 2>&1); rc=$?
+echo "$out"
+R dfu_detach "$([ $rc -eq 0 ] && echo ok || echo "fail:$rc")"
+i=0
+while [ $i -lt 100 ] && usb_dev >/dev/null; do i=$((i + 1)); sleep 0.1; done
+R dev_gone "$(usb_dev >/dev/null && echo no || echo yes)"
+R iface_gone "$([ -n "$ifn" ] && [ -e "/sys/class/net/$ifn" ] && echo no || echo yes)"
+R "done" yes
+dmesg | tail -n 15

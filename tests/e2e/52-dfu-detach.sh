@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# DFU runtime end to end (issue 12): a QEMU guest attaches the simulator over
+# USB/IP, Debian's dfu-util lists the DFU runtime interface and detaches it;
+# the simulator logs that the chip would now enter its ROM bootloader, pulls
+# the cable (the USB/IP connection closes, the guest's kernel sees the device
+# leave) and exits 0.
+# Layer: e2e test, host side; the guest side is scripts/guest/dfu-check.sh.
+# Needs: build/stm32net-sim, qemu-system-x86_64, the guest image (with dfu-util).
+# Network: as 50-kernel-usbip.sh (127.0.0.1 only; the guest sees it as 10.0.2.2).
+set -euo pipefail
+E2E_NAME=52-dfu-detach
+source "$(dirname "$0")/lib.sh"
+
+e2e_need qemu-system-x86_64 cpio gzip timeout stdbuf
+e2e_need_sim
+e2e_init
+e2e_guest_build
+
+SIM_LOG=$E2E_TMP/sim.log
+CONSOLE=$E2E_TMP/console.log
+E2E_SIM_PREFIX="stdbuf -oL -eL" e2e_sim_start "$SIM_LOG" --listen 127.0.0.1:0
+line=$(e2e_wait_pid_line "$E2E_SIM_PID" "$SIM_LOG" '^stm32net-sim: exporting ' 10) || {
+  e2e_dump "simulator log" "$SIM_LOG"; e2e_fail "simulator did not print its export line"; }
+port=$(sed -n 's/^stm32net-sim: exporting [^ ]* on 127\.0\.0\.1:\([0-9][0-9]*\) .*/\1/p' <<<"$line")
+[[ "$port" =~ ^[0-9]+$ ]] || e2e_fail "cannot read the port from: $line"
+
+script=$E2E_TMP/test.sh
+{ echo "PORT=$port"; echo "BUSID=1-1"; cat "$E2E_ROOT/scripts/guest/dfu-check.sh"; } > "$script"
+qrc=0; e2e_guest_run "$script" "$CONSOLE" "${QEMU_TIMEOUT:-90}" || qrc=$?
+trap 'rc=$?; [ $rc -eq 0 ] || { e2e_dump "guest console" "$CONSOLE"; e2e_dump "simulator log" "$SIM_LOG"; }; e2e_cleanup' EXIT
+[ "$qrc" -eq 0 ] || e2e_fail "qemu exited with $qrc (124 = timeout)"
+
+declare -A got=()
+while read -r _ k v; do got[$k]=$v; done < <(tr -d '\r' < "$CONSOLE" | grep -a '^RESULT ')
+bad=0
+for c in "attach ok" "iface cdc_ether" "dfu_list runtime" "dfu_intf 2" "dfu_name stm32net_DFU_runtime" \
+         "dfu_detach ok" "dev_gone yes" "iface_gone yes" "done yes"; do
+  k=${c%% *}; want=${c#* }
+  if [ "${got[$k]:-<missing>}" = "$want" ]; then printf '  ok    %-12s %s\n' "$k" "$want"
+  else printf '  FAIL  %-12s got "%s", expected "%s"\n' "$k" "${got[$k]:-<missing>}" "$want"; bad=1; fi
+done
+# the simulator stopped by itself, with status 0, after saying why
+i=0
+while [ $i -lt 50 ] && kill -0 "$E2E_SIM_PID" 2>/dev/null; do i=$((i + 1)); sleep 0.1; done
+if kill -0 "$E2E_SIM_PID" 2>/dev/null; then echo "  FAIL  sim_exit     still running"; bad=1
+else
+  src=0; wait "$E2E_SIM_PID" || src=$?
+  if [ "$src" -eq 0 ]; then echo "  ok    sim_exit     0"; else echo "  FAIL  sim_exit     $src"; bad=1; fi
+fi
+if grep -q 'enter the ROM DFU bootloader' "$SIM_LOG"; then echo "  ok    sim_log      bootloader line"
+else echo "  FAIL  sim_log      no bootloader line"; bad=1; fi
+[ $bad -eq 0 ] || e2e_fail "DFU checks failed"
+e2e_log "PASS"
