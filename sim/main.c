@@ -71,7 +71,8 @@ static void usage(FILE *f)
             "  --version           print the version and exit\n"
             "  --help              this text\n"
             "--listen, --busid and --class apply to USB/IP only: with --tap they are an error.\n"
-            "SIGINT/SIGTERM stop it (exit 0); SIGUSR1 presses the user button.\n"
+            "SIGINT/SIGTERM stop it (exit 0); SIGUSR1 presses the user button. A DFU_DETACH\n"
+            "(dfu-util -e) unplugs it and stops it (exit 0), where the chip would enter its ROM.\n"
             "Exit status: 2 for a bad command line; 1 when the environment fails at run\n"
             "time (address in use, no /dev/net/tun, --pcap FILE cannot be written).\n");
 }

@@ -10,7 +10,7 @@
 # Assumptions: the running system is Debian 12 amd64; the kernel package is
 # downloaded and unpacked, never installed. Limits: the stamp covers package
 # versions and the files packed from this directory (build-guest.sh, init,
-# guest-lib.sh, usbdesc.c); delete OUTDIR to force a rebuild.
+# guest-lib.sh, usbdesc.c, ../flash-dfu.sh); delete OUTDIR to force a rebuild.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -37,7 +37,7 @@ usbip_bin=$(command -v usbip 2>/dev/null || true)
 dfu_bin=$(command -v dfu-util 2>/dev/null || true)
 [ -n "$dfu_bin" ] || die "missing dfu-util (package dfu-util; run: make deps)"
 usbids=/usr/share/misc/usb.ids
-for f in init guest-lib.sh usbdesc.c; do [ -f "$here/$f" ] || die "missing $here/$f"; done
+for f in init guest-lib.sh usbdesc.c ../flash-dfu.sh; do [ -f "$here/$f" ] || die "missing $here/$f"; done
 [ -f "$usbids" ] || die "missing $usbids (package usb.ids; run: make deps)"
 
 # Two tests building at once must not interleave in the same OUTDIR.
@@ -53,7 +53,8 @@ kver=$(apt-cache show --no-all-versions "$kpkg" 2>/dev/null | sed -n 's/^Version
 
 pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo none; }
 key="kernel=$kpkg/$kver busybox=$(pkgver busybox-static) usbip=$(pkgver usbip) usbids=$(pkgver usb.ids) dfu-util=$(pkgver dfu-util)
-files=$(cat "$here"/build-guest.sh "$here"/init "$here"/guest-lib.sh "$here"/usbdesc.c | sha256sum | cut -d' ' -f1)"
+files=$(cat "$here"/build-guest.sh "$here"/init "$here"/guest-lib.sh "$here"/usbdesc.c "$here"/../flash-dfu.sh |
+        sha256sum | cut -d' ' -f1)"
 
 if [ -f "$out/stamp" ] && [ -f "$out/vmlinuz" ] && [ -f "$out/initramfs.gz" ] &&
    [ "$(cat "$out/stamp")" = "$key" ]; then
@@ -130,8 +131,10 @@ cp "$usbip_bin" "$root/usr/sbin/usbip"
 usbipd_bin=$(dirname "$usbip_bin")/usbipd
 [ -x "$usbipd_bin" ] || die "missing $usbipd_bin (package usbip)"
 cp "$usbipd_bin" "$root/usr/sbin/usbipd"
-# dfu-util (with libusb) for the DFU runtime test (tests/e2e/52-dfu-detach.sh)
+# dfu-util (with libusb) and make flash's script for the DFU runtime test
+# (tests/e2e/52-dfu-detach.sh)
 cp "$dfu_bin" "$root/usr/bin/dfu-util"
+install -m 0755 "$here/../flash-dfu.sh" "$root/usr/bin/flash-dfu"
 ldd "$usbip_bin" "$usbipd_bin" "$dfu_bin" | awk '/=>/ && $3 ~ /^\// {print $3} /^[ \t]+\// {print $1}' | sort -u |
 while read -r lib; do
   mkdir -p "$root$(dirname "$lib")"

@@ -1,9 +1,10 @@
 #!/bin/sh
 # Guest side of tests/e2e/52-dfu-detach.sh: runs as /test.sh in the QEMU guest.
 # Attaches the simulator, waits for cdc_ether, then drives the DFU runtime
-# interface with Debian's dfu-util: -l must list it, -e detaches, and the
-# device must leave the bus (the simulator unplugs, as the chip would before
-# its ROM bootloader enumerates).
+# interface with Debian's dfu-util: -l must list it; make flash's script
+# (flash-dfu) detaches it with dfu-util -e, and the device must leave the bus
+# (the simulator unplugs, as the chip would before its ROM bootloader
+# enumerates); with no ROM coming up the script fails clearly (exit 2).
 # Layer: test, guest side. The host prepends PORT= and BUSID=. Output: one
 # "RESULT <key> <value>" line per check; the rest is evidence.
 # Limits: every wait is bounded; traffic only to 10.0.2.2.
@@ -36,13 +37,22 @@ R dfu_list "$([ -n "$line" ] && echo runtime || echo missing)"
 R dfu_intf "$(echo "$line" | sed -n 's/.*intf=\([0-9]*\).*/\1/p')"
 R dfu_name "$(echo "$line" | sed -n 's/.*name="\([^"]*\)".*/\1/p' | tr ' ' '_')"
 
-echo "GUEST dfu-util -e -d 1209:0001"
-out=$(timeout 20 dfu-util -e -d 1209:0001 2>&1); rc=$?
+# make flash's one-command path (scripts/flash-dfu.sh, packed as flash-dfu):
+# it finds the runtime interface and runs dfu-util -e; the simulator has no
+# ROM bootloader to come up, so the script must then say so (exit 2)
+echo "GUEST flash-dfu /tmp/fw.bin"
+head -c 1024 /dev/zero > /tmp/fw.bin
+out=$(STM32NET_DFU_WAIT=3 timeout 40 flash-dfu /tmp/fw.bin 2>&1); rc=$?
 echo "$out"
-R dfu_detach "$([ $rc -eq 0 ] && echo ok || echo "fail:$rc")"
+R dfu_detach "$(echo "$out" | grep -q '^flash-dfu: detaching 1209:0001' &&
+  ! echo "$out" | grep -q 'detach) failed' && echo ok || echo failed)"
+R flash_no_rom "$([ $rc -eq 2 ] && echo "$out" | grep -q 'did not appear' && echo "exit2" || echo "rc:$rc")"
 i=0
 while [ $i -lt 100 ] && usb_dev >/dev/null; do i=$((i + 1)); sleep 0.1; done
 R dev_gone "$(usb_dev >/dev/null && echo no || echo yes)"
 R iface_gone "$([ -n "$ifn" ] && [ -e "/sys/class/net/$ifn" ] && echo no || echo yes)"
+out=$(timeout 20 flash-dfu /tmp/fw.bin 2>&1); rc=$?
+echo "$out"
+R flash_no_device "$([ $rc -eq 2 ] && echo "$out" | grep -q 'no device found' && echo "exit2" || echo "rc:$rc")"
 R "done" yes
 dmesg | tail -n 15

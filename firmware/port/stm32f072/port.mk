@@ -71,8 +71,7 @@ size: firmware
 PROGRAMMER ?= dfu
 flash: firmware
 ifeq ($(PROGRAMMER),dfu)
-	@command -v dfu-util >/dev/null || { echo "make flash: needs dfu-util (apt-get install dfu-util)" >&2; exit 2; }
-	dfu-util -a 0 -s 0x08000000:leave -D $(FW_OUT)/stm32net.bin
+	@sh scripts/flash-dfu.sh $(FW_OUT)/stm32net.bin
 else ifeq ($(PROGRAMMER),openocd)
 	@command -v openocd >/dev/null || { echo "make flash: needs openocd (apt-get install openocd)" >&2; exit 2; }
 	openocd -f board/stm32f0discovery.cfg -c "program $(FW_ELF) verify reset exit"
