@@ -26,7 +26,7 @@
 #ifndef USBD_PRODUCT
 #define USBD_PRODUCT "stm32net CDC-ECM"
 #endif
-#ifndef USBD_PRODUCT_NCM          /* the same length as USBD_PRODUCT (one buffer) */
+#ifndef USBD_PRODUCT_NCM          /* the product string in NCM mode */
 #define USBD_PRODUCT_NCM "stm32net CDC-NCM"
 #endif
 

@@ -51,7 +51,6 @@ static struct {
     bool notify_busy;
     bool want_connect;
     bool want_speed;
-    uint8_t notify[USB_CDC_NOTIFY_MAX];
     /* receive */
     bool rx_armed;
     bool rx_arm_failed;    /* counted once per run of failures, retried by ecm_poll */
@@ -64,6 +63,7 @@ static struct {
 } ecm;
 
 /* The frame buffers are usb_buf_rx/usb_buf_tx, shared with NCM (usb_buf.h) */
+_Static_assert(USB_BUF_NOTIFY_SIZE >= USB_CDC_NOTIFY_MAX, "notification buffer too small");
 _Static_assert(USB_BUF_RX_SIZE >= ECM_RX_BUF_SIZE && USB_BUF_TX_SIZE >= ECM_MAX_SEGMENT,
                "shared buffers too small for ECM");
 
@@ -80,15 +80,15 @@ static void notify_next(void)
     if (ecm.want_connect) {
         connect = true;
         /* ECM 1.2 6.3.1 NetworkConnection: wValue 1 = connected */
-        len = usb_cdc_notify_connection(ecm.notify, ecm.link);
+        len = usb_cdc_notify_connection(usb_buf_notify, ecm.link);
     } else if (ecm.want_speed) {
         connect = false;
         /* ECM 1.2 6.3.3 ConnectionSpeedChange (the full-speed ceiling both ways) */
-        len = usb_cdc_notify_speed(ecm.notify);
+        len = usb_cdc_notify_speed(usb_buf_notify);
     } else {
         return;
     }
-    if (!udc_ep_xfer(USB_EP_NOTIFY, ecm.notify, len)) {
+    if (!udc_ep_xfer(USB_EP_NOTIFY, usb_buf_notify, len)) {
         return;  /* still wanted: ecm_poll tries again */
     }
     ecm.notify_busy = true;

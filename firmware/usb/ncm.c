@@ -53,9 +53,10 @@
  * terminator, then the datagrams */
 #define NCM_TX_NDP_OFF USB_NCM_NTH16_SIZE
 #define NCM_TX_NDP_ROOM (USB_NCM_NDP16_HDR_SIZE + 4u * (NCM_TX_MAX_DATAGRAMS + 1u))
-#define NCM_TX_DATA_START (NCM_TX_NDP_OFF + NCM_TX_NDP_ROOM)
+_Static_assert(NCM_TX_DATA_START == NCM_TX_NDP_OFF + NCM_TX_NDP_ROOM, "usb_buf.h's IN layout");
 #define NCM_ALIGN4(x) ((uint16_t)(((x) + 3u) & ~3u))
 
+_Static_assert(USB_BUF_NOTIFY_SIZE >= USB_CDC_NOTIFY_MAX, "notification buffer too small");
 _Static_assert(USB_BUF_RX_SIZE >= NCM_NTB_OUT_MAX, "shared RX buffer too small for an OUT NTB");
 _Static_assert(USB_BUF_TX_SIZE <= NCM_NTB_IN_MAX, "IN NTBs must not exceed dwNtbInMaxSize");
 _Static_assert(NCM_NTB_MAX_SIZE >= 2048u && NCM_NTB_MAX_SIZE <= 0xFFFFu,
@@ -83,7 +84,6 @@ static struct {
     bool notify_busy;
     bool want_speed;
     bool want_connect;
-    uint8_t notify[USB_CDC_NOTIFY_MAX];
     /* receive */
     uint8_t rx_state;       /* ncm_rx_state_t */
     bool rx_arm_failed;
@@ -213,15 +213,15 @@ static void notify_next(void)
     if (ncm.want_speed) {
         speed = true;
         /* CDC 1.2 6.3.3 ConnectionSpeedChange (NCM 1.0 7.1) */
-        len = usb_cdc_notify_speed(ncm.notify);
+        len = usb_cdc_notify_speed(usb_buf_notify);
     } else if (ncm.want_connect) {
         speed = false;
         /* CDC 1.2 6.3.1 NetworkConnection: the link state now */
-        len = usb_cdc_notify_connection(ncm.notify, ncm.link);
+        len = usb_cdc_notify_connection(usb_buf_notify, ncm.link);
     } else {
         return;
     }
-    if (!udc_ep_xfer(USB_EP_NOTIFY, ncm.notify, len)) {
+    if (!udc_ep_xfer(USB_EP_NOTIFY, usb_buf_notify, len)) {
         return;  /* still wanted: ncm_poll tries again */
     }
     ncm.notify_busy = true;

@@ -30,9 +30,6 @@
 #define NCM_NDP_ALIGNMENT    4u   /* wNdpIn/OutAlignment */
 #define NCM_OUT_MAX_DATAGRAMS 8u  /* wNtbOutMaxDatagrams; the parser takes any number */
 
-#ifndef NCM_TX_MAX_DATAGRAMS      /* datagrams per IN NTB: 20 x 60-byte ACKs fit its buffer */
-#define NCM_TX_MAX_DATAGRAMS 20u
-#endif
 #ifndef NCM_MAX_NDPS              /* NDP16s followed per OUT NTB (wNextNdpIndex chain) */
 #define NCM_MAX_NDPS 4u
 #endif

@@ -6,3 +6,4 @@
 
 uint8_t usb_buf_rx[USB_BUF_RX_SIZE];
 uint8_t usb_buf_tx[USB_BUF_TX_SIZE];
+uint8_t usb_buf_notify[USB_BUF_NOTIFY_SIZE];

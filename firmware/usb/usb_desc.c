@@ -13,8 +13,8 @@
  * asks for the BOS and, through it, the MS OS 2.0 set with compatible ID
  * WINNCM (Windows 10 binds its NCM driver only through that; Windows 11,
  * macOS and Linux cdc_ncm bind the class 02/0D/00 anyway).
- * Limits: manufacturer/product strings are compile-time ASCII (<= 126 chars,
- * checked at compile time); string descriptors ignore the LANGID in wIndex
+ * Limits: manufacturer/product/DFU strings are compile-time ASCII kept in
+ * flash (<= 126 chars, checked at compile time); string descriptors ignore the LANGID in wIndex
  * because only one language (0x0409) is offered.
  */
 #include <stddef.h>
@@ -204,14 +204,27 @@ static const uint8_t str0_desc[4] = {4, USB_DT_STRING, LE16(USB_LANGID_EN_US)};
 #define STR_DESC_SIZE(nchars) (2u + 2u * (nchars))
 _Static_assert(sizeof(USBD_MANUFACTURER) - 1u <= 126u, "manufacturer string too long");
 _Static_assert(sizeof(USBD_PRODUCT) - 1u <= 126u, "product string too long");
-_Static_assert(sizeof(USBD_PRODUCT_NCM) == sizeof(USBD_PRODUCT), "product strings differ in length");
+_Static_assert(sizeof(USBD_PRODUCT_NCM) - 1u <= 126u, "NCM product string too long");
 
-static uint8_t str_manuf[STR_DESC_SIZE(sizeof(USBD_MANUFACTURER) - 1u)];
-static uint8_t str_product[STR_DESC_SIZE(sizeof(USBD_PRODUCT) - 1u)];
+/* Compile-time strings stay in flash: the descriptor with bString from a u""
+ * literal (UTF-16, C11 6.4.5), little-endian on both targets as USB wants it
+ * (USB 2.0 9.6.7; bString is not NUL terminated: the array has no room for it) */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "u\"\" strings are not UTF-16LE here");
+#define STR_CONST(name, text)                                                    \
+    static const struct {                                                        \
+        uint8_t bLength;                                                         \
+        uint8_t bDescriptorType;                                                 \
+        uint16_t bString[sizeof(u"" text) / 2u - 1u];                            \
+    } name = {(uint8_t)sizeof(u"" text), USB_DT_STRING, u"" text}
+STR_CONST(str_manuf, USBD_MANUFACTURER);
+STR_CONST(str_product, USBD_PRODUCT);
+STR_CONST(str_product_ncm, USBD_PRODUCT_NCM);
+STR_CONST(str_dfu, "stm32net DFU runtime");
+_Static_assert(sizeof str_manuf == STR_DESC_SIZE(sizeof(USBD_MANUFACTURER) - 1u), "string layout");
+
+/* Run-time strings (from ident.h) are built once in RAM */
 static uint8_t str_serial[STR_DESC_SIZE(IDENT_SERIAL_LEN)];
 static uint8_t str_mac[STR_DESC_SIZE(12u)];
-#define STR_DFU_TEXT "stm32net DFU runtime"
-static uint8_t str_dfu[STR_DESC_SIZE(sizeof(STR_DFU_TEXT) - 1u)];
 
 /* ASCII -> UTF-16LE string descriptor (USB 2.0 9.6.7, bString is not NUL terminated) */
 static void build_string(uint8_t *out, const char *ascii, uint8_t nchars)
@@ -228,15 +241,11 @@ void usb_desc_init(void)
 {
     char buf[IDENT_SERIAL_LEN + 1u];
 
-    build_string(str_manuf, USBD_MANUFACTURER, (uint8_t)(sizeof(USBD_MANUFACTURER) - 1u));
-    build_string(str_product, desc_class == USB_DESC_NCM ? USBD_PRODUCT_NCM : USBD_PRODUCT,
-                 (uint8_t)(sizeof(USBD_PRODUCT) - 1u));
     ident_serial(buf);
     build_string(str_serial, buf, (uint8_t)IDENT_SERIAL_LEN);
     /* CDC ECM 1.2 5.4: iMACAddress is 12 hex digits, the host's MAC, not ours */
     ident_host_mac_string(buf);
     build_string(str_mac, buf, 12u);
-    build_string(str_dfu, STR_DFU_TEXT, (uint8_t)(sizeof(STR_DFU_TEXT) - 1u));
 }
 
 const uint8_t *usb_desc_device(uint16_t *len)
@@ -278,11 +287,13 @@ const uint8_t *usb_desc_string(uint8_t index, uint16_t *len)
 
     switch (index) {
     case USB_STR_LANGID: d = str0_desc; break;
-    case USB_STR_MANUFACTURER: d = str_manuf; break;
-    case USB_STR_PRODUCT: d = str_product; break;
+    case USB_STR_MANUFACTURER: d = &str_manuf.bLength; break;
+    case USB_STR_PRODUCT:
+        d = desc_class == USB_DESC_NCM ? &str_product_ncm.bLength : &str_product.bLength;
+        break;
     case USB_STR_SERIAL: d = str_serial; break;
     case USB_STR_MAC: d = str_mac; break;
-    case USB_STR_DFU: d = str_dfu; break;
+    case USB_STR_DFU: d = &str_dfu.bLength; break;
     default: return NULL;
     }
     if (d[0] < 2u) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # DFU runtime end to end (issue 12): a QEMU guest attaches the simulator over
-# USB/IP, Debian's dfu-util lists the DFU runtime interface and detaches it;
+# USB/IP, Debian's dfu-util lists the DFU runtime interface, and make flash's
+# script (scripts/flash-dfu.sh) detaches it with dfu-util -e;
 # the simulator logs that the chip would now enter its ROM bootloader, pulls
 # the cable (the USB/IP connection closes, the guest's kernel sees the device
 # leave) and exits 0.
@@ -34,7 +35,8 @@ declare -A got=()
 while read -r _ k v; do got[$k]=$v; done < <(tr -d '\r' < "$CONSOLE" | grep -a '^RESULT ')
 bad=0
 for c in "attach ok" "iface cdc_ether" "dfu_list runtime" "dfu_intf 2" "dfu_name stm32net_DFU_runtime" \
-         "dfu_detach ok" "dev_gone yes" "iface_gone yes" "done yes"; do
+         "dfu_detach ok" "flash_no_rom exit2" "dev_gone yes" "iface_gone yes" "flash_no_device exit2" \
+         "done yes"; do
   k=${c%% *}; want=${c#* }
   if [ "${got[$k]:-<missing>}" = "$want" ]; then printf '  ok    %-12s %s\n' "$k" "$want"
   else printf '  FAIL  %-12s got "%s", expected "%s"\n' "$k" "${got[$k]:-<missing>}" "$want"; bad=1; fi
