@@ -64,7 +64,7 @@ LWIP_SRCS := $(patsubst %,$(LWIP_DIR)/src/core/%.c,$(LWIP_CORE)) \
              $(LWIP_DIR)/src/apps/http/httpd.c $(LWIP_DIR)/src/apps/http/fs.c
 
 # Portable firmware: identical in every build.
-FW_SRCS := firmware/config.c firmware/ident.c firmware/link_stats.c firmware/main.c \
+FW_SRCS := firmware/config.c firmware/debounce.c firmware/ident.c firmware/link_stats.c firmware/main.c \
            $(wildcard firmware/usb/*.c firmware/net/*.c firmware/app/*.c)
 SIM_SRCS := $(wildcard hal_stub/*.c usbip_bridge/*.c sim/*.c)
 SIM_BIN := $(BUILD)/stm32net-sim
@@ -75,7 +75,7 @@ FSDATA_C := $(BUILD)/gen/fsdata_stm32net.c
 # The STM32F072 build (make firmware / size / flash) lives with its port.
 -include firmware/port/stm32f072/port.mk
 
-.PHONY: all deps lwip unit cross-check sim run test e2e clean help guest screenshot bench
+.PHONY: all deps lwip unit cross-check sim run test e2e clean help guest screenshot docs-screenshot bench
 all: sim
 
 help:
@@ -107,6 +107,7 @@ $(BUILD)/unit/obj/%.o: %.c | $(LWIP_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) $(WARN) -MMD -c $< -o $@
 
+# test_NAME_LIBS (optional): extra libraries to link, e.g. -lpcap.
 # test_NAME_CFLAGS (optional): extra flags for that test's own objects, e.g. a
 # different buffer size; such a test gets its own object folder.
 define UNIT_template
@@ -114,7 +115,7 @@ $(1)_OBJDIR := $(BUILD)/unit/$(if $(test_$(1)_CFLAGS),obj-$(1),obj)
 $(BUILD)/unit/test_$(1): $$($(1)_OBJDIR)/tests/unit/test_$(1).o \
     $(patsubst %.c,$$($(1)_OBJDIR)/%.o,$(test_$(1)_SRCS)) \
     $(if $(filter 1,$(test_$(1)_LWIP)),$(BUILD)/unit/liblwip.a)
-	$(CC) $(SAN) -o $$@ $$^ -lcmocka
+	$(CC) $(SAN) -o $$@ $$^ -lcmocka $(test_$(1)_LIBS)
 ifneq ($(test_$(1)_CFLAGS),)
 $(BUILD)/unit/obj-$(1)/%.o: %.c | $(LWIP_STAMP)
 	@mkdir -p $$(dir $$@)
@@ -186,6 +187,10 @@ bench: sim
 
 screenshot: sim
 	@bash scripts/screenshot.sh $(or $(OUT),$(BUILD)/screenshot.png)
+
+# The README's picture of the page: a deliberate, committed doc asset.
+docs-screenshot: sim
+	@bash scripts/screenshot.sh docs/page.png 1024,720
 
 clean:
 	rm -rf $(BUILD)

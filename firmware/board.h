@@ -19,6 +19,13 @@ void board_unique_id(uint8_t id[BOARD_UID_LEN]);
 void board_led_set(unsigned n, bool on); /* n >= BOARD_LED_COUNT is ignored */
 bool board_led_get(unsigned n);
 bool board_button_read(void);           /* true while the user button is pressed */
+/* Presses since boot, counted by the board (debounced on the chip): each one
+ * is latched in this counter until read, so no press is lost whoever reads
+ * the button level first or how rarely the app looks. Wraps at 2^32. */
+uint32_t board_button_presses(void);
+/* Why the chip last reset, as a short lower-case word for people
+ * ("power-on", "pin", "software", "watchdog", ...; "unknown" if none). */
+const char *board_reset_cause(void);
 void board_idle(void);                  /* wait for the next interrupt/event */
 void board_enter_bootloader(void);      /* ROM DFU bootloader; may not return */
 /* A broken invariant of our own (never untrusted input): stop, never return. */

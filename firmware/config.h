@@ -30,7 +30,7 @@ extern uint8_t config_usb_class;
 /* 1 if s is a usable DNS label for hostname/zone (1..31 chars of [A-Za-z0-9-],
  * not starting or ending with '-'), else 0. */
 int config_label_ok(const char *s);
-/* "ecm", "ncm" or "tap" (/api/status "usb_class") */
+/* "ecm", "ncm" or "tap" (/api/status link.class) */
 const char *config_class_name(uint8_t cls);
 
 #endif

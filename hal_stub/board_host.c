@@ -6,6 +6,11 @@
  * - board_unique_id(): the STM32's 96-bit ID (RM0091 33.1) is replaced by a
  *   fixed default or by three 32-bit FNV-1a hashes of --serial.
  * - LEDs: state in memory, every change logged as one line on stdout.
+ * - Button: board_host_press_button() (SIGUSR1 in the simulator) is one
+ *   press: counted at once (the counter is the latch, so a status read in the
+ *   same loop pass cannot eat it) and the level reads pressed for
+ *   BOARD_HOST_PRESS_MS after it, as a finger would hold it. No bounce here.
+ * - Reset cause: a process start is a power-on.
  * - board_enter_bootloader(): there is no ROM here: logged and remembered;
  *   the simulator then unplugs and stops (board_host_bootloader_requested()).
  */
@@ -22,7 +27,11 @@ static uint8_t uid[BOARD_UID_LEN] = {0x53, 0x49, 0x4D, 0x00, 0x33, 0x32, 0x4E, 0
                                      0x54, 0x00, 0x00, 0x01};
 static bool leds[BOARD_LED_COUNT];
 static bool log_on = true;
-static bool button_once;
+/* how long a simulated press holds the button down: long enough that a
+ * page polling once a second can see "pressed" now and then */
+#define BOARD_HOST_PRESS_MS 300u
+static uint32_t button_presses;
+static uint32_t button_down_ms;   /* board_millis() of the last press */
 static bool have_t0;
 static struct timespec t0;
 
@@ -59,7 +68,8 @@ void board_host_set_log(bool on)
 
 void board_host_press_button(void)
 {
-    button_once = true;
+    button_presses++;
+    button_down_ms = board_millis();
 }
 
 void board_init(void)
@@ -103,9 +113,17 @@ bool board_led_get(unsigned n)
 
 bool board_button_read(void)
 {
-    bool b = button_once;
-    button_once = false;
-    return b;
+    return button_presses != 0u && (uint32_t)(board_millis() - button_down_ms) < BOARD_HOST_PRESS_MS;
+}
+
+uint32_t board_button_presses(void)
+{
+    return button_presses;
+}
+
+const char *board_reset_cause(void)
+{
+    return "power-on";
 }
 
 void board_idle(void)

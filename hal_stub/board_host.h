@@ -14,7 +14,8 @@
 void board_host_set_serial(const char *serial);
 /* false silences the LED log lines; true again prints the LEDs that are on */
 void board_host_set_log(bool on);
-/* set by SIGUSR1 in the simulator: the user button reads as pressed once */
+/* one press of the user button (SIGUSR1 in the simulator): counted at once,
+ * the level reads pressed for a moment */
 void board_host_press_button(void);
 /* true once the firmware called board_enter_bootloader() (DFU_DETACH) */
 bool board_host_bootloader_requested(void);

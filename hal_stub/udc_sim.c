@@ -31,6 +31,8 @@ static struct {
     bool connected;   /* pull-up on (udc_connect) */
     bool attached;    /* a host is on the cable (bus reset seen, no unplug since) */
     uint8_t address;
+    uint8_t seq;      /* udc.h SETUP sequence: +1 per SETUP and reset */
+    uint8_t answer;   /* the SETUP the core answers (udc_ep0_answer) */
     uint32_t activity;
 } sim;
 
@@ -51,6 +53,7 @@ static void emit(uint8_t type, uint8_t ep, uint16_t len, const uint8_t *setup)
     ev.len = len;
     if (setup != 0) {
         memcpy(ev.setup, setup, sizeof ev.setup);
+        ev.seq = sim.seq;
     }
     udc_event_cb(&ev);
 }
@@ -72,6 +75,7 @@ static void reset_endpoints(void)
         sim.ep[d][0].mps = UDC_EP0_MPS;
     }
     sim.address = 0;
+    sim.seq++;  /* a reset aborts the control transfer (udc.h) */
 }
 
 /* ------------------------------------------------------------ udc.h side */
@@ -80,6 +84,7 @@ void udc_init(void)
 {
     memset(&sim, 0, sizeof sim);
     reset_endpoints();
+    sim.answer = (uint8_t)(sim.seq - 1u);  /* nothing answered yet */
     sim.activity = 1;
 }
 
@@ -134,6 +139,9 @@ bool udc_ep_xfer(uint8_t ep, uint8_t *buf, uint16_t len)
     if (e == 0 || !e->open || e->busy || (buf == 0 && len != 0u)) {
         return false;
     }
+    if (UDC_EP_NUM(ep) == 0u && (e->stalled || sim.answer != sim.seq)) {
+        return false;  /* udc.h: ep0 stalled, or a newer SETUP came in */
+    }
     e->busy = true;
     e->buf = buf;
     e->len = len;
@@ -145,14 +153,21 @@ bool udc_ep_xfer(uint8_t ep, uint8_t *buf, uint16_t len)
 void udc_ep_stall(uint8_t ep)
 {
     sim_ep_t *e = ep_of(ep);
-    if (e == 0) {
-        return;
+    if (e == 0 || !e->open) {
+        return;  /* udc.h: a halt belongs to an open endpoint */
     }
     if (UDC_EP_NUM(ep) == 0u) {
         /* USB 2.0 8.5.3.4: a protocol STALL covers the whole control pipe,
-         * both directions, until the next SETUP. */
-        sim.ep[0][0].stalled = true;
-        sim.ep[1][0].stalled = true;
+         * both directions, until the next SETUP; what was queued is dropped.
+         * Never for the stages of a newer SETUP than the one answered. */
+        if (sim.answer != sim.seq) {
+            return;
+        }
+        for (unsigned d = 0; d < 2u; d++) {
+            sim.ep[d][0].stalled = true;
+            sim.ep[d][0].busy = false;
+            sim.ep[d][0].buf = 0;
+        }
     } else {
         e->stalled = true;
     }
@@ -162,8 +177,11 @@ void udc_ep_stall(uint8_t ep)
 void udc_ep_clear_stall(uint8_t ep)
 {
     sim_ep_t *e = ep_of(ep);
-    if (e != 0) {
+    if (e != 0 && e->open) {
         e->stalled = false;  /* data toggle: not simulated */
+        if (UDC_EP_NUM(ep) == 0u) {
+            sim.ep[0][0].stalled = sim.ep[1][0].stalled = false;  /* the whole pipe */
+        }
         sim.activity++;
     }
 }
@@ -171,7 +189,12 @@ void udc_ep_clear_stall(uint8_t ep)
 bool udc_ep_is_stalled(uint8_t ep)
 {
     sim_ep_t *e = ep_of(ep);
-    return e != 0 && e->stalled;
+    return e != 0 && e->open && e->stalled;
+}
+
+void udc_ep0_answer(uint8_t seq)
+{
+    sim.answer = seq;
 }
 
 /* ------------------------------------------------------------ host side */
@@ -210,6 +233,7 @@ int udc_sim_setup(const uint8_t setup[8])
         e->busy = false;
         e->buf = 0;
     }
+    sim.seq++;
     emit(UDC_EVT_SETUP, 0, 0, setup);
     return UDC_SIM_ACK;
 }

@@ -11,8 +11,12 @@ PKGS=(
   dpkg-dev xz-utils ca-certificates
   qemu-system-x86 busybox-static usbip cpio kmod dfu-util
   iproute2 ethtool jq tcpdump dnsutils curl udhcpc
-  chromium debootstrap
+  chromium debootstrap tshark
 )
+# The browser test's driver (puppeteer-core) comes from the npm registry: node
+# and npm from Debian unless the machine already has them (NodeSource's
+# nodejs bundles npm and conflicts with Debian's npm package).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then PKGS+=(nodejs npm); fi
 # The Docker test needs an engine. Debian's docker.io only when no engine is
 # there: a machine with Docker's own packages keeps them (they conflict).
 if ! command -v dockerd >/dev/null 2>&1; then PKGS+=(docker.io); fi
@@ -30,12 +34,22 @@ for p in "${PKGS[@]}"; do
   [ "$st" = "installed" ] || missing+=("$p")
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  # A stale or partly unreachable third-party list must not stop us: Debian's
+  # own lists are what we need, and apt-get install fails loudly if they are missing.
+  $SUDO apt-get update -q || echo "deps: apt-get update reported errors; trying install anyway" >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-echo "deps: installing ${missing[*]}"
-# A stale or partly unreachable third-party list must not stop us: Debian's
-# own lists are what we need, and apt-get install fails loudly if they are missing.
-$SUDO apt-get update -q || echo "deps: apt-get update reported errors; trying install anyway" >&2
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+# puppeteer-core, exactly as tests/browser/package-lock.json pins it, into the
+# ignored tests/browser/node_modules; redone only when the lock file changes.
+# --ignore-scripts: no install scripts run (puppeteer-core downloads no
+# browser anyway; the test uses Debian's chromium).
+web=$(cd "$(dirname "$0")/../tests/browser" && pwd)
+lock=$(sha256sum "$web/package-lock.json" | cut -d' ' -f1)
+if [ "$(cat "$web/node_modules/.stm32net-lock" 2>/dev/null || true)" != "$lock" ]; then
+  echo "deps: npm ci (puppeteer-core for the browser test)"
+  (cd "$web" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+  echo "$lock" > "$web/node_modules/.stm32net-lock"
+fi

@@ -29,6 +29,7 @@
 #include "main.h"
 #include "net/net.h"
 #include "pcap.h"
+#include "pcap_usb.h"
 #include "tap.h"
 #include "udc_sim.h"
 #include "usbip_server.h"
@@ -38,6 +39,8 @@
 #define SIM_SERIAL_MAX 64u
 
 static volatile sig_atomic_t stop_signal;
+/* SIGUSR1s received: only the handler writes it (it is not re-entered for
+ * its own signal), the loop counts up to it, so each delivered one is a press */
 static volatile sig_atomic_t button_signal;
 
 static void on_stop(int sig)
@@ -48,7 +51,7 @@ static void on_stop(int sig)
 static void on_button(int sig)
 {
     (void)sig;
-    button_signal = 1;
+    button_signal = (sig_atomic_t)(button_signal + 1);
 }
 
 static void usage(FILE *f)
@@ -63,6 +66,8 @@ static void usage(FILE *f)
             "  --class ecm|ncm     USB class: CDC-ECM (default) or CDC-NCM\n"
             "  --tap IFNAME        no USB: attach the firmware to TAP interface IFNAME\n"
             "  --pcap FILE         write every Ethernet frame of the link to FILE (pcap)\n"
+            "  --pcap-usb FILE     write every USB/IP URB (submission and completion) to FILE\n"
+            "                      as Linux usbmon records (pcap linktype 220, for Wireshark)\n"
             "  --ip A.B.C.D        the device's address (default 192.168.7.1)\n"
             "  --hostname NAME     the device's DNS name (default stm32net)\n"
             "  --zone NAME         its DNS zone and DHCP domain (default usb)\n"
@@ -71,10 +76,13 @@ static void usage(FILE *f)
             "  --version           print the version and exit\n"
             "  --help              this text\n"
             "--listen, --busid and --class apply to USB/IP only: with --tap they are an error.\n"
-            "SIGINT/SIGTERM stop it (exit 0); SIGUSR1 presses the user button. A DFU_DETACH\n"
-            "(dfu-util -e) unplugs it and stops it (exit 0), where the chip would enter its ROM.\n"
+            "SIGINT/SIGTERM stop it (exit 0); SIGUSR1 presses the user button once\n"
+            "(kill -USR1 PID; signals sent faster than it runs may merge into one).\n"
+            "A DFU_DETACH (dfu-util -e) unplugs it and stops it (exit 0), where the chip\n"
+            "would enter its ROM bootloader.\n"
             "Exit status: 2 for a bad command line; 1 when the environment fails at run\n"
-            "time (address in use, no /dev/net/tun, --pcap FILE cannot be written).\n");
+            "time (address in use, no /dev/net/tun, --pcap FILE cannot be written, nor\n"
+            "--pcap-usb FILE).\n");
 }
 
 static void bad(const char *fmt, const char *arg)
@@ -166,14 +174,15 @@ static void sim_fw_poll(void)
 
 int main(int argc, char **argv)
 {
-    enum { O_LISTEN = 256, O_BUSID, O_CLASS, O_TAP, O_PCAP, O_IP, O_HOSTNAME, O_ZONE, O_SERIAL, O_VERBOSE,
-           O_VERSION, O_HELP };
+    enum { O_LISTEN = 256, O_BUSID, O_TAP, O_PCAP, O_IP, O_HOSTNAME, O_ZONE, O_SERIAL, O_VERBOSE,
+           O_VERSION, O_HELP, O_PCAP_USB, O_CLASS };
     static const struct option opts[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"busid", required_argument, NULL, O_BUSID},
         {"class", required_argument, NULL, O_CLASS},
         {"tap", required_argument, NULL, O_TAP},
         {"pcap", required_argument, NULL, O_PCAP},
+        {"pcap-usb", required_argument, NULL, O_PCAP_USB},
         {"ip", required_argument, NULL, O_IP},
         {"hostname", required_argument, NULL, O_HOSTNAME},
         {"zone", required_argument, NULL, O_ZONE},
@@ -188,6 +197,7 @@ int main(int argc, char **argv)
     const char *busid = "1-1";
     const char *tap = NULL;
     const char *pcap = NULL;
+    const char *pcap_usb = NULL;
     const char *serial = NULL;
     bool verbose = false;
     bool usbip_opt = false;  /* --listen or --busid given */
@@ -232,6 +242,12 @@ int main(int argc, char **argv)
                 bad("--pcap '%s': needs a file name", optarg);
             }
             pcap = optarg;
+            break;
+        case O_PCAP_USB:
+            if (optarg[0] == '\0') {
+                bad("--pcap-usb '%s': needs a file name", optarg);
+            }
+            pcap_usb = optarg;
             break;
         case O_IP:
             if (!parse_ip(optarg, fw_config.ip)) {
@@ -286,6 +302,9 @@ int main(int argc, char **argv)
     if (optind < argc) {
         bad("unexpected argument '%s'", argv[optind]);
     }
+    if (tap != NULL && pcap_usb != NULL) {
+        bad("--pcap-usb '%s': there is no USB in TAP mode (--pcap captures the frames)", pcap_usb);
+    }
     if (tap != NULL && usbip_opt) {
         bad("--tap '%s': --listen and --busid apply to USB/IP only, not to TAP mode", tap);
     }
@@ -300,12 +319,17 @@ int main(int argc, char **argv)
     if (pcap != NULL && sim_pcap_open(pcap) != 0) {
         return 1;
     }
+    if (pcap_usb != NULL && sim_pcap_usb_open(pcap_usb) != 0) {
+        sim_pcap_close();
+        return 1;
+    }
 
     char ipstr[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, fw_config.ip, ipstr, sizeof ipstr);
     if (tap != NULL) {
         if (tap_open(tap) != 0) {
             sim_pcap_close();
+            sim_pcap_usb_close();
             return 1;
         }
         fw_init_with_link(tap_link());
@@ -313,11 +337,13 @@ int main(int argc, char **argv)
     } else {
         char addr[INET_ADDRSTRLEN];
         uint16_t bound = 0;
-        usbip_server_cfg_t cfg = {.busid = busid, .poll = sim_fw_poll, .verbose = verbose};
+        usbip_server_cfg_t cfg = {.busid = busid, .poll = sim_fw_poll, .verbose = verbose,
+                                  .urb_hook = pcap_usb != NULL ? sim_pcap_usb_urb : NULL};
         fw_init();
         if (usbip_server_init(&cfg) != 0) {
             fprintf(stderr, "stm32net-sim: the firmware's USB device did not enumerate\n");
             sim_pcap_close();
+            sim_pcap_usb_close();
             return 1;
         }
         inet_ntop(AF_INET, &listen_addr, addr, sizeof addr);
@@ -330,6 +356,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "stm32net-sim: cannot listen on %s:%u: %s\n", addr,
                     (unsigned)listen_port, strerror(errno));
             sim_pcap_close();
+            sim_pcap_usb_close();
             return 1;
         }
         inet_ntop(AF_INET, &listen_addr, addr, sizeof addr);
@@ -364,6 +391,7 @@ int main(int argc, char **argv)
     }
 
     bool busy = false;
+    sig_atomic_t buttons_seen = 0;
     while (!stop_signal) {
         struct pollfd fds[USBIP_POLLFD_MAX + 1u];
         unsigned n = 0;
@@ -385,8 +413,8 @@ int main(int argc, char **argv)
         if (stop_signal) {
             break;
         }
-        if (button_signal) {
-            button_signal = 0;
+        while (buttons_seen != button_signal) {
+            buttons_seen = (sig_atomic_t)(buttons_seen + 1);
             board_host_press_button();
         }
         if (r > 0 && tap == NULL) {
@@ -407,6 +435,7 @@ int main(int argc, char **argv)
         tap_close();
     }
     sim_pcap_close();
+    sim_pcap_usb_close();
     if (board_host_bootloader_requested()) {
         fprintf(stderr, "stm32net-sim: stopped (DFU detach)\n");
         return 0;

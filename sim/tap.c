@@ -78,6 +78,13 @@ static const uint8_t *rx_peek(uint16_t *len)
         if (r < 0) {
             return NULL;  /* EAGAIN: nothing waiting */
         }
+        /* The kernel sends only through an interface that is up: a frame
+         * read is fresher news of the link than the 100 ms cached flag, so
+         * an answer to the first frame after "ip link set up" (a DHCP
+         * DISCOVER, say) is not dropped as sent on a down link. */
+        uint32_t now = board_millis();
+        up_cached = true;
+        up_checked_ms = now == 0u ? 1u : now;
         if (r >= 14 && (size_t)r <= ECM_MAX_SEGMENT) {
             rx_len = (uint16_t)r;
             link_stats.rx_frames++;

@@ -495,6 +495,21 @@ static uint8_t *tx_reserve(conn_t *c, size_t n)
     return p;
 }
 
+/* Tells cfg.urb_hook (if any) of a submission or a completion of u. */
+static void urb_report(const urb_t *u, bool submit)
+{
+    bool in = u->dir == USBIP_DIR_IN;
+    usbip_urb_event_t e = {
+        .submit = submit, .seqnum = u->seqnum, .ep = u->epnum, .in = in,
+        .devnum = SIM_DEVNUM, .flags = u->flags, .setup = u->epnum == 0u ? u->setup : NULL,
+        .status = submit ? 0 : u->status, .length = submit ? u->tbl : u->pos, .data = u->buf,
+        .data_len = submit ? (in ? 0u : u->tbl) : (in ? u->pos : 0u),
+    };
+    if (cfg.urb_hook != NULL) {
+        cfg.urb_hook(&e);
+    }
+}
+
 /* RET_SUBMIT, with the data of an IN URB; false when the tx buffer is full. */
 static bool send_ret_submit(urb_t *u)
 {
@@ -512,6 +527,7 @@ static bool send_ret_submit(urb_t *u)
     h.u.ret_submit.number_of_packets = 0;
     (void)usbip_pack_hdr(p, USBIP_HDR_SIZE, &h);
     memcpy(p + USBIP_HDR_SIZE, u->buf, data);
+    urb_report(u, false);
     if (cfg.verbose) {
         fprintf(stderr, LOG_PREFIX "RET_SUBMIT seq=%u ep=%u%s status=%d actual=%u\n",
                 u->seqnum, u->epnum, u->dir == USBIP_DIR_IN ? "in" : "out", (int)u->status,
@@ -670,6 +686,8 @@ static int handle_cmd(conn_t *c, const usbip_hdr_t *h, const uint8_t *data)
                  * the same (an unlinked URB's packets were ACKed on the bus,
                  * USB 2.0 8.6.4 keeps no way to take them back), and the
                  * upper layers (usbnet) treat the frame as lost. */
+                u->status = -USBIP_ECONNRESET;
+                urb_report(u, false);
                 u->used = false;
                 status = -USBIP_ECONNRESET;
                 break;
@@ -717,6 +735,7 @@ static int handle_cmd(conn_t *c, const usbip_hdr_t *h, const uint8_t *data)
     } else {
         u->stage = ST_BULK;
     }
+    urb_report(u, true);
     return CMD_DONE;
 }
 

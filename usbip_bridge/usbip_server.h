@@ -69,10 +69,29 @@
 #define USBIP_EREMOTEIO  121
 #define USBIP_ECONNRESET 104
 
+/* One URB as the host controller exchanges it, for an observer such as the
+ * usbmon capture (sim/pcap_usb.c): told of each CMD_SUBMIT once accepted and
+ * of each completion (RET_SUBMIT queued, or an unlink that cancelled it). */
+typedef struct {
+    bool submit;              /* true: submission, false: completion */
+    uint32_t seqnum;          /* vhci's URB number: pairs the two events */
+    uint8_t ep;               /* endpoint number 0..15 */
+    bool in;                  /* direction IN (device to host) */
+    uint8_t devnum;           /* the device's USB address */
+    uint32_t flags;           /* URB transfer_flags as vhci sent them */
+    const uint8_t *setup;     /* ep0: the SETUP packet (both events), else NULL */
+    int32_t status;           /* completion: 0 or -errno; submission: 0 */
+    uint32_t length;          /* submission: buffer length; completion: actual */
+    const uint8_t *data;      /* OUT submission / IN completion: the bytes */
+    uint32_t data_len;
+} usbip_urb_event_t;
+typedef void (*usbip_urb_hook_t)(const usbip_urb_event_t *e);
+
 typedef struct {
     const char *busid;        /* e.g. "1-1", at most 31 characters */
     void (*poll)(void);       /* runs the firmware once (fw_poll) */
     bool verbose;             /* log every URB */
+    usbip_urb_hook_t urb_hook; /* NULL, or told of every URB (see above) */
 } usbip_server_cfg_t;
 
 /* Reads the device and configuration descriptors through udc_sim (running

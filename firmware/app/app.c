@@ -11,7 +11,19 @@
  */
 #include "app.h"
 #include "config.h"
+#include "ident.h"
 #include "link_stats.h"
+
+/* build/gen/build_id.h (web.mk) names the source revision; a build without
+ * it (unit tests before any firmware build) says so */
+#if defined(__has_include)
+#if __has_include("build_id.h")
+#include "build_id.h"
+#endif
+#endif
+#ifndef APP_BUILD_ID
+#define APP_BUILD_ID "unknown"
+#endif
 
 #include <string.h>
 
@@ -19,8 +31,7 @@ static uint64_t app_up_ms;        /* 64-bit uptime, extended from board_millis()
 static uint32_t app_last_ms;      /* board_millis() at the last extension */
 static int64_t app_wall_offset_ms; /* wall clock = offset + uptime (ms) */
 static bool app_wall_set;
-static bool app_button_last;
-static uint32_t app_presses;
+static uint32_t app_presses_base; /* board_button_presses() at app_init */
 
 /* ------------------------------------------------------------ text writer */
 
@@ -103,8 +114,7 @@ void app_init(void)
     app_up_ms = app_last_ms;
     app_wall_offset_ms = 0;
     app_wall_set = false;
-    app_button_last = board_button_read();
-    app_presses = 0;
+    app_presses_base = board_button_presses();
 }
 
 /* Unsigned subtraction gives the elapsed time across one 2^32 wrap; called
@@ -118,12 +128,9 @@ static void app_uptime_update(void)
 
 void app_poll(void)
 {
-    bool pressed = board_button_read();
     app_uptime_update();
-    if (pressed && !app_button_last) {
-        app_presses++;
-    }
-    app_button_last = pressed;
+    /* sampling the button each pass is what runs the chip's debounce */
+    (void)board_button_presses();
 }
 
 int app_led_set(unsigned n, app_led_action_t action)
@@ -161,7 +168,9 @@ bool app_button(void)
 
 uint32_t app_button_presses(void)
 {
-    return app_presses;
+    /* the board latches every press in its counter (board.h), so a reader
+     * never races app_poll() for one; unsigned difference survives a wrap */
+    return board_button_presses() - app_presses_base;
 }
 
 uint64_t app_uptime_ms(void)
@@ -339,19 +348,38 @@ size_t app_status_json(char *buf, size_t room)
     app_buf_str(&b, ",\"button\":");
     app_buf_char(&b, app_button() ? '1' : '0');
     app_buf_str(&b, ",\"button_presses\":");
-    app_buf_u64(&b, app_presses);
+    app_buf_u64(&b, app_button_presses());
     app_buf_str(&b, ",\"link\":{");
     app_counter_put(&b, "rx_frames", link_stats.rx_frames, false);
     app_counter_put(&b, "tx_frames", link_stats.tx_frames, false);
     app_counter_put(&b, "rx_dropped", link_stats.rx_dropped, false);
-    app_counter_put(&b, "tx_dropped", link_stats.tx_dropped, true);
-    /* the active link: "ecm", "ncm" (USB class) or "tap" (simulator) */
-    app_buf_str(&b, "},\"usb_class\":\"");
+    app_counter_put(&b, "tx_dropped", link_stats.tx_dropped, false);
+    /* added after the four above (clients match by name, the order is not
+     * a promise): bytes feed the page's throughput chart */
+    app_counter_put(&b, "rx_bytes", link_stats.rx_bytes, false);
+    app_counter_put(&b, "tx_bytes", link_stats.tx_bytes, false);
+    app_counter_put(&b, "rx_errors", link_stats.rx_errors, false);
+    app_counter_put(&b, "tx_errors", link_stats.tx_errors, false);
+    /* link.class, what the link is: "ecm" or "ncm" (the USB class in use),
+     * "tap" (the simulator's TAP mode) */
+    app_buf_str(&b, "\"class\":\"");
     app_buf_str(&b, config_class_name(config_usb_class));
-    app_buf_str(&b, "\"}");
+    app_buf_str(&b, "\"}}");
     size_t n = app_buf_end(&b);
     if (n == 0u && room > 0u) {
         buf[0] = '\0';  /* no half document */
     }
     return n;
+}
+
+void app_info_put(app_buf_t *b)
+{
+    char serial[IDENT_SERIAL_LEN + 1u];
+    ident_serial(serial);
+    app_buf_str(b, "\"version\":\"" APP_VERSION "\",\"build\":");
+    app_buf_json_str(b, APP_BUILD_ID, 32u);
+    app_buf_str(b, ",\"serial\":\"");
+    app_buf_str(b, serial);
+    app_buf_str(b, "\",\"reset\":");
+    app_buf_json_str(b, board_reset_cause(), 24u);
 }

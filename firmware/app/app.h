@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include "board.h"
 
+#define APP_VERSION       "0.1.0"   /* the firmware's; the simulator's --version too */
 #define APP_LED_COUNT     BOARD_LED_COUNT
 #define APP_ISO8601_LEN   20u   /* "YYYY-MM-DDTHH:MM:SSZ" without the NUL */
 /* Largest settable epoch: 9999-12-31T23:59:59Z. */
@@ -36,7 +37,7 @@ void app_poll(void);
 int app_led_set(unsigned n, app_led_action_t action);
 bool app_led_get(unsigned n);           /* false for n >= APP_LED_COUNT */
 bool app_button(void);                  /* true while the user button is pressed */
-uint32_t app_button_presses(void);      /* press edges seen by app_poll() */
+uint32_t app_button_presses(void);      /* presses since app_init(), none lost */
 
 uint64_t app_uptime_ms(void);           /* milliseconds since boot, never wraps */
 
@@ -74,5 +75,8 @@ size_t app_buf_end(const app_buf_t *b);              /* length or 0 on overflow 
  * text plus its NUL does not fit in room; never write past buf[room - 1]. */
 size_t app_leds_json(char *buf, size_t room);    /* e.g. [0,1,0,0] */
 size_t app_status_json(char *buf, size_t room);
+/* The device's fixed facts as JSON members without braces, for /api/info:
+ * "version":..,"build":..,"serial":..,"reset":.. (see http_info.h). */
+void app_info_put(app_buf_t *b);
 
 #endif

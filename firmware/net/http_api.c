@@ -36,6 +36,7 @@
  * lwIP 2.1.3 parses only GET and POST.
  */
 #include "http_api.h"
+#include "http_info.h"
 #include "app/app.h"
 
 #include "lwip/apps/fs.h"
@@ -60,6 +61,7 @@ void fs_close_custom(struct fs_file *file);
 typedef enum {
     HTTP_API_NONE = 0,
     HTTP_API_STATUS,
+    HTTP_API_INFO,
     HTTP_API_LED,
     HTTP_API_TIME,
 } http_api_target_t;
@@ -151,11 +153,13 @@ static void http_api_error(unsigned status, const char *allow, const char *msg)
     http_api_finish(status, allow, &b);
 }
 
-static void http_api_status(void)
+/* 200 with the document a JSON writer (app_status_json, http_info_json)
+ * makes; its 0 for "did not fit" becomes the 500 of http_api_finish. */
+static void http_api_document(size_t (*write)(char *buf, size_t room))
 {
     app_buf_t b;
     http_api_body_start(&b);
-    b.len = app_status_json(b.buf, b.room);
+    b.len = write(b.buf, b.room);
     b.overflow = (b.len == 0u);
     http_api_finish(200, NULL, &b);
 }
@@ -199,6 +203,9 @@ static http_api_target_t http_api_match(const char *uri)
     if (n == 11u && memcmp(uri, "/api/status", 11) == 0) {
         return HTTP_API_STATUS;
     }
+    if (n == 9u && memcmp(uri, "/api/info", 9) == 0) {
+        return HTTP_API_INFO;
+    }
     if (n == 8u && memcmp(uri, "/api/led", 8) == 0) {
         return HTTP_API_LED;
     }
@@ -229,7 +236,10 @@ int fs_open_custom(struct fs_file *file, const char *name)
     }
     switch (http_api_match(name)) {
     case HTTP_API_STATUS:
-        http_api_status();
+        http_api_document(app_status_json);
+        break;
+    case HTTP_API_INFO:
+        http_api_document(http_info_json);
         break;
     case HTTP_API_LED:
     case HTTP_API_TIME:
@@ -324,7 +334,7 @@ err_t httpd_post_begin(void *connection, const char *uri, const char *http_reque
         return ERR_ARG;
     }
     http_api_resp_busy = true;
-    if (target == HTTP_API_STATUS || is_static) {
+    if (target == HTTP_API_STATUS || target == HTTP_API_INFO || is_static) {
         http_api_error(405, "GET", "use GET");
         http_api_post_result(response_uri, response_uri_len);
         return ERR_ARG;

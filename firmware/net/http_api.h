@@ -7,10 +7,11 @@
  * by lwIP's own headers.
  *
  *   GET  /api/status           200 application/json (app_status_json)
+ *   GET  /api/info             200 application/json (http_info_json)
  *   POST /api/led  n=K&state=on|off|toggle   200 {"led":K,"state":S,"leds":[..]}
  *   POST /api/time epoch=SECONDS             200 {"time":"..","epoch":N,"time_set":true}
  *   bad parameters / body > HTTP_API_BODY_MAX     400 {"error":".."}
- *   GET /api/led, GET /api/time   405 (Allow: POST); POST /api/status 405
+ *   GET /api/led, GET /api/time   405 (Allow: POST); POST /api/status, /api/info 405
  *   other /api/... paths          404 JSON; other paths: httpd's /404.html
  *   response buffer or POST body slot in use by another connection: 503
  *   HEAD and other methods: httpd's /501.html (lwIP 2.1.3 parses GET/POST only)
@@ -21,6 +22,9 @@
 #include "net.h"   /* declares http_api_init() */
 
 #define HTTP_API_BODY_MAX   64u    /* longest accepted POST body */
-#define HTTP_API_RESP_MAX   512u   /* one response: header + JSON */
+/* one response: 192 bytes reserved for the header + the JSON, whose worst
+ * case is /api/status with every counter at 2^32-1 (about 400 bytes plus
+ * the members other modules add) or /api/info (HTTP_INFO_JSON_MAX) */
+#define HTTP_API_RESP_MAX   688u
 
 #endif

@@ -70,6 +70,7 @@ static struct {
     volatile uint8_t done_cnt[2][USBD_NUM_EP];   /* [IN?][endpoint number] */
     volatile uint16_t done_len[2][USBD_NUM_EP];
     volatile uint8_t setup[8];
+    volatile uint8_t setup_seq;                  /* the driver's number for it (udc.h) */
     volatile uint8_t setup_cnt;
     volatile uint8_t reset_cnt;
     volatile uint8_t reset_setup_cnt;            /* setup_cnt at the last reset */
@@ -566,6 +567,7 @@ void udc_event_cb(const udc_event_t *ev)
         for (unsigned i = 0; i < 8u; i++) {
             usbd_isr.setup[i] = ev->setup[i];
         }
+        usbd_isr.setup_seq = ev->seq;
         USBD_BARRIER();
         usbd_isr.setup_cnt = (uint8_t)(usbd_isr.setup_cnt + 1u);
         return;
@@ -667,6 +669,7 @@ static void ep0_events(void)
         for (unsigned i = 0; i < 8u; i++) {
             raw[i] = usbd_isr.setup[i];
         }
+        uint8_t seq = usbd_isr.setup_seq;
         USBD_BARRIER();
         if (usbd_isr.setup_cnt != s) {
             continue;  /* a newer SETUP came in meanwhile: its predecessors first */
@@ -675,6 +678,11 @@ static void ep0_events(void)
             return;  /* the reset decides whether this SETUP is still valid */
         }
         usbd_seen.setup_cnt = s;
+        /* A newer SETUP can still arrive while handle_setup() runs, and the
+         * check above cannot see it; only the driver can refuse ep0 calls
+         * for this one atomically with arming the endpoint (udc.h), so our
+         * reply or STALL never lands in the newer request's stages. */
+        udc_ep0_answer(seq);
         handle_setup(raw);
         return;
     }

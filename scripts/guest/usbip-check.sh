@@ -104,7 +104,9 @@ R dns_outside "$(echo "$out" | grep -q REFUSED && echo REFUSED || echo other)"
 printf 'nameserver %s\nsearch %s\n' "$(lease_get dns)" "$(lease_get domain)" > /etc/resolv.conf
 cat /etc/resolv.conf
 say "wget http://stm32net.usb/"
-page=$(fetch http://stm32net.usb/); rc=$?
+# the page is stored and served gzip-compressed (firmware/app/web.mk)
+fetch http://stm32net.usb/ > /tmp/page.gz; rc=$?
+page=$(gunzip -c /tmp/page.gz) || rc=gunzip
 echo "$page" | head -c 600; echo
 R http_name "$([ $rc -eq 0 ] && echo "$page" | grep -q 'id="time"' && echo ok || echo "fail:$rc")"
 
@@ -116,7 +118,7 @@ st=$(fetch "http://$DEV/api/status"); rc=$?
 echo "$st"
 R status_hostname "$(echo "$st" | sed -n 's/.*"hostname":"\([^"]*\)".*/\1/p')"
 R status_leds "$(echo "$st" | tr -d ' \n' | sed -n 's/.*"leds":\[\([^]]*\)\].*/\1/p')"
-R status_class "$(echo "$st" | sed -n 's/.*"usb_class":"\([^"]*\)".*/\1/p')"
+R status_class "$(echo "$st" | sed -n 's/.*"link":{[^}]*"class":"\([^"]*\)".*/\1/p')"
 
 say "ping"
 out=$(timeout 15 ping -c 2 -W 3 "$DEV" 2>&1); echo "$out"

@@ -81,6 +81,15 @@ grep -q 'Exit status: 2' "$tmp/help" || fail "--help does not document exit stat
 rc=0
 timeout 10 "$SIM" --listen 127.0.0.1:0 --pcap "$tmp/no-such-dir/x.pcap" >"$tmp/pc.out" 2>"$tmp/pc.err" || rc=$?
 [ "$rc" -eq 1 ] || fail "unwritable --pcap exit status $rc, expected 1"
+# --pcap-usb: a USB capture, so not with --tap; an empty or unwritable name
+bad --pcap-usb "$tmp/u.pcap" --tap sim0
+grep -q -- "no USB in TAP mode" "$tmp/err" || fail "--tap + --pcap-usb message: $(cat "$tmp/err")"
+bad --pcap-usb ''
+grep -q -- '--pcap-usb FILE' "$tmp/help" || fail "--help does not list --pcap-usb FILE"
+rc=0
+timeout 10 "$SIM" --listen 127.0.0.1:0 --pcap-usb "$tmp/no-such-dir/u.pcap" >"$tmp/pc.out" 2>"$tmp/pc.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "unwritable --pcap-usb exit status $rc, expected 1"
+grep -q -- "--pcap-usb $tmp/no-such-dir/u.pcap" "$tmp/pc.err" || fail "unwritable --pcap-usb message: $(cat "$tmp/pc.err")"
 
 # start on port 0: the start line names the real port, which accepts connections
 "$SIM" --listen 127.0.0.1:0 --serial cli-test >"$tmp/sim.out" 2>"$tmp/sim.err" &

@@ -97,7 +97,7 @@ hc() {
     code="curl-error:$(tr '\n' ' ' < "$E2E_TMP/curl.err")"
 }
 
-hc GET /
+hc GET / --compressed   # the page is stored gzip-compressed (web.mk)
 expect "GET / status" 200 "$code"
 grep -q 'id="time"' "$E2E_TMP/body" && ok 'GET / has an element id="time"' || no 'GET / lacks id="time"'
 
@@ -153,7 +153,7 @@ expect "simulator exit status on SIGTERM" 0 "$E2E_STOP_RC"
 if [ -s "$PCAP" ]; then
   dump=$(tcpdump -r "$PCAP" -nn -A 2>&1 || true)
   summary=$(tcpdump -r "$PCAP" -nn 2>&1 || true)
-  echo "$summary" | head -n 12 | sed 's/^/    /'
+  head -n 12 <<<"$summary" | sed 's/^/    /'   # no pipe from echo: head may exit first (SIGPIPE, 141)
   echo "    ... $(wc -l <<<"$summary") packets"
   pc() {  # description ERE
     if grep -Eq -- "$2" <<<"$1"; then ok "pcap: $3"; else no "pcap: no $3"; fi

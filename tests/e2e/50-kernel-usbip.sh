@@ -6,6 +6,8 @@
 # Layer: e2e test, host side; the guest side is scripts/guest/usbip-check.sh.
 # Needs: build/stm32net-sim, qemu-system-x86_64, the guest image (built and
 # cached by scripts/guest/build-guest.sh). Runs in well under 2 minutes.
+# The same run captures every URB (--pcap-usb) and tshark must decode it
+# (issue 15, USB-level capture).
 # Network: the simulator listens on 127.0.0.1 only; the guest reaches it as
 # 10.0.2.2 through QEMU user networking; 192.168.7.x exists only between the
 # guest kernel and the simulator.
@@ -29,11 +31,12 @@ e2e_guest_build
 SIM_LOG=$E2E_TMP/sim.log
 CONSOLE=$E2E_TMP/console.log
 PCAP=$E2E_TMP/usb-link.pcap
+USBPCAP=$E2E_TMP/usb-urbs.pcap
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-90}   # the whole test must stay under 2 minutes
 
 # Line-buffered stdout so the first line (the port) shows up at once.
 E2E_SIM_PREFIX="stdbuf -oL -eL" e2e_sim_start "$SIM_LOG" --listen 127.0.0.1:0 --verbose --pcap "$PCAP" \
-  ${CLASS_ARGS[@]+"${CLASS_ARGS[@]}"}
+  --pcap-usb "$USBPCAP" ${CLASS_ARGS[@]+"${CLASS_ARGS[@]}"}
 line=$(e2e_wait_pid_line "$E2E_SIM_PID" "$SIM_LOG" '^stm32net-sim: exporting ' "${E2E_SIM_START_TIMEOUT:-10}") || {
   e2e_dump "simulator log" "$SIM_LOG"; e2e_fail "simulator did not print its export line within 10 s"; }
 e2e_log "$line"
@@ -187,4 +190,38 @@ if [ $bad -ne 0 ]; then
 fi
 # The simulator must have survived detach + re-attach.
 kill -0 "$E2E_SIM_PID" 2>/dev/null || { failed=1; report_fail; e2e_fail "simulator exited"; }
+
+# The usbmon capture of the same run, as Wireshark's dissectors read it: the
+# device descriptor answer with our VID:PID (USB 2.0 9.6.1), SET_INTERFACE
+# (9.4.10, request 11) selecting the data alternate setting, the
+# NetworkConnection notification (CDC 1.2 6.3.1, code 0x00) on the interrupt
+# endpoint, and no packet the dissectors call malformed.
+e2e_need tshark
+[ -s "$USBPCAP" ] || { failed=1; report_fail; e2e_fail "--pcap-usb wrote nothing to $USBPCAP"; }
+tsh() { tshark -r "$USBPCAP" -Y "$1" 2>>"$E2E_TMP/tshark.err" | wc -l; }
+ucheck() {  # name filter min
+  local n; n=$(tsh "$2")
+  if [ "$n" -ge "$3" ]; then printf '  ok    %-22s %s records\n' "$1" "$n"
+  else printf '  FAIL  %-22s %s records match "%s"\n' "$1" "$n" "$2"; bad=1; fi
+}
+total=$(tsh 'usb')
+ucheck "usbmon records" 'usb.urb_type == 0x53 || usb.urb_type == 0x43' 100
+ucheck "device descriptor" 'usb.urb_type == 0x43 && usb.idVendor == 0x1209 && usb.idProduct == 0x0001' 1
+ucheck "SET_INTERFACE" 'usb.urb_type == 0x53 && usb.setup.bRequest == 11 && usb.transfer_type == 2' 1
+ucheck "NetworkConnection" 'usb.transfer_type == 1 && usbcom.interrupt.notification_code == 0x00' 1
+malformed=$(tsh '_ws.malformed || _ws.expert.severity == error')
+if [ "$malformed" -eq 0 ]; then printf '  ok    %-22s none of %s records\n' "malformed" "$total"
+else printf '  FAIL  %-22s %s of %s records\n' "malformed" "$malformed" "$total"; bad=1
+  tshark -r "$USBPCAP" -Y '_ws.malformed || _ws.expert.severity == error' 2>&1 | head -n 20; fi
+# tshark's only harmless complaint here is that it runs as root
+if grep -v '^Running as user "root"' "$E2E_TMP/tshark.err" | grep -q .; then
+  echo "tshark said:"; grep -v '^Running as user "root"' "$E2E_TMP/tshark.err" | head -n 20; bad=1
+fi
+# KEEP_USB_PCAP=FILE keeps the capture for a look in Wireshark
+[ -z "${KEEP_USB_PCAP:-}" ] || cp "$USBPCAP" "$KEEP_USB_PCAP"
+if [ $bad -ne 0 ]; then
+  failed=1; report_fail
+  e2e_fail "the USB capture (--pcap-usb) does not decode as expected"
+fi
+e2e_log "USB capture: $total usbmon records decoded by tshark"
 e2e_log "PASS (attach->lease: ${got[lease1_ms]} ms, re-attach->lease: ${got[lease2_ms]} ms)"

@@ -13,6 +13,8 @@ uint8_t fake_board_uid[BOARD_UID_LEN] = {0x20, 0x00, 0x3a, 0x00, 0x12, 0x47, 0x5
                                          0x38, 0x35, 0x39, 0x30};
 bool fake_board_leds[BOARD_LED_COUNT];
 bool fake_board_button;
+uint32_t fake_board_presses;
+const char *fake_board_reset_cause = "pin";
 unsigned fake_board_bootloader_calls;
 
 void fake_board_reset(void)
@@ -20,6 +22,8 @@ void fake_board_reset(void)
     fake_board_ms = 0;
     memset(fake_board_leds, 0, sizeof fake_board_leds);
     fake_board_button = false;
+    fake_board_presses = 0;
+    fake_board_reset_cause = "pin";
     fake_board_bootloader_calls = 0;
 }
 
@@ -34,6 +38,8 @@ void board_led_set(unsigned n, bool on)
 }
 bool board_led_get(unsigned n) { return n < BOARD_LED_COUNT && fake_board_leds[n]; }
 bool board_button_read(void) { return fake_board_button; }
+uint32_t board_button_presses(void) { return fake_board_presses; }
+const char *board_reset_cause(void) { return fake_board_reset_cause; }
 void board_idle(void) {}
 void board_enter_bootloader(void) { fake_board_bootloader_calls++; }
 void board_panic(const char *msg, const char *file, int line)

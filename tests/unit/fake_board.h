@@ -11,6 +11,8 @@ extern uint32_t fake_board_ms;
 extern uint8_t fake_board_uid[BOARD_UID_LEN];
 extern bool fake_board_leds[BOARD_LED_COUNT];
 extern bool fake_board_button;
+extern uint32_t fake_board_presses;   /* the board's press latch */
+extern const char *fake_board_reset_cause;
 extern unsigned fake_board_bootloader_calls;
 
 void fake_board_reset(void);

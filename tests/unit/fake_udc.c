@@ -34,6 +34,10 @@ static bool inject(uint8_t ep, uint8_t fail_ep, unsigned *count)
 }
 
 static fake_udc_ep_t eps[32];
+/* udc.h SETUP sequence: one more per SETUP and bus reset; answer is what the
+ * core named last with udc_ep0_answer(). */
+static uint8_t fake_seq;
+static uint8_t fake_answer;
 
 fake_udc_ep_t *fake_udc_ep(uint8_t ep)
 {
@@ -64,6 +68,7 @@ void fake_udc_reset(void)
 {
     memset(eps, 0, sizeof eps);
     open_ep0();
+    fake_answer = (uint8_t)(fake_seq - 1u);
     fake_udc_log_len = 0;
     fake_udc_inited = false;
     fake_udc_connected = false;
@@ -125,7 +130,9 @@ bool udc_ep_open(uint8_t ep, udc_ep_type_t type, uint16_t mps)
 {
     log_call(FAKE_UDC_OPEN, ep, mps, NULL);
     assert_true(UDC_EP_NUM(ep) != 0u);  /* the core owns ep0 */
-    assert_true(mps > 0u && mps <= 64u);
+    if (mps == 0u || mps > 64u || UDC_EP_NUM(ep) >= 16u) {
+        return false;  /* full speed bulk/interrupt: 1..64 (USB 2.0 5.7.3, 5.8.3) */
+    }
     if (inject(ep, fake_udc_fail_open_ep, &fake_udc_fail_open_count)) {
         return false;  /* e.g. no packet memory left; the endpoint stays as it was */
     }
@@ -155,10 +162,15 @@ bool udc_ep_xfer(uint8_t ep, uint8_t *buf, uint16_t len)
     if (!e->open || e->queued) {
         return false;
     }
+    if (UDC_EP_NUM(ep) == 0u && (e->stalled || fake_answer != fake_seq)) {
+        return false;  /* udc.h: ep0 stalled, or answering a stale SETUP */
+    }
+    if (len != 0u && buf == NULL) {
+        return false;
+    }
     if (inject(ep, fake_udc_fail_xfer_ep, &fake_udc_fail_xfer_count)) {
         return false;
     }
-    assert_true(len == 0u || buf != NULL);
     e->queued = true;
     e->buf = buf;
     e->len = len;
@@ -169,19 +181,50 @@ bool udc_ep_xfer(uint8_t ep, uint8_t *buf, uint16_t len)
 void udc_ep_stall(uint8_t ep)
 {
     log_call(FAKE_UDC_STALL_CALL, ep, 0, NULL);
-    fake_udc_ep(ep)->stalled = true;
+    fake_udc_ep_t *e = fake_udc_ep(ep);
+    if (!e->open) {
+        return;  /* udc.h: a halt belongs to an open endpoint */
+    }
+    if (UDC_EP_NUM(ep) != 0u) {
+        e->stalled = true;
+        return;
+    }
+    if (fake_answer != fake_seq) {
+        return;  /* a newer SETUP came in: not for its stages */
+    }
+    /* the whole control pipe until the next SETUP, queued transfers dropped */
+    static const uint8_t ep0[2] = {0x00, 0x80};
+    for (unsigned k = 0; k < 2u; k++) {
+        fake_udc_ep(ep0[k])->stalled = true;
+        fake_udc_ep(ep0[k])->queued = false;
+    }
 }
 
 void udc_ep_clear_stall(uint8_t ep)
 {
     log_call(FAKE_UDC_CLEAR_STALL, ep, 0, NULL);
-    fake_udc_ep(ep)->stalled = false;
-    fake_udc_ep(ep)->toggle_reset = true;
+    fake_udc_ep_t *e = fake_udc_ep(ep);
+    if (!e->open) {
+        return;
+    }
+    if (UDC_EP_NUM(ep) == 0u) {
+        fake_udc_ep(0x00)->stalled = false;  /* ep0: the whole pipe */
+        fake_udc_ep(0x80)->stalled = false;
+        return;
+    }
+    e->stalled = false;
+    e->toggle_reset = true;
 }
 
 bool udc_ep_is_stalled(uint8_t ep)
 {
-    return fake_udc_ep(ep)->stalled;
+    fake_udc_ep_t *e = fake_udc_ep(ep);
+    return e->open && e->stalled;
+}
+
+void udc_ep0_answer(uint8_t seq)
+{
+    fake_answer = seq;
 }
 
 /* ------------------------------------------------------------ host side */
@@ -199,6 +242,7 @@ void fake_udc_bus_reset(void)
     /* udc.h: address 0, every endpoint but ep0 closed, then the event */
     memset(eps, 0, sizeof eps);
     open_ep0();
+    fake_seq++;
     udc_event_t ev = {.type = UDC_EVT_BUS_RESET};
     deliver(&ev);
 }
@@ -218,7 +262,7 @@ void fake_udc_setup_raw(const uint8_t setup[8])
         e->stalled = false;
         e->queued = false;
     }
-    udc_event_t ev = {.type = UDC_EVT_SETUP};
+    udc_event_t ev = {.type = UDC_EVT_SETUP, .seq = ++fake_seq};
     memcpy(ev.setup, setup, 8);
     deliver(&ev);
 }

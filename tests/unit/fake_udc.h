@@ -5,8 +5,10 @@
  * max-packet-size bytes per call into/out of the transfer the firmware
  * queued, completes it (udc_event_cb + usbd_task) after `len` bytes or on a
  * short packet, and records every call the firmware makes.
- * Like a real driver it drops transfers queued on ep0 and clears an ep0
- * STALL when a SETUP arrives. No malloc: fixed tables.
+ * It keeps every udc.h promise (tests/unit/udc_conformance.c checks it like
+ * the real drivers): a SETUP drops transfers queued on ep0, ends an ep0
+ * STALL and carries a sequence number; a STALL of ep0 covers both
+ * directions. No malloc: fixed tables.
  */
 #ifndef FAKE_UDC_H
 #define FAKE_UDC_H

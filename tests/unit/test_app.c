@@ -56,12 +56,35 @@ static void test_button_and_presses(void **state)
     assert_false(app_button());
     fake_board_button = true;
     assert_true(app_button());
+    fake_board_presses = 2;
     app_poll();
+    assert_int_equal(app_button_presses(), 2);
+}
+
+/* Issue 10 "Button": a press is latched until the app counted it. The old
+ * app counted level edges in app_poll(), so a press the board reported
+ * once (the simulator's) was lost when a status read came first. Now the
+ * count is the board's latch: reading the status first loses nothing. */
+static void test_press_read_by_status_first_is_not_lost(void **state)
+{
+    (void)state;
+    char buf[512];
+    fake_board_presses = 1;     /* pressed and released between two passes */
+    assert_true(app_status_json(buf, sizeof buf) > 0u);
+    assert_non_null(strstr(buf, "\"button_presses\":1,"));
     app_poll();
-    fake_board_button = false;
-    app_poll();
-    fake_board_button = true;
-    app_poll();
+    assert_int_equal(app_button_presses(), 1);
+}
+
+/* Presses before app_init() (the board counts from its own start) are not
+ * the app's, and the counter's wrap does not matter. */
+static void test_presses_count_from_app_init_across_wrap(void **state)
+{
+    (void)state;
+    fake_board_presses = 0xFFFFFFFFu;
+    app_init();
+    assert_int_equal(app_button_presses(), 0);
+    fake_board_presses = 1u;    /* two presses later, wrapped */
     assert_int_equal(app_button_presses(), 2);
 }
 
@@ -227,8 +250,8 @@ static const char status_want[] =
     "{\"hostname\":\"stm32net\",\"ip\":\"192.168.7.1\",\"uptime_ms\":4294967396,"
     "\"time\":\"2023-11-14T22:13:20Z\",\"time_set\":true,\"leds\":[0,1,0,1],\"button\":1,"
     "\"button_presses\":1,"
-    "\"link\":{\"rx_frames\":12,\"tx_frames\":34,\"rx_dropped\":5,\"tx_dropped\":4294967295},"
-    "\"usb_class\":\"ecm\"}";
+    "\"link\":{\"rx_frames\":12,\"tx_frames\":34,\"rx_dropped\":5,\"tx_dropped\":4294967295,"
+    "\"rx_bytes\":1200,\"tx_bytes\":3400,\"rx_errors\":7,\"tx_errors\":8,\"class\":\"ecm\"}}";
 
 static void make_known_state(void)
 {
@@ -236,6 +259,7 @@ static void make_known_state(void)
     app_poll();
     fake_board_ms = 100u;     /* uptime 2^32 + 100 */
     fake_board_button = true;
+    fake_board_presses = 1;
     app_poll();
     assert_int_equal(app_time_set_epoch(1700000000u), 0);
     app_led_set(1, APP_LED_ON);
@@ -244,6 +268,10 @@ static void make_known_state(void)
     link_stats.tx_frames = 34;
     link_stats.rx_dropped = 5;
     link_stats.tx_dropped = 0xFFFFFFFFu;
+    link_stats.rx_bytes = 1200;
+    link_stats.tx_bytes = 3400;
+    link_stats.rx_errors = 7;
+    link_stats.tx_errors = 8;
 }
 
 static void test_status_json_exact(void **state)
@@ -333,6 +361,8 @@ int main(void)
         cmocka_unit_test_setup(test_led_on_off_toggle, setup),
         cmocka_unit_test_setup(test_led_bad_n_and_action, setup),
         cmocka_unit_test_setup(test_button_and_presses, setup),
+        cmocka_unit_test_setup(test_press_read_by_status_first_is_not_lost, setup),
+        cmocka_unit_test_setup(test_presses_count_from_app_init_across_wrap, setup),
         cmocka_unit_test_setup(test_uptime_counts_and_survives_wrap, setup),
         cmocka_unit_test_setup(test_uptime_starts_at_board_millis, setup),
         cmocka_unit_test_setup(test_time_before_set_is_since_1970, setup),

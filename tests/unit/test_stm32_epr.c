@@ -16,6 +16,7 @@
 #include "port/stm32f072/stm32_pma.h"
 #include "port/stm32f072/stm32f072.h"
 #include "usb/udc.h"
+#include "model_usbfs.h"
 
 #define T_STAT_TX 0x0030u
 #define T_DTOG_TX 0x0040u
@@ -28,19 +29,10 @@
 #define T_CTR_RX  0x8000u
 #define T_EA      0x000Fu
 
-/* The register as the hardware treats a write (independent of the helpers'
- * own masks, so a wrong mask in the header shows up here). */
-static uint16_t model_write(uint16_t reg, uint16_t w)
-{
-    const uint16_t toggle = T_STAT_TX | T_DTOG_TX | T_STAT_RX | T_DTOG_RX;
-    const uint16_t rcw0 = T_CTR_TX | T_CTR_RX;
-    const uint16_t plain = T_EA | T_KIND | T_TYPE;
-    uint16_t r = reg;
-    r = (uint16_t)((r & ~plain) | (w & plain));
-    r = (uint16_t)(r ^ (w & toggle));
-    r = (uint16_t)(r & ~(rcw0 & ~w));
-    return r;  /* SETUP (read-only) unchanged */
-}
+/* The register as the hardware treats a write: the model's rule (RM0091
+ * 30.6.2), independent of the helpers' own masks, so a wrong mask in the
+ * header shows up here. */
+#define model_write model_usbfs_epr_write
 
 typedef uint16_t (*set_fn)(uint16_t, unsigned);
 
@@ -139,11 +131,13 @@ static void test_known_words(void **state)
 
 void USB_IRQHandler(void);
 
-static uint16_t m_epr[8];
-static uint16_t m_istr;            /* RESET/SUSP/WKUP flags; CTR is derived */
-static uint16_t m_usb[0x60 / 2];   /* CNTR, DADDR, BTABLE, BCDR ... by offset */
-static uint16_t m_pma[STM32_PMA_SIZE / 2];
-static uint32_t m_sink32;          /* RCC/NVIC writes land here */
+/* The peripheral: tests/unit/model_usbfs.c (RM0091 ch. 30). The host helpers
+ * below send one token and then let the CPU take the interrupt it raised. */
+#define m_epr     model_usbfs_epr
+#define m_istr    model_usbfs_istr
+#define m_usb     model_usbfs_reg
+#define m_pma     model_usbfs_pma
+#define m_race_ep model_usbfs_race_ep
 
 static udc_event_t m_ev[32];
 static unsigned m_nev;
@@ -154,173 +148,70 @@ void udc_event_cb(const udc_event_t *ev)
     m_ev[m_nev++] = *ev;
 }
 
-volatile uint32_t *stm32_test_reg32(uint32_t addr)
-{
-    (void)addr;
-    return &m_sink32;
-}
-
-volatile uint16_t *stm32_test_reg16(uint32_t addr)
-{
-    if (addr >= USB_PMA_BASE && addr < USB_PMA_BASE + STM32_PMA_SIZE) {
-        assert_int_equal(addr & 1u, 0);  /* half-word accesses only */
-        return (volatile uint16_t *)&m_pma[(addr - USB_PMA_BASE) / 2u];
-    }
-    assert_true(addr >= USB_BASE + 0x40u && addr < USB_BASE + 0x60u);
-    assert_int_not_equal(addr, USB_BASE + 0x44u);  /* ISTR only via its accessor */
-    return (volatile uint16_t *)&m_usb[(addr - USB_BASE) / 2u];
-}
-
-/* Race injection: the next read of endpoint m_race_ep returns the register,
- * then the "peripheral" finishes the VALID transaction it had armed (VALID ->
- * NAK, DTOG flips, CTR set) before the driver's write lands. */
-static int m_race_ep = -1;
-
-uint16_t stm32_test_epr_read(unsigned n)
-{
-    assert_true(n < 8u);
-    uint16_t r = m_epr[n];
-    if (m_race_ep == (int)n) {
-        m_race_ep = -1;
-        if (((m_epr[n] >> 12) & 3u) == 3u) {  /* OUT packet received */
-            m_epr[n] = (uint16_t)((m_epr[n] & ~T_STAT_RX) | (2u << 12) | T_CTR_RX);
-            m_epr[n] ^= T_DTOG_RX;
-        }
-        if (((m_epr[n] >> 4) & 3u) == 3u) {   /* IN packet sent */
-            m_epr[n] = (uint16_t)((m_epr[n] & ~T_STAT_TX) | (2u << 4) | T_CTR_TX);
-            m_epr[n] ^= T_DTOG_TX;
-        }
-    }
-    return r;
-}
-
-void stm32_test_epr_write(unsigned n, uint16_t v)
-{
-    assert_true(n < 8u);
-    m_epr[n] = model_write(m_epr[n], v);
-}
-
-uint16_t stm32_test_istr_read(void)
-{
-    uint16_t r = m_istr;
-    for (unsigned n = 0; n < 8u; n++) {
-        if (m_epr[n] & (T_CTR_RX | T_CTR_TX)) {
-            r = (uint16_t)(r | USB_ISTR_CTR | n);
-            break;
-        }
-    }
-    return r;
-}
-
-void stm32_test_istr_write(uint16_t v)
-{
-    m_istr &= v;  /* rc_w0 */
-}
-
 #define M_CNTR   m_usb[0x40 / 2]
 #define M_DADDR  m_usb[0x4C / 2]
 #define M_BCDR   m_usb[0x58 / 2]
 #define BT(n, i) m_pma[(8u * (n) + 2u * (i)) / 2u]   /* i: 0 ADDR_TX 1 COUNT_TX 2 ADDR_RX 3 COUNT_RX */
 
-static unsigned stat_tx(unsigned n) { return (m_epr[n] >> 4) & 3u; }
-static unsigned stat_rx(unsigned n) { return (m_epr[n] >> 12) & 3u; }
-static unsigned dtog_tx(unsigned n) { return (m_epr[n] >> 6) & 1u; }
-static unsigned dtog_rx(unsigned n) { return (m_epr[n] >> 14) & 1u; }
+static unsigned stat_tx(unsigned n) { return model_usbfs_stat_tx(n); }
+static unsigned stat_rx(unsigned n) { return model_usbfs_stat_rx(n); }
+static unsigned dtog_tx(unsigned n) { return model_usbfs_dtog_tx(n); }
+static unsigned dtog_rx(unsigned n) { return model_usbfs_dtog_rx(n); }
+#define pma_put model_usbfs_pma_put
 
-static void pma_put(uint16_t off, const uint8_t *d, uint16_t len)
-{
-    for (uint16_t i = 0; i < len; i++) {
-        uint16_t *w = &m_pma[(off + i) / 2u];
-        if ((off + i) & 1u) {
-            *w = (uint16_t)((*w & 0x00FFu) | (d[i] << 8));
-        } else {
-            *w = (uint16_t)((*w & 0xFF00u) | d[i]);
-        }
-    }
-}
-
-static void pma_get(uint16_t off, uint8_t *d, uint16_t len)
-{
-    for (uint16_t i = 0; i < len; i++) {
-        uint16_t w = m_pma[(off + i) / 2u];
-        d[i] = (uint8_t)(((off + i) & 1u) ? (w >> 8) : w);
-    }
-}
-
-enum { H_ACK, H_NAK, H_STALL, H_NONE };
+enum { H_ACK = MODEL_USBFS_ACK, H_NAK = MODEL_USBFS_NAK, H_STALL = MODEL_USBFS_STALL,
+       H_NONE = MODEL_USBFS_NONE };
 
 static void h_set_stat(unsigned n, unsigned shift, unsigned v)
 {
     m_epr[n] = (uint16_t)((m_epr[n] & ~(3u << shift)) | (v << shift));
 }
 
-/* SETUP is accepted on a control endpoint whatever STAT_RX says (RM0091
- * 30.5.2); the model then leaves STAT_RX at NAK, DTOG_RX at 1, STAT_TX as is. */
+/* the CPU takes the USB interrupt (bounded: a driver that never clears a flag fails) */
+static void irq(void)
+{
+    for (unsigned i = 0; i < 4u && model_usbfs_irq_pending(); i++) {
+        USB_IRQHandler();
+    }
+}
+
+/* ... and, like the core, answers the SETUP it was given (udc_ep0_answer) */
 static int host_setup(const uint8_t s[8])
 {
-    if (((m_epr[0] >> 9) & 3u) != STM32_EPR_TYPE_CONTROL || stat_rx(0) == 0u) {
-        return H_NONE;
+    unsigned before = m_nev;
+    int r = (int)model_usbfs_setup(s);
+    irq();
+    if (m_nev > before && m_ev[m_nev - 1u].type == UDC_EVT_SETUP) {
+        udc_ep0_answer(m_ev[m_nev - 1u].seq);
     }
-    assert_true(stm32_pma_count_rx_capacity(BT(0, 3)) >= 8u);
-    pma_put(BT(0, 2), s, 8);
-    BT(0, 3) = (uint16_t)((BT(0, 3) & 0xFC00u) | 8u);
-    h_set_stat(0, 12, STM32_EPR_STAT_NAK);
-    m_epr[0] = (uint16_t)(m_epr[0] | T_CTR_RX | T_SETUP | T_DTOG_RX);
-    USB_IRQHandler();
-    return H_ACK;
+    return r;
 }
 
 static int host_in(unsigned n, uint8_t *d, uint16_t *len, unsigned *pid)
 {
-    switch (stat_tx(n)) {
-    case STM32_EPR_STAT_VALID: break;
-    case STM32_EPR_STAT_NAK: return H_NAK;
-    case STM32_EPR_STAT_STALL: return H_STALL;
-    default: return H_NONE;
-    }
-    *len = BT(n, 1) & 0x3FFu;
-    pma_get(BT(n, 0), d, *len);
-    *pid = dtog_tx(n);
-    m_epr[n] ^= T_DTOG_TX;
-    h_set_stat(n, 4, STM32_EPR_STAT_NAK);
-    m_epr[n] |= T_CTR_TX;
-    USB_IRQHandler();
-    return H_ACK;
+    int r = (int)model_usbfs_in(n, d, 64, len, pid);
+    irq();
+    return r;
 }
 
 static int host_out(unsigned n, const uint8_t *d, uint16_t len, unsigned *pid)
 {
-    switch (stat_rx(n)) {
-    case STM32_EPR_STAT_VALID: break;
-    case STM32_EPR_STAT_NAK: return H_NAK;
-    case STM32_EPR_STAT_STALL: return H_STALL;
-    default: return H_NONE;
-    }
-    assert_true(len <= stm32_pma_count_rx_capacity(BT(n, 3)));
-    pma_put(BT(n, 2), d, len);
-    BT(n, 3) = (uint16_t)((BT(n, 3) & 0xFC00u) | len);
-    *pid = dtog_rx(n);
-    m_epr[n] ^= T_DTOG_RX;
-    h_set_stat(n, 12, STM32_EPR_STAT_NAK);
-    m_epr[n] = (uint16_t)((m_epr[n] | T_CTR_RX) & ~T_SETUP);
-    USB_IRQHandler();
-    return H_ACK;
+    int r = (int)model_usbfs_out(n, d, len, pid);
+    irq();
+    return r;
 }
 
 static void host_bus_reset(void)
 {
-    m_istr |= USB_ISTR_RESET;
-    USB_IRQHandler();
+    model_usbfs_bus_reset();
+    irq();
 }
 
 /* powered, connected, reset by the host */
 static int drv_setup(void **state)
 {
     (void)state;
-    memset(m_epr, 0xA5, sizeof m_epr);   /* garbage the reset must clear */
-    memset(m_pma, 0x5A, sizeof m_pma);
-    memset(m_usb, 0, sizeof m_usb);
-    m_istr = 0;
+    model_usbfs_reset();
     m_nev = 0;
     udc_init();
     udc_connect();
@@ -628,6 +519,9 @@ static void test_drv_bus_reset_closes_everything(void **state)
     assert_int_equal(M_DADDR, 0x80);
     assert_false(udc_ep_xfer(0x81, data, 8));
     assert_false(udc_ep_xfer(0x01, data, 8));
+    const uint8_t req[8] = {0x80, 6, 0, 1, 0, 0, 8, 0};
+    assert_false(udc_ep_xfer(0x80, data, 8));               /* no SETUP since the reset */
+    assert_int_equal(host_setup(req), H_ACK);
     assert_true(udc_ep_xfer(0x80, data, 8));                /* ep0 is back */
 }
 
@@ -699,6 +593,241 @@ static void test_drv_suspend_resume(void **state)
     assert_int_equal(m_ev[before + 1u].type, UDC_EVT_RESUME);
 }
 
+/* =================================== part 3: the model's own RM0091 rules */
+
+/* RM0091 30.5.2 "Control transfers": a SETUP sets DTOG_TX to 1, DTOG_RX to 0
+ * for its DATA0 (1 after it) and both STAT fields to NAK, whatever they were;
+ * it is accepted on a STALLed or NAKing endpoint but not on a disabled one. */
+static void test_model_setup_sets_both_directions(void **state)
+{
+    (void)state;
+    const uint8_t s[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    uint8_t got[8];
+    model_usbfs_reset();
+    M_DADDR = 0x80;
+    m_epr[0] = (uint16_t)((STM32_EPR_TYPE_CONTROL << 9) | (1u << 12) | (3u << 4));  /* RX STALL, TX VALID, DATA0 */
+    BT(0, 2) = 0x100;
+    BT(0, 3) = 0x8400u;
+    assert_int_equal(model_usbfs_setup(s), MODEL_USBFS_ACK);
+    assert_int_equal(stat_tx(0), STM32_EPR_STAT_NAK);
+    assert_int_equal(stat_rx(0), STM32_EPR_STAT_NAK);
+    assert_int_equal(dtog_tx(0), 1);
+    assert_int_equal(dtog_rx(0), 1);
+    assert_int_equal(m_epr[0] & (T_SETUP | T_CTR_RX), T_SETUP | T_CTR_RX);
+    assert_int_equal(BT(0, 3) & 0x3FFu, 8);
+    model_usbfs_pma_get(0x100, got, 8);
+    assert_memory_equal(got, s, 8);
+    /* disabled: no handshake at all; not a control endpoint: ignored too */
+    m_epr[0] = (uint16_t)(STM32_EPR_TYPE_CONTROL << 9);
+    assert_int_equal(model_usbfs_setup(s), MODEL_USBFS_NONE);
+    m_epr[0] = (uint16_t)((STM32_EPR_TYPE_BULK << 9) | (2u << 12));
+    assert_int_equal(model_usbfs_setup(s), MODEL_USBFS_NONE);
+}
+
+/* RM0091 30.5.2: while CTR_RX is still set the SETUP is discarded without a
+ * handshake (the host sends it again), so the buffer cannot change under the
+ * CPU; the SETUP bit stays frozen while CTR_RX is 1. */
+static void test_model_setup_discarded_while_ctr_rx(void **state)
+{
+    (void)state;
+    const uint8_t a[8] = {0xA}, b[8] = {0xB};
+    uint8_t got[8];
+    unsigned pid;
+    model_usbfs_reset();
+    M_DADDR = 0x80;
+    m_epr[0] = (uint16_t)((STM32_EPR_TYPE_CONTROL << 9) | (2u << 12) | (2u << 4));
+    BT(0, 2) = 0x100;
+    BT(0, 3) = 0x8400u;
+    assert_int_equal(model_usbfs_setup(a), MODEL_USBFS_ACK);
+    assert_int_equal(model_usbfs_setup(b), MODEL_USBFS_NONE);
+    model_usbfs_pma_get(0x100, got, 8);
+    assert_int_equal(got[0], 0xA);
+    /* an OUT completing while CTR_RX (of the SETUP) is pending keeps SETUP set */
+    h_set_stat(0, 12, STM32_EPR_STAT_VALID);
+    assert_int_equal(model_usbfs_out(0, NULL, 0, &pid), MODEL_USBFS_ACK);
+    assert_int_equal(m_epr[0] & T_SETUP, T_SETUP);
+    m_epr[0] = model_usbfs_epr_write(m_epr[0], (uint16_t)(m_epr[0] & ~T_CTR_RX & ~0x7070u));
+    h_set_stat(0, 12, STM32_EPR_STAT_VALID);
+    assert_int_equal(model_usbfs_out(0, NULL, 0, &pid), MODEL_USBFS_ACK);
+    assert_int_equal(m_epr[0] & T_SETUP, 0);
+}
+
+/* RM0091 30.6.1: a USB reset clears DADDR and the EPnR; no token is
+ * answered while RESET is pending or the function is not enabled (EF). */
+static void test_model_bus_reset_and_ef(void **state)
+{
+    (void)state;
+    const uint8_t s[8] = {0};
+    uint8_t got[64];
+    uint16_t len;
+    unsigned pid;
+    model_usbfs_reset();
+    m_epr[0] = (uint16_t)((STM32_EPR_TYPE_CONTROL << 9) | (3u << 12) | (3u << 4));
+    BT(0, 0) = 0x140;
+    BT(0, 1) = 0;
+    BT(0, 2) = 0x100;
+    BT(0, 3) = 0x8400u;
+    M_DADDR = 0x85;
+    assert_int_equal(model_usbfs_in(0, got, 64, &len, &pid), MODEL_USBFS_ACK);
+    model_usbfs_bus_reset();
+    assert_int_equal(m_epr[0], 0);
+    assert_int_equal(M_DADDR, 0);
+    m_epr[0] = (uint16_t)((STM32_EPR_TYPE_CONTROL << 9) | (2u << 12) | (3u << 4));
+    assert_int_equal(model_usbfs_setup(s), MODEL_USBFS_NONE);      /* RESET pending */
+    stm32_test_istr_write((uint16_t)~USB_ISTR_RESET);
+    assert_int_equal(model_usbfs_setup(s), MODEL_USBFS_NONE);      /* EF still 0 */
+    assert_int_equal(model_usbfs_in(0, got, 64, &len, &pid), MODEL_USBFS_NONE);
+    M_DADDR = 0x80;
+    assert_int_equal(model_usbfs_setup(s), MODEL_USBFS_ACK);
+}
+
+/* RM0091 30.5.2: IN/OUT answers by STAT; a completed transaction flips DTOG,
+ * goes to NAK and sets CTR; ISTR.CTR/EP_ID/DIR follow the lowest pending EPnR. */
+static void test_model_in_out_tokens_and_istr(void **state)
+{
+    (void)state;
+    uint8_t d[4] = {1, 2, 3, 4}, got[64];
+    uint16_t len;
+    unsigned pid;
+    model_usbfs_reset();
+    M_DADDR = 0x80;
+    memset(m_epr, 0, sizeof m_epr);
+    BT(2, 0) = 0x200; BT(2, 1) = 3; BT(2, 2) = 0x240; BT(2, 3) = 0x8400u;
+    static const int answer[4] = {MODEL_USBFS_NONE, MODEL_USBFS_STALL, MODEL_USBFS_NAK, MODEL_USBFS_ACK};
+    for (unsigned st = 0; st < 3u; st++) {
+        m_epr[2] = (uint16_t)((st << 4) | (st << 12));
+        assert_int_equal(model_usbfs_in(2, got, 64, &len, &pid), answer[st]);
+        assert_int_equal(model_usbfs_out(2, d, 4, &pid), answer[st]);
+        assert_false(model_usbfs_irq_pending());
+    }
+    m_epr[2] = (uint16_t)((3u << 4) | (3u << 12) | T_DTOG_RX);
+    assert_int_equal(model_usbfs_out(2, d, 4, &pid), MODEL_USBFS_ACK);
+    assert_int_equal(pid, 1);
+    assert_int_equal(dtog_rx(2), 0);
+    assert_int_equal(stat_rx(2), STM32_EPR_STAT_NAK);
+    assert_int_equal(BT(2, 3), 0x8404u);
+    assert_int_equal(stm32_test_istr_read(), USB_ISTR_CTR | USB_ISTR_DIR | 2u);
+    assert_int_equal(model_usbfs_in(2, got, 64, &len, &pid), MODEL_USBFS_ACK);
+    assert_int_equal(len, 3);
+    assert_int_equal(pid, 0);
+    assert_int_equal(dtog_tx(2), 1);
+    assert_int_equal(stat_tx(2), STM32_EPR_STAT_NAK);
+    m_epr[2] = model_usbfs_epr_write(m_epr[2], (uint16_t)(T_CTR_TX));  /* CTR_RX written 0: cleared */
+    assert_int_equal(stm32_test_istr_read(), USB_ISTR_CTR | 2u);      /* only CTR_TX: DIR 0 */
+    /* ISTR's RESET/SUSP/WKUP are rc_w0 */
+    model_usbfs_istr = USB_ISTR_RESET | USB_ISTR_SUSP;
+    stm32_test_istr_write((uint16_t)~USB_ISTR_SUSP);
+    assert_int_equal(model_usbfs_istr, USB_ISTR_RESET);
+}
+
+/* =================================== part 4: chip-only defects (issue 9) */
+
+/* udc_ep_clear_stall() on an armed IN endpoint while its packet goes out
+ * between the driver's read and write of EPnR: the transfer completes once,
+ * the endpoint stays NAKing (the packet is not sent twice) and the toggle is
+ * back at DATA0 for the next one (USB 2.0 9.4.5). */
+static void test_drv_clear_stall_race_in(void **state)
+{
+    (void)state;
+    uint8_t data[3] = {7, 8, 9}, got[64];
+    uint16_t len;
+    unsigned pid;
+    assert_true(udc_ep_open(0x81, UDC_EP_BULK, 64));
+    assert_true(udc_ep_xfer(0x81, data, 3));
+    assert_int_equal(stat_tx(1), STM32_EPR_STAT_VALID);
+    unsigned before = m_nev;
+    m_race_ep = 1;
+    udc_ep_clear_stall(0x81);
+    irq();
+    assert_int_equal(m_nev, before + 1u);
+    assert_int_equal(m_ev[before].type, UDC_EVT_XFER_DONE);
+    assert_int_equal(m_ev[before].ep, 0x81);
+    assert_int_equal(m_ev[before].len, 3);
+    assert_int_equal(stat_tx(1), STM32_EPR_STAT_NAK);
+    assert_int_equal(dtog_tx(1), 0);
+    assert_int_equal(host_in(1, got, &len, &pid), H_NAK);     /* not sent a second time */
+    assert_true(udc_ep_xfer(0x81, data, 2));
+    assert_int_equal(host_in(1, got, &len, &pid), H_ACK);
+    assert_int_equal(pid, 0);
+    assert_int_equal(len, 2);
+}
+
+/* Same race on OUT: a packet lands during the clear; the transfer ends with it
+ * and the endpoint does not stay VALID (which would ACK and lose the next one). */
+static void test_drv_clear_stall_race_out(void **state)
+{
+    (void)state;
+    uint8_t buf[64];
+    unsigned pid;
+    assert_true(udc_ep_open(0x01, UDC_EP_BULK, 64));
+    assert_true(udc_ep_xfer(0x01, buf, 64));
+    BT(1, 3) = (uint16_t)(BT(1, 3) & 0xFC00u);   /* the racing packet is a ZLP */
+    unsigned before = m_nev;
+    m_race_ep = 1;
+    udc_ep_clear_stall(0x01);
+    irq();
+    assert_int_equal(m_nev, before + 1u);
+    assert_int_equal(m_ev[before].ep, 0x01);
+    assert_int_equal(m_ev[before].len, 0);
+    assert_int_equal(stat_rx(1), STM32_EPR_STAT_NAK);
+    assert_int_equal(dtog_rx(1), 0);
+    assert_int_equal(host_out(1, buf, 8, &pid), H_NAK);
+}
+
+/* A second SETUP sent while the driver copies the first out of packet memory:
+ * the peripheral must still see CTR_RX set (RM0091 30.5.2) so it discards it
+ * and the host repeats it; both requests reach the core whole and in order. */
+static void test_drv_back_to_back_setup_not_torn(void **state)
+{
+    (void)state;
+    const uint8_t a[8] = {0x80, 6, 0, 1, 0, 0, 0x12, 0};
+    const uint8_t b[8] = {0x00, 5, 0x22, 0, 0, 0, 0, 0};
+    memcpy(model_usbfs_setup_bytes, b, 8);
+    model_usbfs_setup_at_pma = 2;      /* while the driver reads A's second half-word */
+    unsigned before = m_nev;
+    assert_int_equal(host_setup(a), H_ACK);
+    assert_int_equal(model_usbfs_setup_result, H_NONE);
+    assert_int_equal(m_nev, before + 1u);
+    assert_int_equal(m_ev[before].type, UDC_EVT_SETUP);
+    assert_memory_equal(m_ev[before].setup, a, 8);
+    assert_int_equal(host_setup(b), H_ACK);                   /* the host's retry */
+    assert_int_equal(m_nev, before + 2u);
+    assert_memory_equal(m_ev[before + 1u].setup, b, 8);
+}
+
+/* A SETUP that has latched (CTR_RX + SETUP, interrupt not yet taken) while the
+ * main loop queues the reply to the previous one: the stale reply must not be
+ * armed, or the host's next IN token (the new request's data stage) gets it. */
+static void test_drv_reply_not_armed_after_newer_setup_latched(void **state)
+{
+    (void)state;
+    const uint8_t a[8] = {0x80, 6, 0, 1, 0, 0, 0x12, 0};
+    const uint8_t b[8] = {0x80, 6, 0, 2, 0, 0, 0x09, 0};
+    uint8_t reply[18] = {18, 1}, got[64];
+    uint16_t len;
+    unsigned pid;
+    assert_int_equal(host_setup(a), H_ACK);
+    memcpy(model_usbfs_setup_bytes, b, 8);
+    model_usbfs_setup_at_epr0 = 1;
+    (void)udc_ep_xfer(0x80, reply, 18);
+    assert_int_equal(model_usbfs_setup_result, H_ACK);
+    /* the host's IN token comes before the CPU has taken the interrupt */
+    assert_int_not_equal(model_usbfs_in(0, got, 64, &len, &pid), MODEL_USBFS_ACK);
+    udc_ep_stall(0x80);                                        /* stale STALL: refused too */
+    assert_int_not_equal(model_usbfs_in(0, got, 64, &len, &pid), MODEL_USBFS_STALL);
+    irq();
+    assert_int_equal(m_ev[m_nev - 1u].type, UDC_EVT_SETUP);
+    assert_memory_equal(m_ev[m_nev - 1u].setup, b, 8);
+    assert_int_equal(stat_tx(0), STM32_EPR_STAT_NAK);
+    /* latched before the call: refused at once */
+    udc_ep0_answer(m_ev[m_nev - 1u].seq);
+    assert_int_equal(model_usbfs_setup(a), MODEL_USBFS_ACK);
+    assert_false(udc_ep_xfer(0x80, reply, 18));
+    assert_int_equal(stat_tx(0), STM32_EPR_STAT_NAK);
+    udc_ep_stall(0x00);
+    assert_int_equal(stat_rx(0), STM32_EPR_STAT_NAK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -723,6 +852,14 @@ int main(void)
         cmocka_unit_test_setup(test_drv_reopen_restarts_data0, drv_setup),
         cmocka_unit_test_setup(test_drv_close_and_stall_race_with_hardware, drv_setup),
         cmocka_unit_test_setup(test_drv_suspend_resume, drv_setup),
+        cmocka_unit_test(test_model_setup_sets_both_directions),
+        cmocka_unit_test(test_model_setup_discarded_while_ctr_rx),
+        cmocka_unit_test(test_model_in_out_tokens_and_istr),
+        cmocka_unit_test(test_model_bus_reset_and_ef),
+        cmocka_unit_test_setup(test_drv_clear_stall_race_in, drv_setup),
+        cmocka_unit_test_setup(test_drv_clear_stall_race_out, drv_setup),
+        cmocka_unit_test_setup(test_drv_back_to_back_setup_not_torn, drv_setup),
+        cmocka_unit_test_setup(test_drv_reply_not_armed_after_newer_setup_latched, drv_setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -132,6 +132,7 @@ static void dev_poll(void)
         switch (ev.type) {
         case UDC_EVT_SETUP:
             status_out_next = false;
+            udc_ep0_answer(ev.seq);  /* as the core does (udc.h) */
             dev_setup(ev.setup);
             break;
         case UDC_EVT_XFER_DONE:

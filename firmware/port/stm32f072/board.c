@@ -14,10 +14,17 @@
  * Cortex-M0 has no VTOR and the bootloader's vectors must be the active ones),
  * loads the bootloader's initial SP from 0x1FFFC800 and jumps to its reset
  * vector at 0x1FFFC804. It then enumerates as the ST DFU device (0483:df11).
+ * Button: B1 is a plain contact that bounces for a few ms; every read samples
+ * PA0 through debounce.c (20 ms), so the level and the press counter are the
+ * debounced ones. Sampling happens when the app reads the button, i.e. on
+ * every main-loop pass (at least once per 1 ms SysTick wake-up).
+ * Reset cause: RCC_CSR's flags (RM0091 7.4.10) are read once in board_init()
+ * and cleared with RMVF, so the next reset shows only its own cause.
  * Limits: no RTC/wall clock here; board_panic() keeps no message (no console).
  */
 #include "board.h"
 #include "clock.h"
+#include "debounce.h"
 #include "stm32f072.h"
 
 #define BOARD_BOOT_MAGIC 0xB007DF11u
@@ -46,6 +53,13 @@ void board_boot_hook(void)
 }
 
 static const uint8_t board_led_pin[BOARD_LED_COUNT] = {6u, 7u, 8u, 9u};
+static debounce_t board_button;
+static uint8_t board_csr_flags;   /* RCC_CSR[31:24] at boot, before RMVF */
+
+static bool board_button_pin(void)
+{
+    return (GPIO_IDR(GPIOA_BASE) & 1u) != 0u;
+}
 
 void board_init(void)
 {
@@ -63,6 +77,9 @@ void board_init(void)
      * PA11/PA12 need no set-up: on the F072 they connect to the USB as soon
      * as the USB peripheral is enabled (datasheet, "additional functions"). */
     GPIO_MODER(GPIOA_BASE) &= ~(3u << 0);
+    debounce_init(&board_button, board_button_pin(), clock_millis());
+    board_csr_flags = (uint8_t)(RCC_CSR >> 24);
+    RCC_CSR |= RCC_CSR_RMVF;
 }
 
 uint32_t board_millis(void)
@@ -101,7 +118,36 @@ bool board_led_get(unsigned n)
 
 bool board_button_read(void)
 {
-    return (GPIO_IDR(GPIOA_BASE) & 1u) != 0u;
+    (void)debounce_sample(&board_button, board_button_pin(), clock_millis());
+    return board_button.level;
+}
+
+uint32_t board_button_presses(void)
+{
+    (void)debounce_sample(&board_button, board_button_pin(), clock_millis());
+    return board_button.presses;
+}
+
+const char *board_reset_cause(void)
+{
+    /* A power-on also sets PINRSTF (NRST is held low while the supply
+     * rises), and a watchdog reset drives NRST too: the most specific
+     * flag wins. */
+    static const struct {
+        uint32_t flag;
+        const char *name;
+    } causes[] = {
+        {RCC_CSR_LPWRRSTF, "low-power"}, {RCC_CSR_WWDGRSTF, "window-watchdog"},
+        {RCC_CSR_IWDGRSTF, "watchdog"},  {RCC_CSR_SFTRSTF, "software"},
+        {RCC_CSR_PORRSTF, "power-on"},   {RCC_CSR_OBLRSTF, "option-load"},
+        {RCC_CSR_PINRSTF, "pin"},
+    };
+    for (unsigned i = 0; i < sizeof causes / sizeof causes[0]; i++) {
+        if ((((uint32_t)board_csr_flags << 24) & causes[i].flag) != 0u) {
+            return causes[i].name;
+        }
+    }
+    return "unknown";
 }
 
 void board_idle(void)

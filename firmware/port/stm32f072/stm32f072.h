@@ -44,6 +44,7 @@ void stm32_test_istr_write(uint16_t v);
 #define RCC_AHBENR         REG32(RCC_BASE + 0x14u)
 #define RCC_APB2ENR        REG32(RCC_BASE + 0x18u)
 #define RCC_APB1ENR        REG32(RCC_BASE + 0x1Cu)
+#define RCC_CSR            REG32(RCC_BASE + 0x24u)
 #define RCC_CFGR3          REG32(RCC_BASE + 0x30u)
 #define RCC_CR2            REG32(RCC_BASE + 0x34u)
 
@@ -62,6 +63,15 @@ void stm32_test_istr_write(uint16_t v);
 #define RCC_APB1ENR_USBEN      (1u << 23)
 #define RCC_APB1ENR_CRSEN      (1u << 27)
 #define RCC_APB1RSTR_USBRST    (1u << 23)
+/* RM0091 7.4.10 RCC_CSR: reset flags, cleared together by writing RMVF */
+#define RCC_CSR_LPWRRSTF       (1u << 31)
+#define RCC_CSR_WWDGRSTF       (1u << 30)
+#define RCC_CSR_IWDGRSTF       (1u << 29)
+#define RCC_CSR_SFTRSTF        (1u << 28)
+#define RCC_CSR_PORRSTF        (1u << 27)
+#define RCC_CSR_PINRSTF        (1u << 26)
+#define RCC_CSR_OBLRSTF        (1u << 25)
+#define RCC_CSR_RMVF           (1u << 24)
 
 /* ---- FLASH interface (RM0091 3.5.1) --------------------------------------- */
 #define FLASH_R_BASE       0x40022000u

@@ -21,11 +21,20 @@
  * - EPnR: every write goes through stm32_epr (toggle bits written as XOR,
  *   CTR bits written 1 to keep, RM0091 30.6.2). Endpoint number n uses EPnR n
  *   (EA = n) for both directions, so IN n and OUT n must have the same type.
- * - Control: on SETUP both ep0 directions go to NAK (which also ends a
- *   STALL, udc.h: "STALL lasts until the next SETUP"), pending ep0 transfers
- *   are dropped and both data toggles are set to DATA1 for the data/status
- *   stage (USB 2.0 8.5.3). udc_set_address() writes DADDR at once: the core
- *   calls it after the status stage (USB 2.0 9.4.6).
+ * - Control: on SETUP the peripheral itself sets both ep0 directions to NAK
+ *   (which also ends a STALL) and the toggles to DATA1 for the data/status
+ *   stage (RM0091 30.5.2, USB 2.0 8.5.3); the driver writes the same again
+ *   and drops pending ep0 transfers. The SETUP bytes are copied out of packet
+ *   memory *before* CTR_RX is cleared: while CTR_RX is set the peripheral
+ *   discards a further SETUP (the host repeats it), after it a back-to-back
+ *   SETUP may overwrite the buffer. The same holds for ep0 OUT data, which
+ *   shares that buffer. Each SETUP (and bus reset) gets a sequence number;
+ *   ep0 transfers and STALLs are only armed for the SETUP the core names with
+ *   udc_ep0_answer() and never once a newer SETUP has latched in EP0R
+ *   (CTR_RX + SETUP, interrupt not yet taken): checked with interrupts masked
+ *   and again after the write, since the peripheral does not wait for the
+ *   CPU (udc.h). udc_set_address() writes DADDR at once: the core calls it
+ *   after the status stage (USB 2.0 9.4.6).
  * - Bus reset: every EPnR cleared, packet memory freed, address 0, ep0
  *   reopened with 64-byte packets, then UDC_EVT_BUS_RESET.
  * - Suspend: FSUSP is set as RM0091 30.5.5 requires and UDC_EVT_SUSPEND sent;
@@ -42,8 +51,10 @@
  *   detection (BCDR only drives DPPU).
  * - Driver calls come from the main loop and mask interrupts briefly so
  *   they never interleave with USB_IRQHandler's EPnR read-modify-writes.
- *   STAT is changed from the main loop only while the endpoint is NAKing or
- *   stalled, so the hardware cannot move the toggle bits under us.
+ *   A STAT change that may race with a transaction in flight (close, stall,
+ *   clear-stall of an armed endpoint) is read back and repeated
+ *   (udc_stm32_force_stat); DTOG is only written once STAT is NAK, STALL or
+ *   DISABLED, so the hardware cannot move it under us.
  */
 #include <stddef.h>
 
@@ -71,6 +82,10 @@ typedef struct {
 static udc_stm32_ep_t udc_stm32_in[UDC_STM32_NUM_EP];
 static udc_stm32_ep_t udc_stm32_out[UDC_STM32_NUM_EP];
 static stm32_pma_t udc_stm32_pma;
+/* SETUP sequence (udc.h): bumped by the interrupt per SETUP and bus reset;
+ * answer is what the core last named. ep0 is armed only while they agree. */
+static uint8_t udc_stm32_seq;
+static uint8_t udc_stm32_answer;
 
 void USB_IRQHandler(void);
 
@@ -154,6 +169,15 @@ static void udc_stm32_event(uint8_t type, uint8_t ep, uint16_t len)
     udc_event_cb(&ev);
 }
 
+/* A SETUP the peripheral has accepted but the interrupt has not handled yet:
+ * SETUP is frozen while CTR_RX is set (RM0091 30.6.2), so both together mean
+ * exactly that. */
+static bool udc_stm32_setup_latched(void)
+{
+    uint16_t r = USB_EPR_READ(0);
+    return (r & (STM32_EPR_CTR_RX | STM32_EPR_SETUP)) == (STM32_EPR_CTR_RX | STM32_EPR_SETUP);
+}
+
 /* Next IN packet of endpoint n into packet memory, then VALID. */
 static void udc_stm32_tx_next(unsigned n)
 {
@@ -166,6 +190,27 @@ static void udc_stm32_tx_next(unsigned n)
     BT_COUNT_TX(n) = now;
     e->last = (uint8_t)now;
     udc_stm32_stat_tx(n, STM32_EPR_STAT_VALID);
+}
+
+/* Arms the next packet of endpoint n. On ep0 never for a transfer that a
+ * latched SETUP has already aborted: checked before, and after the write
+ * because the SETUP may land in between (then the arming is taken back, in
+ * the few cycles before the host's next token could use it). */
+static bool udc_stm32_arm(unsigned n, bool in)
+{
+    if (n == 0u && udc_stm32_setup_latched()) {
+        return false;
+    }
+    if (in) {
+        udc_stm32_tx_next(n);
+    } else {
+        udc_stm32_stat_rx(n, STM32_EPR_STAT_VALID);
+    }
+    if (n == 0u && udc_stm32_setup_latched()) {
+        udc_stm32_force_stat(0, in, STM32_EPR_STAT_NAK);
+        return false;
+    }
+    return true;
 }
 
 static unsigned udc_stm32_hw_type(udc_ep_type_t type)
@@ -236,6 +281,7 @@ static void udc_stm32_bus_reset(void)
         udc_stm32_out[n] = (udc_stm32_ep_t){0};
     }
     stm32_pma_reset(&udc_stm32_pma);
+    udc_stm32_seq++;  /* a reset aborts the control transfer too (udc.h) */
     USB_BTABLE = 0;
     USB_CNTR = (uint16_t)(USB_CNTR & ~(USB_CNTR_FSUSP | USB_CNTR_LP_MODE));
     USB_DADDR = USB_DADDR_EF;  /* address 0, function enabled */
@@ -244,31 +290,39 @@ static void udc_stm32_bus_reset(void)
     udc_stm32_event(UDC_EVT_BUS_RESET, 0, 0);
 }
 
+/* CTR_RX with SETUP on ep0. CTR_RX is still set: the peripheral discards any
+ * further SETUP until we clear it (RM0091 30.5.2), so copy first. */
 static void udc_stm32_setup(void)
 {
     udc_event_t ev = {0};
     uint16_t count = BT_COUNT_RX(0) & STM32_PMA_COUNT_Msk;
 
+    if (count == 8u) {
+        udc_stm32_pma_read(udc_stm32_out[0].pma, ev.setup, 8);
+    }
+    /* not a valid SETUP (USB 2.0 9.3): refuse the whole control transfer */
+    bool bad = count != 8u;
+    uint16_t stat = bad ? (uint16_t)((STM32_EPR_STAT_STALL << STM32_EPR_STAT_TX_Pos) |
+                                     (STM32_EPR_STAT_STALL << STM32_EPR_STAT_RX_Pos))
+                        : (uint16_t)((STM32_EPR_STAT_NAK << STM32_EPR_STAT_TX_Pos) |
+                                     (STM32_EPR_STAT_NAK << STM32_EPR_STAT_RX_Pos));
     udc_stm32_in[0].busy = false;
     udc_stm32_out[0].busy = false;
-    udc_stm32_in[0].stalled = false;
-    udc_stm32_out[0].stalled = false;
+    udc_stm32_in[0].stalled = bad;
+    udc_stm32_out[0].stalled = bad;
+    /* NAK (or STALL) both ways, DATA1 both ways (what the peripheral did
+     * already) and CTR_RX cleared in one write: nothing moves ep0 before it,
+     * STAT being NAK and CTR_RX set */
     uint16_t cur = USB_EPR_READ(0);
     USB_EPR_WRITE(0, stm32_epr_write(cur, STM32_EPR_TOGGLE_Msk,
-                                     (uint16_t)((STM32_EPR_STAT_NAK << STM32_EPR_STAT_TX_Pos) |
-                                                (STM32_EPR_STAT_NAK << STM32_EPR_STAT_RX_Pos) |
-                                                STM32_EPR_DTOG_TX | STM32_EPR_DTOG_RX),
-                                     0));
-    if (count != 8u) {
-        /* not a valid SETUP (USB 2.0 9.3): refuse the whole control transfer */
-        udc_stm32_in[0].stalled = true;
-        udc_stm32_out[0].stalled = true;
-        udc_stm32_stat_tx(0, STM32_EPR_STAT_STALL);
-        udc_stm32_stat_rx(0, STM32_EPR_STAT_STALL);
+                                     (uint16_t)(stat | STM32_EPR_DTOG_TX | STM32_EPR_DTOG_RX),
+                                     STM32_EPR_CTR_RX));
+    udc_stm32_seq++;
+    if (bad) {
         return;
     }
-    udc_stm32_pma_read(udc_stm32_out[0].pma, ev.setup, 8);
     ev.type = UDC_EVT_SETUP;
+    ev.seq = udc_stm32_seq;
     udc_event_cb(&ev);
 }
 
@@ -276,20 +330,25 @@ static void udc_stm32_out_packet(unsigned n)
 {
     udc_stm32_ep_t *e = &udc_stm32_out[n];
     uint16_t count = BT_COUNT_RX(n) & STM32_PMA_COUNT_Msk;
+    uint16_t take = 0;
+    if (e->busy) {
+        uint16_t room = (uint16_t)(e->len - e->done);
+        take = count < room ? count : room;
+        if (take != 0u) {
+            udc_stm32_pma_read(e->pma, e->buf + e->done, take);
+        }
+    }
+    /* copied: the buffer may be reused now (ep0's by a SETUP, see above) */
+    USB_EPR_WRITE(n, stm32_epr_clear_ctr_rx(USB_EPR_READ(n)));
     if (!e->busy) {
         return;  /* STAT_RX was not VALID; nothing to deliver to */
-    }
-    uint16_t room = (uint16_t)(e->len - e->done);
-    uint16_t take = count < room ? count : room;
-    if (take != 0u) {
-        udc_stm32_pma_read(e->pma, e->buf + e->done, take);
     }
     e->done = (uint16_t)(e->done + take);
     if (count < e->mps || e->done >= e->len) {
         e->busy = false;
         udc_stm32_event(UDC_EVT_XFER_DONE, (uint8_t)n, e->done);
     } else if (!e->stalled) {
-        udc_stm32_stat_rx(n, STM32_EPR_STAT_VALID);
+        (void)udc_stm32_arm(n, false);
     }
 }
 
@@ -305,7 +364,7 @@ static void udc_stm32_in_packet(unsigned n)
         e->busy = false;
         udc_stm32_event(UDC_EVT_XFER_DONE, (uint8_t)(UDC_EP_IN | n), e->done);
     } else if (!e->stalled) {
-        udc_stm32_tx_next(n);
+        (void)udc_stm32_arm(n, true);
     }
 }
 
@@ -337,7 +396,7 @@ void USB_IRQHandler(void)
             udc_stm32_in_packet(n);
         }
         if (epr & STM32_EPR_CTR_RX) {
-            USB_EPR_WRITE(n, stm32_epr_clear_ctr_rx(USB_EPR_READ(n)));
+            /* both clear CTR_RX once the packet is out of packet memory */
             if (n == 0u && (epr & STM32_EPR_SETUP)) {
                 udc_stm32_setup();
             } else {
@@ -379,6 +438,7 @@ void udc_init(void)
         udc_stm32_out[n] = (udc_stm32_ep_t){0};
     }
     stm32_pma_reset(&udc_stm32_pma);
+    udc_stm32_answer = (uint8_t)(udc_stm32_seq - 1u);  /* nothing answered yet */
     USB_CNTR = USB_CNTR_CTRM | USB_CNTR_RESETM | USB_CNTR_SUSPM | USB_CNTR_WKUPM;
     NVIC_ICPR = 1u << USB_IRQn;
     NVIC_ISER = 1u << USB_IRQn;
@@ -436,24 +496,22 @@ bool udc_ep_xfer(uint8_t ep, uint8_t *buf, uint16_t len)
     bool in = UDC_EP_IS_IN(ep);
     udc_stm32_ep_t *e = in ? &udc_stm32_in[n] : &udc_stm32_out[n];
     uint32_t pm = irq_save();
-    if (!e->open || e->busy) {
-        irq_restore(pm);
-        return false;
-    }
-    e->buf = buf;
-    e->len = len;
-    e->done = 0;
-    e->last = 0;
-    e->busy = true;
-    if (!e->stalled) {  /* a stalled endpoint starts when the halt is cleared */
-        if (in) {
-            udc_stm32_tx_next(n);
-        } else {
-            udc_stm32_stat_rx(n, STM32_EPR_STAT_VALID);
+    bool ok = e->open && !e->busy &&
+              (n != 0u || (!e->stalled && udc_stm32_answer == udc_stm32_seq));
+    if (ok) {
+        e->buf = buf;
+        e->len = len;
+        e->done = 0;
+        e->last = 0;
+        e->busy = true;
+        /* a stalled endpoint >= 1 starts when the halt is cleared */
+        if (!e->stalled && !udc_stm32_arm(n, in)) {
+            e->busy = false;  /* ep0: a newer SETUP has latched */
+            ok = false;
         }
     }
     irq_restore(pm);
-    return true;
+    return ok;
 }
 
 void udc_ep_stall(uint8_t ep)
@@ -464,11 +522,18 @@ void udc_ep_stall(uint8_t ep)
     }
     uint32_t pm = irq_save();
     if (n == 0u) {
-        /* a control pipe stalls as a whole until the next SETUP (USB 2.0 8.5.3.4) */
-        udc_stm32_in[0].busy = udc_stm32_out[0].busy = false;
-        udc_stm32_in[0].stalled = udc_stm32_out[0].stalled = true;
-        udc_stm32_force_stat(0, true, STM32_EPR_STAT_STALL);
-        udc_stm32_force_stat(0, false, STM32_EPR_STAT_STALL);
+        /* a control pipe stalls as a whole until the next SETUP (USB 2.0
+         * 8.5.3.4), but never the stages of a newer SETUP (udc.h) */
+        if (udc_stm32_in[0].open && udc_stm32_answer == udc_stm32_seq && !udc_stm32_setup_latched()) {
+            udc_stm32_in[0].busy = udc_stm32_out[0].busy = false;
+            udc_stm32_in[0].stalled = udc_stm32_out[0].stalled = true;
+            udc_stm32_force_stat(0, true, STM32_EPR_STAT_STALL);
+            udc_stm32_force_stat(0, false, STM32_EPR_STAT_STALL);
+            if (udc_stm32_setup_latched()) {  /* landed meanwhile: its interrupt clears the flags */
+                udc_stm32_force_stat(0, true, STM32_EPR_STAT_NAK);
+                udc_stm32_force_stat(0, false, STM32_EPR_STAT_NAK);
+            }
+        }
     } else {
         udc_stm32_ep_t *e = UDC_EP_IS_IN(ep) ? &udc_stm32_in[n] : &udc_stm32_out[n];
         if (e->open) {
@@ -479,32 +544,51 @@ void udc_ep_stall(uint8_t ep)
     irq_restore(pm);
 }
 
+/* One direction; interrupts masked by the caller. */
+static void udc_stm32_clear_stall(unsigned n, bool in)
+{
+    udc_stm32_ep_t *e = in ? &udc_stm32_in[n] : &udc_stm32_out[n];
+    if (!e->open) {
+        return;
+    }
+    e->stalled = false;
+    /* NAK first, checked: an armed endpoint may finish its packet between our
+     * read and write (VALID -> NAK), and the XOR would then land on VALID with
+     * the same data still armed. Once NAK, DTOG cannot move: DATA0 (USB 2.0
+     * 9.4.5, also for an endpoint that was not halted). */
+    udc_stm32_force_stat(n, in, STM32_EPR_STAT_NAK);
+    uint16_t dtog = in ? (uint16_t)STM32_EPR_DTOG_TX : (uint16_t)STM32_EPR_DTOG_RX;
+    uint16_t ctr = in ? (uint16_t)STM32_EPR_CTR_TX : (uint16_t)STM32_EPR_CTR_RX;
+    uint16_t cur = USB_EPR_READ(n);
+    USB_EPR_WRITE(n, stm32_epr_write(cur, dtog, 0, 0));
+    /* A packet that completed meanwhile has its CTR flag set: the interrupt
+     * (pending behind our mask) accounts it and arms the next one. */
+    if (e->busy && (cur & ctr) == 0u) {
+        (void)udc_stm32_arm(n, in);
+    }
+}
+
 void udc_ep_clear_stall(uint8_t ep)
 {
     unsigned n = UDC_EP_NUM(ep);
     if (n >= UDC_STM32_NUM_EP) {
         return;
     }
-    bool in = UDC_EP_IS_IN(ep);
-    udc_stm32_ep_t *e = in ? &udc_stm32_in[n] : &udc_stm32_out[n];
     uint32_t pm = irq_save();
-    if (e->open) {
-        e->stalled = false;
-        /* ClearFeature(ENDPOINT_HALT) resets the toggle to DATA0 (USB 2.0 9.4.5) */
-        uint16_t mask = in ? (uint16_t)(STM32_EPR_STAT_TX_Msk | STM32_EPR_DTOG_TX)
-                           : (uint16_t)(STM32_EPR_STAT_RX_Msk | STM32_EPR_DTOG_RX);
-        uint16_t want = in ? (uint16_t)(STM32_EPR_STAT_NAK << STM32_EPR_STAT_TX_Pos)
-                           : (uint16_t)(STM32_EPR_STAT_NAK << STM32_EPR_STAT_RX_Pos);
-        USB_EPR_WRITE(n, stm32_epr_write(USB_EPR_READ(n), mask, want, 0));
-        if (e->busy) {
-            if (in) {
-                udc_stm32_tx_next(n);
-            } else {
-                udc_stm32_stat_rx(n, STM32_EPR_STAT_VALID);
-            }
+    if (n == 0u) {
+        if (udc_stm32_in[0].stalled) {    /* ep0: ends the pipe's STALL (udc.h) */
+            udc_stm32_clear_stall(0, false);
+            udc_stm32_clear_stall(0, true);
         }
+    } else {
+        udc_stm32_clear_stall(n, UDC_EP_IS_IN(ep));
     }
     irq_restore(pm);
+}
+
+void udc_ep0_answer(uint8_t seq)
+{
+    udc_stm32_answer = seq;
 }
 
 bool udc_ep_is_stalled(uint8_t ep)

@@ -1,0 +1,2 @@
+UNIT_TESTS += debounce
+test_debounce_SRCS := firmware/debounce.c
