@@ -86,6 +86,12 @@ try {
     else fail("device time did not advance from " + t1 + " (now " + t2 + ")");
   }
 
+  // the link's class from /api/status link.class ("tap" in this TAP-mode test)
+  const cl = (await api()).link.class;
+  const clt = await until(async () => { const t = await text("#class"); return /TAP|CDC-/.test(t) && t; });
+  if (cl === "tap" && clt && clt.includes("TAP")) ok("link class: /api/status link.class " + cl + ", page \"" + clt + "\"");
+  else fail("link class: /api/status link.class " + cl + ", page \"" + clt + "\"");
+
   // an LED switch: the page and the device both change
   const s0 = await api();
   const want = s0.leds[2] ? 0 : 1;
