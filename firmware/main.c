@@ -81,9 +81,10 @@ void fw_poll(void)
         ncm_tx_flush();
     }
     app_poll();
-    if (dfu_rt_detach_due()) {
-        /* DFU_DETACH answered (status stage done): leave the bus, then the
-         * ROM bootloader enumerates as 0483:df11 (DFU 1.1 5.1, WillDetach) */
+    if (dfu_rt_detach_due() || app_bootloader_due()) {
+        /* DFU_DETACH answered (status stage done), or POST /api/bootloader
+         * answered: leave the bus, then the ROM bootloader enumerates as
+         * 0483:df11 (DFU 1.1 5.1, WillDetach) */
         udc_disconnect();
         board_enter_bootloader();
     }

@@ -355,6 +355,28 @@ static void test_buf_u64_extremes(void **state)
     assert_string_equal(buf, "0 18446744073709551615");
 }
 
+/* POST /api/bootloader's delay: due APP_BOOTLOADER_DELAY_MS after the
+ * request, not before, and only once */
+static void test_bootloader_delay(void **state)
+{
+    (void)state;
+    assert_false(app_bootloader_due());
+    fake_board_ms = 0xFFFFFF00u;   /* across the millisecond counter's wrap */
+    app_poll();
+    app_bootloader_request();
+    fake_board_ms += APP_BOOTLOADER_DELAY_MS - 1u;
+    app_poll();
+    assert_false(app_bootloader_due());
+    fake_board_ms += 1u;
+    assert_true(app_bootloader_due());
+    assert_false(app_bootloader_due());
+    app_init();                    /* a new start forgets a request */
+    app_bootloader_request();
+    app_init();
+    fake_board_ms += 10u * APP_BOOTLOADER_DELAY_MS;
+    assert_false(app_bootloader_due());
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -376,6 +398,7 @@ int main(void)
         cmocka_unit_test_setup(test_status_json_escapes_hostname, setup),
         cmocka_unit_test_setup(test_leds_json, setup),
         cmocka_unit_test_setup(test_buf_u64_extremes, setup),
+        cmocka_unit_test_setup(test_bootloader_delay, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
