@@ -145,6 +145,11 @@ bool board_host_bootloader_requested(void)
     return bootloader_requested;
 }
 
+void board_host_bootloader_clear(void)
+{
+    bootloader_requested = false;
+}
+
 void board_panic(const char *msg, const char *file, int line)
 {
     fprintf(stderr, "stm32net-sim: PANIC %s at %s:%d\n", msg, file, line);

@@ -19,5 +19,6 @@ void board_host_set_log(bool on);
 void board_host_press_button(void);
 /* true once the firmware called board_enter_bootloader() (DFU_DETACH) */
 bool board_host_bootloader_requested(void);
+void board_host_bootloader_clear(void);    /* the application runs again (replug) */
 
 #endif

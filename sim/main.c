@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -64,6 +65,8 @@ static void usage(FILE *f)
             "  --listen ADDR:PORT  USB/IP address (default 127.0.0.1:3240; port 0 = any free)\n"
             "  --busid ID          exported bus id (default 1-1)\n"
             "  --class ecm|ncm     USB class: CDC-ECM (default) or CDC-NCM\n"
+            "  --after-detach exit|replug  after a DFU detach or POST /api/bootloader: stop\n"
+            "                      (default), or plug the application in again after 1 s\n"
             "  --tap IFNAME        no USB: attach the firmware to TAP interface IFNAME\n"
             "  --pcap FILE         write every Ethernet frame of the link to FILE (pcap)\n"
             "  --pcap-usb FILE     write every USB/IP URB (submission and completion) to FILE\n"
@@ -79,7 +82,7 @@ static void usage(FILE *f)
             "SIGINT/SIGTERM stop it (exit 0); SIGUSR1 presses the user button once\n"
             "(kill -USR1 PID; signals sent faster than it runs may merge into one).\n"
             "A DFU_DETACH (dfu-util -e) unplugs it and stops it (exit 0), where the chip\n"
-            "would enter its ROM bootloader.\n"
+            "would enter its ROM bootloader (--after-detach replug: it comes back instead).\n"
             "Exit status: 2 for a bad command line; 1 when the environment fails at run\n"
             "time (address in use, no /dev/net/tun, --pcap FILE cannot be written, nor\n"
             "--pcap-usb FILE).\n");
@@ -167,6 +170,30 @@ static void install_signals(void)
     sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* --after-detach replug: what a user sees when the ROM bootloader is left
+ * without an image: the cable is out (every USB/IP connection closes), and a
+ * second later the application is there again to be attached. The firmware's
+ * network state is kept (a real chip would start afresh: not modelled). */
+static int sim_replug(bool usb, const usbip_server_cfg_t *cfg, struct in_addr addr, uint16_t port)
+{
+    struct timespec one_s = {1, 0};
+    if (usb) {
+        usbip_server_shutdown();
+    }
+    fprintf(stderr, "stm32net-sim: unplugged; back in 1 s (--after-detach replug)\n");
+    (void)nanosleep(&one_s, NULL);
+    board_host_bootloader_clear();
+    if (!usb) {
+        return 0;
+    }
+    udc_connect();  /* the application's pull-up, as after its reset */
+    if (usbip_server_init(cfg) != 0 || usbip_server_listen(addr, port, NULL) != 0) {
+        return -1;
+    }
+    fprintf(stderr, "stm32net-sim: replugged, exporting again on port %u\n", (unsigned)port);
+    return 0;
+}
+
 static void sim_fw_poll(void)
 {
     fw_poll();
@@ -175,11 +202,12 @@ static void sim_fw_poll(void)
 int main(int argc, char **argv)
 {
     enum { O_LISTEN = 256, O_BUSID, O_TAP, O_PCAP, O_IP, O_HOSTNAME, O_ZONE, O_SERIAL, O_VERBOSE,
-           O_VERSION, O_HELP, O_PCAP_USB, O_CLASS };
+           O_VERSION, O_HELP, O_PCAP_USB, O_CLASS, O_AFTER_DETACH };
     static const struct option opts[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"busid", required_argument, NULL, O_BUSID},
         {"class", required_argument, NULL, O_CLASS},
+        {"after-detach", required_argument, NULL, O_AFTER_DETACH},
         {"tap", required_argument, NULL, O_TAP},
         {"pcap", required_argument, NULL, O_PCAP},
         {"pcap-usb", required_argument, NULL, O_PCAP_USB},
@@ -200,6 +228,7 @@ int main(int argc, char **argv)
     const char *pcap_usb = NULL;
     const char *serial = NULL;
     bool verbose = false;
+    bool replug = false;     /* --after-detach replug */
     bool usbip_opt = false;  /* --listen or --busid given */
     const char *class_opt = NULL;
     int o;
@@ -220,6 +249,13 @@ int main(int argc, char **argv)
             }
             busid = optarg;
             usbip_opt = true;
+            break;
+        case O_AFTER_DETACH:
+            if (strcmp(optarg, "exit") == 0 || strcmp(optarg, "replug") == 0) {
+                replug = optarg[0] == 'r';
+            } else {
+                bad("--after-detach '%s': expected exit or replug", optarg);
+            }
             break;
         case O_CLASS:
             if (strcmp(optarg, "ecm") == 0) {
@@ -324,6 +360,9 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    usbip_server_cfg_t cfg;
+    uint16_t bound = 0;
+    memset(&cfg, 0, sizeof cfg);
     char ipstr[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, fw_config.ip, ipstr, sizeof ipstr);
     if (tap != NULL) {
@@ -336,9 +375,8 @@ int main(int argc, char **argv)
         printf("stm32net-sim: TAP %s up, device %s\n", tap, ipstr);
     } else {
         char addr[INET_ADDRSTRLEN];
-        uint16_t bound = 0;
-        usbip_server_cfg_t cfg = {.busid = busid, .poll = sim_fw_poll, .verbose = verbose,
-                                  .urb_hook = pcap_usb != NULL ? sim_pcap_usb_urb : NULL};
+        cfg = (usbip_server_cfg_t){.busid = busid, .poll = sim_fw_poll, .verbose = verbose,
+                                   .urb_hook = pcap_usb != NULL ? sim_pcap_usb_urb : NULL};
         fw_init();
         if (usbip_server_init(&cfg) != 0) {
             fprintf(stderr, "stm32net-sim: the firmware's USB device did not enumerate\n");
@@ -423,7 +461,14 @@ int main(int argc, char **argv)
         uint32_t before = udc_sim_activity();
         fw_poll();
         if (board_host_bootloader_requested()) {
-            break;  /* DFU_DETACH: the cable is pulled (USB/IP connection closed), exit 0 */
+            if (!replug) {
+                break;  /* the cable is pulled (USB/IP connections close), exit 0 */
+            }
+            if (sim_replug(tap == NULL, &cfg, listen_addr, bound) != 0) {
+                fprintf(stderr, "stm32net-sim: replug failed: %s\n", strerror(errno));
+                return 1;
+            }
+            continue;
         }
         bool moved = tap == NULL && usbip_server_run();
         busy = moved || udc_sim_activity() != before;

@@ -4,7 +4,9 @@
 # interface with Debian's dfu-util: -l must list it; make flash's script
 # (flash-dfu) detaches it with dfu-util -e, and the device must leave the bus
 # (the simulator unplugs, as the chip would before its ROM bootloader
-# enumerates); with no ROM coming up the script fails clearly (exit 2).
+# enumerates); with no ROM coming up the script fails clearly (exit 2). The
+# simulator runs with --after-detach replug: the device comes back, is
+# attached again and cdc_ether binds again.
 # Layer: test, guest side. The host prepends PORT= and BUSID=. Output: one
 # "RESULT <key> <value>" line per check; the rest is evidence.
 # Limits: every wait is bounded; traffic only to 10.0.2.2.
@@ -54,5 +56,15 @@ R iface_gone "$([ -n "$ifn" ] && [ -e "/sys/class/net/$ifn" ] && echo no || echo
 out=$(timeout 20 flash-dfu /tmp/fw.bin 2>&1); rc=$?
 echo "$out"
 R flash_no_device "$([ $rc -eq 2 ] && echo "$out" | grep -q 'no device found' && echo "exit2" || echo "rc:$rc")"
+# the simulator runs with --after-detach replug: a second later the
+# application is back, to be attached again, and cdc_ether binds again
+sleep 2
+out=$(guest_usbip_attach); rc=$?
+echo "$out"
+R attach2 "$([ $rc -eq 0 ] && echo ok || echo "fail:$rc")"
+ifn2=$(guest_wait_ecm_if 0.1)
+R iface2 "$([ -n "$ifn2" ] && echo cdc_ether || echo none)"
+out=$(timeout 20 dfu-util -l 2>&1)
+R dfu_list2 "$(echo "$out" | grep -q 'Found Runtime: \[1209:0001\]' && echo runtime || echo missing)"
 R "done" yes
 dmesg | tail -n 15

@@ -61,6 +61,8 @@ bad --tap "a/b"
 bad --class rndis
 bad --class ""
 bad --class NCM
+bad --after-detach reboot
+bad --after-detach ""
 bad --class ncm --tap sim0
 grep -q -- "TAP mode has no USB class" "$tmp/err" || fail "--class + --tap message: $(cat "$tmp/err")"
 bad --frobnicate
