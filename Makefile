@@ -22,17 +22,16 @@ BUILD := build
 NO_FETCH_GOALS := help clean deps test run
 ifneq ($(filter-out $(NO_FETCH_GOALS),$(or $(MAKECMDGOALS),all)),)
   ifeq ($(LWIP_DIR),$(LWIP_DEFAULT))
-    # the script leaves this stamp only after it checked the version
-    ifeq ($(wildcard $(LWIP_DIR)/.stm32net-lwip-ok),)
-      LWIP_FETCH := $(shell bash scripts/fetch-lwip.sh "$(LWIP_DIR)" 1>&2 && echo ok)
-      ifneq ($(LWIP_FETCH),ok)
-        $(error lwIP 2.1.3 could not be fetched (see above); LWIP_DIR=... names your own copy)
-      endif
+    # the script's stamp records the version and our patch set
+    # (scripts/lwip-patches); it returns at once when they match
+    LWIP_FETCH := $(shell bash scripts/fetch-lwip.sh "$(LWIP_DIR)" 1>&2 && echo ok)
+    ifneq ($(LWIP_FETCH),ok)
+      $(error lwIP 2.1.3 could not be fetched (see above); LWIP_DIR=... names your own copy)
     endif
   else
     LWIP_CHECK := $(shell bash scripts/fetch-lwip.sh --check "$(LWIP_DIR)" 1>&2 && echo ok)
     ifneq ($(LWIP_CHECK),ok)
-      $(error LWIP_DIR=$(LWIP_DIR) is not lwIP 2.1.3 (see above))
+      $(error LWIP_DIR=$(LWIP_DIR) is not lwIP 2.1.3 with scripts/lwip-patches applied (see above))
     endif
   endif
 endif
@@ -61,7 +60,7 @@ LWIP_IPV4 := autoip dhcp etharp icmp igmp ip4 ip4_addr ip4_frag
 LWIP_SRCS := $(patsubst %,$(LWIP_DIR)/src/core/%.c,$(LWIP_CORE)) \
              $(patsubst %,$(LWIP_DIR)/src/core/ipv4/%.c,$(LWIP_IPV4)) \
              $(LWIP_DIR)/src/netif/ethernet.c \
-             $(LWIP_DIR)/src/apps/http/httpd.c $(LWIP_DIR)/src/apps/http/fs.c
+             $(LWIP_DIR)/src/apps/http/fs.c   # fs only: firmware/net/http_srv.c is our server
 
 # Portable firmware: identical in every build.
 FW_SRCS := firmware/config.c firmware/debounce.c firmware/ident.c firmware/link_stats.c firmware/main.c \

@@ -11,6 +11,7 @@ PKGS=(
   dpkg-dev xz-utils ca-certificates
   qemu-system-x86 busybox-static usbip cpio kmod dfu-util
   iproute2 ethtool jq tcpdump dnsutils curl udhcpc
+  python3        # tests/e2e/raw_tcp.py, http_raw.py (raw frames and segmented requests)
   chromium debootstrap tshark
 )
 # The browser test's driver (puppeteer-core) comes from the npm registry: node

@@ -29,13 +29,13 @@
 #define LWIP_RAND()                 0   /* unused: no DHCP/DNS client, no mDNS */
 
 /* ---- memory ---- */
-#define MEM_SIZE                    2560  /* PBUF_RAM: copied TCP data, UDP replies */
+#define MEM_SIZE                    3072  /* PBUF_RAM: copied TCP data, UDP replies, IP fragments (net.c, NET_FRAG_BUDGET) */
 #define MEMP_NUM_PBUF               8     /* PBUF_ROM/REF: httpd sends flash data by reference */
 #define MEMP_NUM_UDP_PCB            3     /* DHCP server, DNS server, spare */
 #define MEMP_NUM_TCP_PCB            4     /* a browser opens a few at once */
 #define MEMP_NUM_TCP_PCB_LISTEN     1     /* httpd */
 #define MEMP_NUM_TCP_SEG            12
-#define MEMP_NUM_REASSDATA          0
+#define MEMP_NUM_REASSDATA          1     /* issue 10: one datagram in reassembly at a time */
 #define MEMP_NUM_FRAG_PBUF          0
 #define MEMP_NUM_ARP_QUEUE          2
 #define MEMP_NUM_SYS_TIMEOUT        (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 1)
@@ -51,7 +51,10 @@
 #define ETHARP_SUPPORT_VLAN         0
 #define LWIP_ETHERNET               1
 #define IP_FORWARD                  0
-#define IP_REASSEMBLY               0     /* nothing we serve needs fragments */
+#define IP_REASSEMBLY               1     /* issue 10: RFC 1122 3.3.2, whole 1500-byte datagrams */
+#define IP_REASS_MAXAGE             3     /* s: an incomplete set is freed after this (ip_reass_tmr) */
+#define IP_REASS_MAX_PBUFS          8     /* fragments held at once; bytes are bounded by net.c */
+#define LWIP_SUPPORT_CUSTOM_PBUF    1     /* net.c keeps fragments in heap pbufs it can count */
 #define IP_FRAG                     0
 #define LWIP_ICMP                   1
 #define LWIP_BROADCAST_PING         0
@@ -93,7 +96,7 @@
 /* ---- checksums: all in software (USB has its own CRC, but frames leave the host unchecked) ---- */
 #define LWIP_CHECKSUM_ON_COPY       0
 
-/* ---- statistics: only the unit tests count pool use ---- */
+/* ---- statistics: the unit tests count pool use ---- */
 #ifdef STM32NET_UNIT_TEST
 #define LWIP_STATS                  1
 #define LWIP_STATS_DISPLAY          0
@@ -101,7 +104,20 @@
 #define MEMP_STATS                  1
 #define SYS_STATS                   0
 #else
-#define LWIP_STATS                  0
+/* issue 10: only the heap's use, for GET /api/mem (net_mem.c walks the
+ * pools' free lists itself); about 12 bytes of RAM */
+#define LWIP_STATS                  1
+#define LWIP_STATS_DISPLAY          0
+#define MEM_STATS                   1
+#define MEMP_STATS                  0
+#define LINK_STATS                  0
+#define ETHARP_STATS                0
+#define IP_STATS                    0
+#define IPFRAG_STATS                0
+#define ICMP_STATS                  0
+#define UDP_STATS                   0
+#define TCP_STATS                   0
+#define SYS_STATS                   0
 #endif
 
 /* ---- HTTP server options live with the web app ---- */

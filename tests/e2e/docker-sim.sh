@@ -11,11 +11,11 @@ set -euo pipefail
 : "${E2E_DOCKER_IMAGE:?}" "${E2E_DOCKER_NAME:?}"
 mount=()
 # The container's non-root user (10001, see the Dockerfile) must be able to
-# write the capture file: hand it that one file and let it pass through the
+# write the capture files (--pcap, --pcap-usb): hand it each file and let it pass through the
 # folder, without opening the folder itself to anyone.
 prev=""
 for a in "$@"; do
-  if [ "$prev" = "--pcap" ]; then
+  if [ "$prev" = "--pcap" ] || [ "$prev" = "--pcap-usb" ]; then
     : > "$a"; chown 10001:10001 "$a"; chmod o+x "$(dirname "$a")"
   fi
   prev=$a

@@ -293,3 +293,24 @@ e2e_find_chromium() {
   done
   e2e_fail "chromium is not installed (Debian package 'chromium'; run: apt-get install chromium)"
 }
+
+# ----------------------------------------------------------- checks
+
+# e2e_ok / e2e_no MESSAGE: one check line ("ok" / "FAIL"); e2e_no sets
+# E2E_BAD=1, which the test turns into its exit status at the end.
+E2E_BAD=0
+e2e_ok() { printf '  ok    %s\n' "$*"; }
+e2e_no() { printf '  FAIL  %s\n' "$*"; E2E_BAD=1; }
+# e2e_expect NAME EXPECTED ACTUAL
+e2e_expect() { if [ "$2" = "$3" ]; then e2e_ok "$1: $3"; else e2e_no "$1: got \"$3\", expected \"$2\""; fi; }
+
+# e2e_tap_lease NS LOG [SIM ARGS...]: e2e_tap_sim, then one DHCP lease for
+# tap0 (busybox udhcpc; the host side becomes 192.168.7.2). Fails the test
+# without a lease. Like e2e_tap_sim, not for use in a subshell.
+e2e_tap_lease() {
+  local ns=$1
+  e2e_tap_sim "$@"
+  e2e_udhcpc_script "$E2E_TMP/udhcpc-lease.sh"
+  ip netns exec "$ns" timeout 30 busybox udhcpc -i tap0 -s "$E2E_TMP/udhcpc-lease.sh" -n -q -t 5 -T 2 -f \
+    >/dev/null 2>&1 || e2e_fail "udhcpc got no lease on tap0"
+}
