@@ -4,7 +4,8 @@
 # real Linux USB stack: vhci_hcd -> usbcore -> cdc_ether -> IPv4.
 # Layer: test, guest side. The host prepends PORT= and BUSID= lines, and for
 # the NCM test DRIVER=cdc_ncm (the driver that must bind, default cdc_ether),
-# PING_SIZES="..." (one ping per ICMP payload size) and USBDESC=1 (read the
+# PING_SIZES="..." (one ping per ICMP payload size; "frag": 1400 bytes with the
+# interface MTU at 576, so IPv4 fragments them) and USBDESC=1 (read the
 # BOS and MS OS 2.0 descriptors through usbfs with /usr/bin/usbdesc).
 # Output contract: one "RESULT <key> <value>" line per check (value is one
 # word, "-" when unknown); the host compares them with exact expected values.
@@ -124,7 +125,14 @@ say "ping"
 out=$(timeout 15 ping -c 2 -W 3 "$DEV" 2>&1); echo "$out"
 R ping "$(echo "$out" | sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) packets received.*/\2\/\1/p')"
 for sz in $PING_SIZES; do
-  out=$(timeout 15 ping -c 1 -W 3 -s "$sz" "$DEV" 2>&1); echo "$out"
+  if [ "$sz" = frag ]; then
+    # MTU 576 for one ping: 1400 bytes of payload leave as three fragments
+    ip link set dev "$IFN" mtu 576
+    out=$(timeout 15 ping -c 1 -W 3 -s 1400 "$DEV" 2>&1); echo "$out"
+    ip link set dev "$IFN" mtu 1500
+  else
+    out=$(timeout 15 ping -c 1 -W 3 -s "$sz" "$DEV" 2>&1); echo "$out"
+  fi
   R "ping_$sz" "$(echo "$out" | sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) packets received.*/\2\/\1/p')"
 done
 if [ "$USBDESC" = 1 ]; then

@@ -48,9 +48,12 @@ EXPECT_BUSID=${E2E_EXPECT_BUSID:-1-1}  # another value only for the reference ga
 
 script=$E2E_TMP/test.sh
 # NCM: ICMP payloads from 64 to 1472 bytes (a 1514-byte frame, one NTB each
-# way), and a 4000-byte one that IP fragments into three frames.
+# way), and a fragmented one: with the guest's MTU at 576 a 1400-byte ping
+# leaves as three IPv4 fragments, which cdc_ncm may pack into one NTB and the
+# device reassembles (issue 10; datagrams beyond 1500 bytes are outside the
+# chip's RAM budget there, so a 4000-byte ping is not asked for).
 PING_SIZES=""
-[ "$E2E_CLASS" = ncm ] && PING_SIZES="64 65 100 511 512 1000 1400 1471 1472 4000"
+[ "$E2E_CLASS" = ncm ] && PING_SIZES="64 65 100 511 512 1000 1400 1471 1472 frag"
 { echo "PORT=$port"; echo "BUSID=$busid"; echo "DRIVER=$DRIVER"; echo "PING_SIZES='$PING_SIZES'"
   echo "USBDESC=$([ "$E2E_CLASS" = ncm ] && echo 1 || echo 0)"
   cat "$E2E_ROOT/scripts/guest/usbip-check.sh"; } > "$script"
@@ -103,11 +106,7 @@ checks=(
   "http2 ok" "done yes" "status_class $E2E_CLASS"
 )
 if [ "$E2E_CLASS" = ncm ]; then
-  for sz in $PING_SIZES; do
-    # 4000 needs IPv4 reassembly in the device (lwipopts.h IP_REASSEMBLY, issue 10)
-    [ "$sz" = 4000 ] && [ "${E2E_NCM_FRAG:-0}" != 1 ] && continue
-    checks+=("ping_$sz 1/1")
-  done
+  for sz in $PING_SIZES; do checks+=("ping_$sz 1/1"); done
   checks+=("msos20_index8 stall")
 fi
 bad=0
