@@ -128,6 +128,7 @@ for sz in $PING_SIZES; do
   if [ "$sz" = frag ]; then
     # MTU 576 for one ping: 1400 bytes of payload leave as three fragments
     ip link set dev "$IFN" mtu 576
+    R ping_frag_mtu "$(cat "/sys/class/net/$IFN/mtu")"
     out=$(timeout 15 ping -c 1 -W 3 -s 1400 "$DEV" 2>&1); echo "$out"
     ip link set dev "$IFN" mtu 1500
   else

@@ -107,6 +107,7 @@ checks=(
 )
 if [ "$E2E_CLASS" = ncm ]; then
   for sz in $PING_SIZES; do checks+=("ping_$sz 1/1"); done
+  checks+=("ping_frag_mtu 576")
   checks+=("msos20_index8 stall")
 fi
 bad=0
