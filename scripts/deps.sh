@@ -6,7 +6,7 @@ set -euo pipefail
 
 PKGS=(
   build-essential pkg-config make
-  libcmocka-dev libpcap-dev
+  libcmocka-dev libpcap-dev libunicorn-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
   dpkg-dev xz-utils ca-certificates
   qemu-system-x86 busybox-static usbip cpio kmod dfu-util

@@ -120,6 +120,7 @@ echo "$st"
 R status_hostname "$(echo "$st" | sed -n 's/.*"hostname":"\([^"]*\)".*/\1/p')"
 R status_leds "$(echo "$st" | tr -d ' \n' | sed -n 's/.*"leds":\[\([^]]*\)\].*/\1/p')"
 R status_class "$(echo "$st" | sed -n 's/.*"link":{[^}]*"class":"\([^"]*\)".*/\1/p')"
+R status_presses "$(echo "$st" | tr -d ' \n' | sed -n 's/.*"button_presses":\([0-9]*\).*/\1/p')"
 
 say "ping"
 out=$(timeout 15 ping -c 2 -W 3 "$DEV" 2>&1); echo "$out"

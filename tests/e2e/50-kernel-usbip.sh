@@ -16,11 +16,18 @@
 # payloads, and the guest reads the BOS and MS OS 2.0 descriptors through usbfs.
 set -euo pipefail
 E2E_CLASS=${E2E_CLASS:-ecm}
+# 52-chip-kernel.sh runs this same test on the emulated chip: it sets
+# E2E_SIM_ARGS (extra simulator arguments), E2E_BUTTON=1 (press the user button
+# once via SIGUSR1 and expect it in /api/status) and may define
+# e2e_extra_checks (more checks after the guest's, 0 = pass).
+E2E_SIM_ARGS=${E2E_SIM_ARGS:-}
 case $E2E_CLASS in
-  ecm) E2E_NAME=50-kernel-usbip; DRIVER=cdc_ether; CLASS_ARGS=() ;;
-  ncm) E2E_NAME=51-kernel-ncm; DRIVER=cdc_ncm; CLASS_ARGS=(--class ncm) ;;
+  ecm) E2E_NAME=${E2E_NAME:-50-kernel-usbip}; DRIVER=cdc_ether; CLASS_ARGS=() ;;
+  ncm) E2E_NAME=${E2E_NAME:-51-kernel-ncm}; DRIVER=cdc_ncm; CLASS_ARGS=(--class ncm) ;;
   *) echo "E2E_CLASS=$E2E_CLASS: expected ecm or ncm" >&2; exit 2 ;;
 esac
+# the emulated chip runs its image's own class (make firmware USB_CLASS=...)
+case " $E2E_SIM_ARGS " in *" --chip "*) CLASS_ARGS=() ;; esac
 source "$(dirname "$0")/lib.sh"
 
 e2e_need qemu-system-x86_64 cpio gzip timeout stdbuf
@@ -35,8 +42,9 @@ USBPCAP=$E2E_TMP/usb-urbs.pcap
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-90}   # the whole test must stay under 2 minutes
 
 # Line-buffered stdout so the first line (the port) shows up at once.
+# shellcheck disable=SC2086  # E2E_SIM_ARGS: words, no spaces in them
 E2E_SIM_PREFIX="stdbuf -oL -eL" e2e_sim_start "$SIM_LOG" --listen 127.0.0.1:0 --verbose --pcap "$PCAP" \
-  --pcap-usb "$USBPCAP" ${CLASS_ARGS[@]+"${CLASS_ARGS[@]}"}
+  --pcap-usb "$USBPCAP" $E2E_SIM_ARGS ${CLASS_ARGS[@]+"${CLASS_ARGS[@]}"}
 line=$(e2e_wait_pid_line "$E2E_SIM_PID" "$SIM_LOG" '^stm32net-sim: exporting ' "${E2E_SIM_START_TIMEOUT:-10}") || {
   e2e_dump "simulator log" "$SIM_LOG"; e2e_fail "simulator did not print its export line within 10 s"; }
 e2e_log "$line"
@@ -45,6 +53,10 @@ busid=$(sed -n 's/^stm32net-sim: exporting \([^ ]*\) on .*/\1/p' <<<"$line")
 [[ "$port" =~ ^[0-9]+$ ]] && [ "$port" -gt 0 ] || e2e_fail "cannot read the port from: $line"
 EXPECT_BUSID=${E2E_EXPECT_BUSID:-1-1}  # another value only for the reference gadget
 [ "$busid" = "$EXPECT_BUSID" ] || e2e_fail "expected bus id $EXPECT_BUSID, got '$busid'"
+
+if [ "${E2E_BUTTON:-0}" = 1 ]; then
+  kill -USR1 "$E2E_SIM_PID"   # one press, long before the guest asks /api/status
+fi
 
 script=$E2E_TMP/test.sh
 # NCM: ICMP payloads from 64 to 1472 bytes (a 1514-byte frame, one NTB each
@@ -182,6 +194,12 @@ if [ "$E2E_CLASS" = ncm ]; then
   [ "$funcs" = " 0:WINNCM 2:WINUSB" ] || set_ok=no
   echo "  (MS OS 2.0 functions:${funcs:- none})"
   check msos20_winncm yes "$set_ok"
+fi
+if [ "${E2E_BUTTON:-0}" = 1 ]; then
+  check status_presses 1 "${got[status_presses]:-<missing>}"
+fi
+if declare -F e2e_extra_checks >/dev/null; then
+  e2e_extra_checks || bad=1
 fi
 
 if [ $bad -ne 0 ]; then

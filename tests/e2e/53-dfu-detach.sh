@@ -11,7 +11,7 @@
 # Needs: build/stm32net-sim, qemu-system-x86_64, the guest image (with dfu-util).
 # Network: as 50-kernel-usbip.sh (127.0.0.1 only; the guest sees it as 10.0.2.2).
 set -euo pipefail
-E2E_NAME=52-dfu-detach
+E2E_NAME=53-dfu-detach
 source "$(dirname "$0")/lib.sh"
 
 e2e_need qemu-system-x86_64 cpio gzip timeout stdbuf
