@@ -7,7 +7,8 @@
 #   make flash      dfu-util via the ROM bootloader (PROGRAMMER=openocd|stlink)
 #
 # FW_LTO=0 turns link-time optimisation off; FW_STACK sets the stack reserve.
-# USB_CLASS=ecm|ncm is the class the board starts with (default ecm; the user
+# USB_CLASS=ecm|ncm is the class the board starts with (default ecm, in
+# build/firmware; ncm in build/firmware-ncm; the user
 # button held at plug-in selects the other one for that run).
 
 PORT_DIR := firmware/port/stm32f072
@@ -15,17 +16,18 @@ PORT_SRCS := $(PORT_DIR)/startup.c $(PORT_DIR)/clock.c $(PORT_DIR)/board.c \
              $(PORT_DIR)/udc_stm32.c $(PORT_DIR)/stm32_pma.c $(PORT_DIR)/stm32_epr.c
 PORT_LD := $(PORT_DIR)/stm32f072.ld
 
-FW_OUT := $(BUILD)/firmware
+USB_CLASS ?= ecm
+ifeq ($(filter ecm ncm,$(USB_CLASS)),)
+  $(error USB_CLASS=$(USB_CLASS): expected ecm or ncm)
+endif
+# an NCM-default image has its own folder, so both can exist side by side
+FW_OUT := $(BUILD)/firmware$(if $(filter ncm,$(USB_CLASS)),-ncm)
 FW_ELF := $(FW_OUT)/stm32net.elf
 FW_LTO ?= 1
 FW_STACK ?= 2048
 CROSS_PREFIX := $(patsubst %gcc,%,$(CROSS_CC))
 FW_OBJCOPY := $(CROSS_PREFIX)objcopy
 
-USB_CLASS ?= ecm
-ifeq ($(filter ecm ncm,$(USB_CLASS)),)
-  $(error USB_CLASS=$(USB_CLASS): expected ecm or ncm)
-endif
 FW_ARCH := -mcpu=cortex-m0 -mthumb
 FW_CFLAGS := $(CSTD) $(FW_ARCH) -Os -g -ffunction-sections -fdata-sections \
              $(if $(filter 1,$(FW_LTO)),-flto) -DSTM32NET_FIRMWARE \
@@ -36,7 +38,7 @@ FW_LDFLAGS := $(FW_ARCH) -Os $(if $(filter 1,$(FW_LTO)),-flto -flto-partition=on
               -Wl,--no-warn-rwx-segments
 
 # LTO and plain objects cannot be mixed: each variant has its own folder.
-FW_OBJDIR := $(FW_OUT)/$(if $(filter 1,$(FW_LTO)),lto,plain)-$(USB_CLASS)
+FW_OBJDIR := $(FW_OUT)/$(if $(filter 1,$(FW_LTO)),lto,plain)
 FW_OBJS = $(patsubst %.c,$(FW_OBJDIR)/%.o,$(FW_SRCS) $(PORT_SRCS)) \
           $(patsubst $(LWIP_DIR)/%.c,$(FW_OBJDIR)/lwip/%.o,$(LWIP_SRCS))
 
