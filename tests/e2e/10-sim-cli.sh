@@ -65,6 +65,8 @@ bad --after-detach reboot
 bad --after-detach ""
 bad --class ncm --tap sim0
 grep -q -- "TAP mode has no USB class" "$tmp/err" || fail "--class + --tap message: $(cat "$tmp/err")"
+bad --class ncm --chip /nonexistent.elf
+grep -q -- "runs its image's class" "$tmp/err" || fail "--class + --chip message: $(cat "$tmp/err")"
 bad --frobnicate
 bad --ip
 bad stray-argument
