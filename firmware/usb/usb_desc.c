@@ -26,6 +26,18 @@
 
 #define LE16(v) (uint8_t)((v) & 0xFFu), (uint8_t)(((v) >> 8) & 0xFFu)
 
+/* Interface 2 of both configurations: DFU 1.1 runtime (4.1), no endpoints;
+ * dfu-util finds it by FE/01/01 and reads the functional descriptor after it
+ * (4.1.3): WillDetach (we leave the bus ourselves), Can{Dnload,Upload} as the
+ * ROM bootloader can. USB_DESC_DFU_TOTAL bytes. */
+#define USB_DESC_DFU_RT                                                                  \
+    USB_DT_INTERFACE_SIZE, USB_DT_INTERFACE, USB_ITF_DFU, 0, 0,                          \
+    USB_CLASS_APP_SPECIFIC, USB_DFU_SUBCLASS, USB_DFU_PROTOCOL_RUNTIME, USB_STR_DFU,     \
+    USB_DFU_FD_SIZE, USB_DT_DFU_FUNCTIONAL,                                              \
+    USB_DFU_ATTR_WILL_DETACH | USB_DFU_ATTR_CAN_UPLOAD | USB_DFU_ATTR_CAN_DNLOAD,        \
+    LE16(USB_DFU_DETACH_TIMEOUT_MS), LE16(USB_DFU_TRANSFER_SIZE), LE16(USB_DFU_BCD)
+_Static_assert(USB_DESC_DFU_TOTAL == USB_DT_INTERFACE_SIZE + USB_DFU_FD_SIZE, "DFU descriptor size");
+
 /* USB 2.0, 9.6.1 table 9-8 */
 static const uint8_t dev_desc[USB_DT_DEVICE_SIZE] = {
     USB_DT_DEVICE_SIZE, USB_DT_DEVICE,
@@ -79,14 +91,7 @@ static const uint8_t cfg_desc[USB_DESC_CONFIG_TOTAL] = {
     LE16(USB_EP_DATA_MPS), 0,
     USB_DT_ENDPOINT_SIZE, USB_DT_ENDPOINT, USB_EP_DATA_IN, USB_EP_ATT_BULK,
     LE16(USB_EP_DATA_MPS), 0,
-    /* interface 2: DFU 1.1 runtime (4.1), no endpoints; dfu-util finds it by
-     * FE/01/01 and reads the functional descriptor after it (4.1.3):
-     * WillDetach (we leave the bus ourselves), Can{Dnload,Upload} as the ROM */
-    USB_DT_INTERFACE_SIZE, USB_DT_INTERFACE, USB_ITF_DFU, 0, 0,
-    USB_CLASS_APP_SPECIFIC, USB_DFU_SUBCLASS, USB_DFU_PROTOCOL_RUNTIME, USB_STR_DFU,
-    USB_DFU_FD_SIZE, USB_DT_DFU_FUNCTIONAL,
-    USB_DFU_ATTR_WILL_DETACH | USB_DFU_ATTR_CAN_UPLOAD | USB_DFU_ATTR_CAN_DNLOAD,
-    LE16(USB_DFU_DETACH_TIMEOUT_MS), LE16(USB_DFU_TRANSFER_SIZE), LE16(USB_DFU_BCD),
+    USB_DESC_DFU_RT,
 };
 
 /* CDC NCM 1.0 5 (table 5-1 shows the same layout): IAD, communication
@@ -128,14 +133,7 @@ static const uint8_t cfg_desc_ncm[USB_DESC_CONFIG_TOTAL_NCM] = {
     LE16(USB_EP_DATA_MPS), 0,
     USB_DT_ENDPOINT_SIZE, USB_DT_ENDPOINT, USB_EP_DATA_IN, USB_EP_ATT_BULK,
     LE16(USB_EP_DATA_MPS), 0,
-    /* interface 2: DFU 1.1 runtime (4.1), no endpoints; dfu-util finds it by
-     * FE/01/01 and reads the functional descriptor after it (4.1.3):
-     * WillDetach (we leave the bus ourselves), Can{Dnload,Upload} as the ROM */
-    USB_DT_INTERFACE_SIZE, USB_DT_INTERFACE, USB_ITF_DFU, 0, 0,
-    USB_CLASS_APP_SPECIFIC, USB_DFU_SUBCLASS, USB_DFU_PROTOCOL_RUNTIME, USB_STR_DFU,
-    USB_DFU_FD_SIZE, USB_DT_DFU_FUNCTIONAL,
-    USB_DFU_ATTR_WILL_DETACH | USB_DFU_ATTR_CAN_UPLOAD | USB_DFU_ATTR_CAN_DNLOAD,
-    LE16(USB_DFU_DETACH_TIMEOUT_MS), LE16(USB_DFU_TRANSFER_SIZE), LE16(USB_DFU_BCD),
+    USB_DESC_DFU_RT,
 };
 
 #define LE32(v) LE16((v) & 0xFFFFu), LE16(((v) >> 16) & 0xFFFFu)

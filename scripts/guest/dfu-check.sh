@@ -17,15 +17,6 @@ GUEST_LIB=/lib/stm32net/guest-lib.sh
 : "${PORT:?}" "${BUSID:=1-1}"
 R() { echo "RESULT $1 ${2:--}"; }
 
-# the USB device's sysfs folder, by VID:PID (status 1 if absent)
-usb_dev() {
-  for d in /sys/bus/usb/devices/*; do
-    [ -f "$d/idVendor" ] || continue
-    [ "$(cat "$d/idVendor"):$(cat "$d/idProduct")" = 1209:0001 ] && { echo "$d"; return 0; }
-  done
-  return 1
-}
-
 out=$(guest_usbip_attach); rc=$?
 echo "$out"
 R attach "$([ $rc -eq 0 ] && echo ok || echo "fail:$rc")"
@@ -50,8 +41,8 @@ R dfu_detach "$(echo "$out" | grep -q '^flash-dfu: detaching 1209:0001' &&
   ! echo "$out" | grep -q 'detach) failed' && echo ok || echo failed)"
 R flash_no_rom "$([ $rc -eq 2 ] && echo "$out" | grep -q 'did not appear' && echo "exit2" || echo "rc:$rc")"
 i=0
-while [ $i -lt 100 ] && usb_dev >/dev/null; do i=$((i + 1)); sleep 0.1; done
-R dev_gone "$(usb_dev >/dev/null && echo no || echo yes)"
+while [ $i -lt 100 ] && guest_usb_dev >/dev/null; do i=$((i + 1)); sleep 0.1; done
+R dev_gone "$(guest_usb_dev >/dev/null && echo no || echo yes)"
 R iface_gone "$([ -n "$ifn" ] && [ -e "/sys/class/net/$ifn" ] && echo no || echo yes)"
 out=$(timeout 20 flash-dfu /tmp/fw.bin 2>&1); rc=$?
 echo "$out"

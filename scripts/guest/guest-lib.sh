@@ -91,6 +91,16 @@ guest_wait_ecm_if() {
   return 1
 }
 
+# guest_usb_dev [VID:PID]: the sysfs folder of the USB device with that ID
+# (default 1209:0001, the simulator's); status 1 and no output if absent.
+guest_usb_dev() {
+  for d in /sys/bus/usb/devices/*; do
+    [ -f "$d/idVendor" ] || continue
+    [ "$(cat "$d/idVendor"):$(cat "$d/idProduct")" = "${1:-1209:0001}" ] && { echo "$d"; return 0; }
+  done
+  return 1
+}
+
 # guest_usbip_list: the simulator's export list (usbip output on stdout).
 guest_usbip_list() {
   timeout 20 usbip --tcp-port "$PORT" list -r "$GUEST_HOST" 2>&1

@@ -35,15 +35,6 @@ echo 'hosts: files dns' > /etc/nsswitch.conf
 guest_udhcpc_script "$LEASE"
 lease_get() { guest_lease_get "$LEASE" "$1"; }
 
-# The USB device (sysfs dir) with idVendor 1209 / idProduct 0001.
-usb_dev() {
-  for d in /sys/bus/usb/devices/*; do
-    [ -f "$d/idVendor" ] || continue
-    [ "$(cat "$d/idVendor"):$(cat "$d/idProduct")" = 1209:0001 ] && { echo "$d"; return 0; }
-  done
-  return 1
-}
-
 fetch() {  # URL [wget options...] -> body on stdout, status in $?
   url=$1; shift
   timeout 10 wget -q -O - "$@" "$url"
@@ -67,7 +58,7 @@ cycle() {
     return 1
   fi
   R "mac$n" "$(cat "/sys/class/net/$ifn/address")"
-  d=$(usb_dev) && {
+  d=$(guest_usb_dev) && {
     R "serial$n" "$(cat "$d/serial" 2>/dev/null)"
     say "usb $d: $(cat "$d/manufacturer" 2>/dev/null) / $(cat "$d/product" 2>/dev/null) speed=$(cat "$d/speed")"
   }
