@@ -10,7 +10,7 @@
 # Exactly one device must be found at each step; otherwise a clear message and
 # exit status 2 (no device, several devices, the ROM never appeared).
 # Layer: host tool, POSIX sh (the QEMU guest's busybox runs it too, in
-# tests/e2e/53-dfu-detach.sh). Needs dfu-util (Debian package dfu-util).
+# tests/e2e/56-dfu-detach.sh). Needs dfu-util (Debian package dfu-util).
 set -eu
 
 img=${1:-}

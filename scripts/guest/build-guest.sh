@@ -132,7 +132,7 @@ usbipd_bin=$(dirname "$usbip_bin")/usbipd
 [ -x "$usbipd_bin" ] || die "missing $usbipd_bin (package usbip)"
 cp "$usbipd_bin" "$root/usr/sbin/usbipd"
 # dfu-util (with libusb) and make flash's script for the DFU runtime test
-# (tests/e2e/53-dfu-detach.sh)
+# (tests/e2e/56-dfu-detach.sh)
 cp "$dfu_bin" "$root/usr/bin/dfu-util"
 install -m 0755 "$here/../flash-dfu.sh" "$root/usr/bin/flash-dfu"
 ldd "$usbip_bin" "$usbipd_bin" "$dfu_bin" | awk '/=>/ && $3 ~ /^\// {print $3} /^[ \t]+\// {print $1}' | sort -u |

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Guest side of tests/e2e/53-dfu-detach.sh: runs as /test.sh in the QEMU guest.
+# Guest side of tests/e2e/56-dfu-detach.sh: runs as /test.sh in the QEMU guest.
 # Attaches the simulator, waits for cdc_ether, then drives the DFU runtime
 # interface with Debian's dfu-util: -l must list it; make flash's script
 # (flash-dfu) detaches it with dfu-util -e, and the device must leave the bus

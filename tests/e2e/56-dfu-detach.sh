@@ -11,7 +11,7 @@
 # Needs: build/stm32net-sim, qemu-system-x86_64, the guest image (with dfu-util).
 # Network: as 50-kernel-usbip.sh (127.0.0.1 only; the guest sees it as 10.0.2.2).
 set -euo pipefail
-E2E_NAME=53-dfu-detach
+E2E_NAME=56-dfu-detach
 source "$(dirname "$0")/lib.sh"
 
 e2e_need qemu-system-x86_64 cpio gzip timeout stdbuf
@@ -21,11 +21,8 @@ e2e_guest_build
 
 SIM_LOG=$E2E_TMP/sim.log
 CONSOLE=$E2E_TMP/console.log
-E2E_SIM_PREFIX="stdbuf -oL -eL" e2e_sim_start "$SIM_LOG" --listen 127.0.0.1:0 --after-detach replug
-line=$(e2e_wait_pid_line "$E2E_SIM_PID" "$SIM_LOG" '^stm32net-sim: exporting ' 10) || {
-  e2e_dump "simulator log" "$SIM_LOG"; e2e_fail "simulator did not print its export line"; }
-port=$(sed -n 's/^stm32net-sim: exporting [^ ]* on 127\.0\.0\.1:\([0-9][0-9]*\) .*/\1/p' <<<"$line")
-[[ "$port" =~ ^[0-9]+$ ]] || e2e_fail "cannot read the port from: $line"
+e2e_usbip_sim "$SIM_LOG" --after-detach replug
+port=$E2E_PORT
 
 script=$E2E_TMP/test.sh
 { echo "PORT=$port"; echo "BUSID=1-1"; cat "$E2E_ROOT/scripts/guest/dfu-check.sh"; } > "$script"
