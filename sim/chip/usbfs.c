@@ -43,6 +43,9 @@
  *    software enables it), ISTR.RESET set.
  *  - DADDR (30.6.1): the device answers a token only when EF is set and ADD
  *    equals the token's address.
+ *  - ISTR.RESET (30.6.1, RM0008 23.5.2 word for word): "reception and
+ *    transmission are disabled until the RESET bit is cleared": while
+ *    software has not cleared RESET, no token gets an answer.
  *  - FNR: FN counts SOFs, LCK after two consecutive SOFs, RXDP = 1 while
  *    attached (idle J state of a full-speed bus).
  *  - BCDR: DPPU (bit 15) is the D+ pull-up: no pull-up, no device on the bus.
@@ -282,7 +285,8 @@ void usbfs_host_sof(usbfs_t *u)
 /* EPnR answering (addr, ep), or -1 when the token is not for us */
 static int match(const usbfs_t *u, uint8_t addr, uint8_t ep)
 {
-    if (!usbfs_attached(u) || !(u->daddr & USBFS_DADDR_EF) || (u->daddr & 0x7Fu) != addr) {
+    if (!usbfs_attached(u) || !(u->daddr & USBFS_DADDR_EF) || (u->daddr & 0x7Fu) != addr ||
+        (u->istr_flags & USBFS_ISTR_RESET)) {
         return -1;
     }
     for (unsigned n = 0; n < USBFS_NUM_EPR; n++) {

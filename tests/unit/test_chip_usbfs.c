@@ -352,6 +352,27 @@ static void test_bus_reset(void **state)
     assert_int_equal(u.epr[0], 0x3220);
 }
 
+/* 30.6.1 ISTR.RESET: reception and transmission stay disabled until software
+ * clears RESET, even with EF and the endpoints set up again. */
+static void test_deaf_while_reset_pending(void **state)
+{
+    (void)state;
+    const uint8_t s[8] = {0x80, 6, 0, 1, 0, 0, 18, 0};
+    uint8_t buf[64];
+    uint16_t len;
+    bool d1;
+    usbfs_host_bus_reset(&u);
+    wr(USBFS_DADDR, USBFS_DADDR_EF | 5u);  /* the driver's reset handler, RESET not cleared yet */
+    epr_set(0, USBFS_TYPE_CONTROL << 9, USBFS_STAT_VALID, USBFS_STAT_VALID, false, false);
+    epr_set(1, (USBFS_TYPE_BULK << 9) | 2u, USBFS_STAT_VALID, USBFS_STAT_VALID, false, false);
+    assert_int_equal(usbfs_host_setup(&u, 5, s), USBFS_TIMEOUT);
+    assert_int_equal(usbfs_host_out(&u, 5, 2, false, buf, 4), USBFS_TIMEOUT);
+    assert_int_equal(usbfs_host_in(&u, 5, 2, buf, 64, &len, &d1), USBFS_TIMEOUT);
+    wr(USBFS_ISTR, (uint16_t)~USBFS_ISTR_RESET);  /* rc_w0 */
+    assert_int_equal(usbfs_host_setup(&u, 5, s), USBFS_ACK);
+    assert_int_equal(usbfs_host_out(&u, 5, 2, false, buf, 4), USBFS_ACK);
+}
+
 /* FNR counts SOFs, LCK after two, RXDP while attached; SOF flag in ISTR */
 static void test_fnr_sof(void **state)
 {
@@ -405,6 +426,7 @@ int main(void)
         cmocka_unit_test_setup(test_status_out, setup_dev),
         cmocka_unit_test_setup(test_in, setup_dev),
         cmocka_unit_test_setup(test_bus_reset, setup_dev),
+        cmocka_unit_test_setup(test_deaf_while_reset_pending, setup_dev),
         cmocka_unit_test_setup(test_fnr_sof, setup_dev),
         cmocka_unit_test_setup(test_bcdr, setup_dev),
         cmocka_unit_test_setup(test_unsupported_modes, setup_dev),
