@@ -14,7 +14,10 @@
  *    ADDRn_RX, COUNTn_RX's count field updated, CTR_RX set, DTOG_RX flipped,
  *    STAT_RX to NAK. NAK/STALL answer as named, DISABLED does not answer.
  *    A DATA PID that does not match DTOG_RX is a retransmission: ACKed and
- *    dropped (USB 2.0 8.6.3). On a control endpoint with EP_KIND
+ *    dropped (USB 2.0 8.6.3). SETUP is cleared by an OUT only when CTR_RX
+ *    was 0: "kept frozen while CTR_RX is at 1" (30.6.2, SETUP bit), so the
+ *    CPU still learns that its pending reception was a SETUP. On a control
+ *    endpoint with EP_KIND
  *    (STATUS_OUT) an OUT with data is answered STALL (30.6.2 EP_KIND).
  *  - SETUP (30.5.2 "Control transfers"): accepted on a CONTROL endpoint in
  *    any STAT_RX state but DISABLED, like an OUT, and then DTOG_TX = 1,
@@ -380,8 +383,10 @@ usbfs_result_t usbfs_host_out(usbfs_t *u, uint8_t addr, uint8_t ep, bool data1,
     }
     e = set_stat_rx(e, USBFS_STAT_NAK);
     e ^= USBFS_EPR_DTOG_RX;
+    if (!(e & USBFS_EPR_CTR_RX)) {
+        e &= (uint16_t)~USBFS_EPR_SETUP;  /* frozen while CTR_RX is 1 (30.6.2 SETUP) */
+    }
     e |= USBFS_EPR_CTR_RX;
-    e &= (uint16_t)~USBFS_EPR_SETUP;
     u->epr[n] = e;
     return USBFS_ACK;
 }
