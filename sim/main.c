@@ -397,6 +397,10 @@ int main(int argc, char **argv)
             return chip != NULL && chip_sim_faulted() ? 3 : 1;
         }
         usbip_sched_set_pace(pace, NULL);
+        if (pace == USBIP_PACE_FS) {
+            fprintf(stderr, "stm32net-sim: --pace fs: USB packets on the full-speed frame schedule "
+                            "(1 ms frames, at most 19 bulk packets of 64 bytes each)\n");
+        }
         inet_ntop(AF_INET, &listen_addr, addr, sizeof addr);
         if ((ntohl(listen_addr.s_addr) >> 24) != 127u) {
             fprintf(stderr, "stm32net-sim: WARNING: listening on %s, not loopback: USB/IP has "
