@@ -13,6 +13,8 @@ PKGS=(
   iproute2 ethtool jq tcpdump dnsutils curl udhcpc
   python3        # tests/e2e/raw_tcp.py, http_raw.py (raw frames and segmented requests)
   chromium debootstrap tshark
+  knot-dnsutils python3                 # DNS e2e: kdig (TCP, EDNS padding), raw TCP client
+  avahi-daemon avahi-utils dbus         # mDNS e2e: a real mDNS querier (avahi-resolve)
 )
 # The browser test's driver (puppeteer-core) comes from the npm registry: node
 # and npm from Debian unless the machine already has them (NodeSource's

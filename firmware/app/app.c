@@ -13,6 +13,7 @@
 #include "config.h"
 #include "ident.h"
 #include "link_stats.h"
+#include "mdns_name.h"
 
 /* build/gen/build_id.h (web.mk) names the source revision; a build without
  * it (unit tests before any firmware build) says so */
@@ -349,6 +350,15 @@ size_t app_status_json(char *buf, size_t room)
     app_buf_char(&b, app_button() ? '1' : '0');
     app_buf_str(&b, ",\"button_presses\":");
     app_buf_u64(&b, app_button_presses());
+    {
+        /* the name mDNS claims now: the hostname, or "-2".. after a
+         * conflict on the link (RFC 6762 9) */
+        char mdns[MDNS_NAME_LABEL_MAX + 6];
+        size_t ml = mdns_name_label(mdns, MDNS_NAME_LABEL_MAX);
+        memcpy(mdns + ml, ".local", 7);
+        app_buf_str(&b, ",\"mdns_name\":");
+        app_buf_json_str(&b, mdns, sizeof mdns);
+    }
     app_buf_str(&b, ",\"link\":{");
     app_counter_put(&b, "rx_frames", link_stats.rx_frames, false);
     app_counter_put(&b, "tx_frames", link_stats.tx_frames, false);

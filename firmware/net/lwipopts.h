@@ -32,13 +32,17 @@
 #define MEM_SIZE                    3072  /* PBUF_RAM: copied TCP data, UDP replies, IP fragments (net.c, NET_FRAG_BUDGET) */
 #define MEMP_NUM_PBUF               8     /* PBUF_ROM/REF: httpd sends flash data by reference */
 #define MEMP_NUM_UDP_PCB            3     /* DHCP server, DNS server, spare */
+                                          /* (the mDNS responder, mdns.c, takes the spare) */
 #define MEMP_NUM_TCP_PCB            4     /* a browser opens a few at once */
-#define MEMP_NUM_TCP_PCB_LISTEN     1     /* httpd */
+                                          /* (DNS over TCP shares them: its pcbs outrank HTTP's, dnss.c) */
+#define MEMP_NUM_TCP_PCB_LISTEN     (1    /* httpd */ \
+                                     + 1) /* DNS over TCP on port 53 (dnss.c) */
 #define MEMP_NUM_TCP_SEG            12
 #define MEMP_NUM_REASSDATA          1     /* issue 10: one datagram in reassembly at a time */
 #define MEMP_NUM_FRAG_PBUF          0
 #define MEMP_NUM_ARP_QUEUE          2
-#define MEMP_NUM_SYS_TIMEOUT        (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 1)
+#define MEMP_NUM_SYS_TIMEOUT        (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 1 \
+                                     + 1) /* mDNS probe/announce timer (mdns.c) */
 #define PBUF_POOL_SIZE              4
 #define PBUF_POOL_BUFSIZE           LWIP_MEM_ALIGN_SIZE(TCP_MSS + 40 + PBUF_LINK_ENCAPSULATION_HLEN + PBUF_LINK_HLEN)
 
@@ -89,6 +93,7 @@
 #define LWIP_NETIF_STATUS_CALLBACK  0
 #define LWIP_NETIF_LINK_CALLBACK    0
 #define LWIP_SINGLE_NETIF           1
+#define LWIP_NETIF_EXT_STATUS_CALLBACK 1  /* link up/down to mdns.c (re-probe, RFC 6762 8) and dhcps.c (who is on the link) */
 #define LWIP_NETIF_TX_SINGLE_PBUF   0
 #define LWIP_HAVE_LOOPIF            0
 #define LWIP_NETIF_LOOPBACK         0

@@ -280,6 +280,7 @@ void net_init(const net_link_t *link)
 
     dhcps_init();
     dnss_init();
+    mdns_init();
     http_api_init();
 }
 

@@ -32,6 +32,7 @@ void net_set_frame_hook(net_frame_hook_t hook);
 /* Service entry points, called by net_init() */
 void dhcps_init(void);
 void dnss_init(void);
+void mdns_init(void);                   /* mDNS responder for <name>.local (mdns.c) */
 void http_api_init(void);               /* lwIP httpd + our API handlers */
 
 #endif

@@ -31,16 +31,9 @@ PCAP=$E2E_TMP/usb-link.pcap
 USBPCAP=$E2E_TMP/usb-urbs.pcap
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-90}   # the whole test must stay under 2 minutes
 
-# Line-buffered stdout so the first line (the port) shows up at once.
 # shellcheck disable=SC2086  # E2E_SIM_ARGS: words, no spaces in them
-E2E_SIM_PREFIX="stdbuf -oL -eL" e2e_sim_start "$SIM_LOG" --listen 127.0.0.1:0 --verbose --pcap "$PCAP" \
-  --pcap-usb "$USBPCAP" $E2E_SIM_ARGS
-line=$(e2e_wait_pid_line "$E2E_SIM_PID" "$SIM_LOG" '^stm32net-sim: exporting ' "${E2E_SIM_START_TIMEOUT:-10}") || {
-  e2e_dump "simulator log" "$SIM_LOG"; e2e_fail "simulator did not print its export line within 10 s"; }
-e2e_log "$line"
-port=$(sed -n 's/^stm32net-sim: exporting [^ ]* on 127\.0\.0\.1:\([0-9][0-9]*\) .*/\1/p' <<<"$line")
-busid=$(sed -n 's/^stm32net-sim: exporting \([^ ]*\) on .*/\1/p' <<<"$line")
-[[ "$port" =~ ^[0-9]+$ ]] && [ "$port" -gt 0 ] || e2e_fail "cannot read the port from: $line"
+e2e_usbip_sim "$SIM_LOG" --verbose --pcap "$PCAP" --pcap-usb "$USBPCAP" $E2E_SIM_ARGS
+port=$E2E_PORT busid=$E2E_BUSID
 EXPECT_BUSID=${E2E_EXPECT_BUSID:-1-1}  # another value only for the reference gadget
 [ "$busid" = "$EXPECT_BUSID" ] || e2e_fail "expected bus id $EXPECT_BUSID, got '$busid'"
 

@@ -25,12 +25,8 @@ e2e_guest_build
 SIM_LOG=$E2E_TMP/sim.log
 CONSOLE=$E2E_TMP/console.log
 LIMIT_MS=${SLOW_LIMIT_MS:-200}
-E2E_SIM_PREFIX="stdbuf -oL -eL" e2e_sim_start "$SIM_LOG" --listen 127.0.0.1:0
-line=$(e2e_wait_pid_line "$E2E_SIM_PID" "$SIM_LOG" '^stm32net-sim: exporting ' 10) || {
-  e2e_dump "simulator log" "$SIM_LOG"; e2e_fail "simulator did not print its export line within 10 s"; }
-port=$(sed -n 's/^stm32net-sim: exporting [^ ]* on 127\.0\.0\.1:\([0-9][0-9]*\) .*/\1/p' <<<"$line")
-busid=$(sed -n 's/^stm32net-sim: exporting \([^ ]*\) on .*/\1/p' <<<"$line")
-[[ "$port" =~ ^[0-9]+$ ]] || e2e_fail "cannot read the port from: $line"
+e2e_usbip_sim "$SIM_LOG"
+port=$E2E_PORT busid=$E2E_BUSID
 
 script=$E2E_TMP/test.sh
 { echo "PORT=$port"; echo "BUSID=$busid"; cat "$E2E_ROOT/scripts/guest/slow-clients.sh" \

@@ -125,6 +125,21 @@ e2e_sim_start() {
   e2e_track_pid "$E2E_SIM_PID"
 }
 
+# e2e_usbip_sim LOG [SIM ARGS...]: start the simulator exporting over USB/IP
+# on 127.0.0.1 (a free port, line-buffered so its first line shows up at
+# once) and wait for its export line; sets E2E_SIM_PID, E2E_PORT, E2E_BUSID.
+# Must run in the test's own shell (it tracks the simulator).
+e2e_usbip_sim() {
+  local log=$1 line secs=${E2E_SIM_START_TIMEOUT:-10}; shift
+  E2E_SIM_PREFIX="stdbuf -oL -eL" e2e_sim_start "$log" --listen 127.0.0.1:0 "$@"
+  line=$(e2e_wait_pid_line "$E2E_SIM_PID" "$log" '^stm32net-sim: exporting ' "$secs") || {
+    e2e_dump "simulator log" "$log"; e2e_fail "simulator did not print its export line within $secs s"; }
+  e2e_log "$line"
+  E2E_PORT=$(sed -n 's/^stm32net-sim: exporting [^ ]* on 127\.0\.0\.1:\([0-9][0-9]*\) .*/\1/p' <<<"$line")
+  E2E_BUSID=$(sed -n 's/^stm32net-sim: exporting \([^ ]*\) on .*/\1/p' <<<"$line")
+  [[ "$E2E_PORT" =~ ^[0-9]+$ ]] && [ "$E2E_PORT" -gt 0 ] || e2e_fail "cannot read the port from: $line"
+}
+
 # ----------------------------------------------------------- namespaces
 
 # e2e_netns_add NAME: a fresh namespace with loopback up, deleted on exit.

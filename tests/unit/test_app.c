@@ -249,7 +249,7 @@ static void test_all_days_match_a_calendar_walk(void **state)
 static const char status_want[] =
     "{\"hostname\":\"stm32net\",\"ip\":\"192.168.7.1\",\"uptime_ms\":4294967396,"
     "\"time\":\"2023-11-14T22:13:20Z\",\"time_set\":true,\"leds\":[0,1,0,1],\"button\":1,"
-    "\"button_presses\":1,"
+    "\"button_presses\":1,\"mdns_name\":\"stm32net.local\","
     "\"link\":{\"rx_frames\":12,\"tx_frames\":34,\"rx_dropped\":5,\"tx_dropped\":4294967295,"
     "\"rx_bytes\":1200,\"tx_bytes\":3400,\"rx_errors\":7,\"tx_errors\":8}}";
 

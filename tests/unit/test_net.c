@@ -32,6 +32,7 @@
 
 static unsigned dnss_inits, http_inits;
 void dnss_init(void) { dnss_inits++; }
+void mdns_init(void) { }
 void http_api_init(void) { http_inits++; }
 
 /* ------------------------------------------------------------ fake link */
@@ -597,6 +598,7 @@ static void test_dhcp_through_link(void **s)
     m[1] = 1;
     m[2] = 6;
     m[7] = 0x42;
+    m[10] = 0x80;   /* broadcast bit: the OFFER is broadcast (RFC 2131 4.1) */
     memcpy(m + 28, mac, 6);
     memcpy(m + 236, "\x63\x82\x53\x63\x35\x01\x01\xff", 8);
     static const uint8_t zero[4], bcast[4] = {255, 255, 255, 255}, bmac[6] = {255, 255, 255, 255, 255, 255};
