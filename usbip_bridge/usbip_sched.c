@@ -382,8 +382,12 @@ static unsigned urb_class(const usbip_urb_t *u)
     return desc_type[d][u->epnum & 0x0Fu] == EP_TYPE_INTERRUPT ? CL_INTR : CL_BULK;
 }
 
-/* The most bus time u's next transaction can take: its largest payload plus
- * the overhead. A host controller must know it fits before sending the token. */
+/* The bus time a host controller must still have in the frame before it
+ * starts u's next transaction: a data packet may be as long as the
+ * endpoint's wMaxPacketSize (USB 2.0 5.8.4: bulk bandwidth is reckoned in
+ * max-size transactions, which is why table 5-9 says 19 per frame), so that
+ * is what has to fit; SETUP (8 bytes) and a status stage (0 bytes) have a
+ * known size. The frame is then charged what the packet really carried. */
 static uint32_t urb_cost_bound(const usbip_urb_t *u)
 {
     uint32_t p;
@@ -392,14 +396,14 @@ static uint32_t urb_cost_bound(const usbip_urb_t *u)
         p = 8u;
         break;
     case ST_DATA:
-        p = min16(UDC_EP0_MPS, (uint32_t)(u->dlen - u->pos));
+        p = UDC_EP0_MPS;
         break;
     case ST_STATUS:
         p = 0u;
         break;
     default: {
         uint16_t mps = ep_mps(u->dir == USBIP_DIR_IN ? (uint8_t)(UDC_EP_IN | u->epnum) : u->epnum);
-        p = min16(mps != 0u ? mps : 64u, (uint32_t)(u->tbl - u->pos));
+        p = mps != 0u ? mps : 64u;
         break;
     }
     }

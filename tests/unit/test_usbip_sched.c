@@ -6,7 +6,8 @@
  * frame while both have work) and every URB completes; the interrupt IN
  * endpoint is polled once per bInterval frames and not in between; a control
  * transfer gets its transactions first, in the frame it arrives, with bulk
- * saturating; frames slept through are not made up (no "per tick" burst);
+ * saturating; a short packet starts only if a full one would fit; frames
+ * slept through are not made up (no "per tick" burst);
  * the wait hint names the next frame; unpaced mode is unchanged (it polls
  * the interrupt endpoint on every step and moves every bulk packet at once,
  * which is what makes the paced assertions able to fail). */
@@ -247,6 +248,27 @@ static void test_no_catch_up_after_a_gap(void **state)
     assert_int_equal((t_us + (uint64_t)w) % 1000u, 0);
 }
 
+/* A transaction starts only if a max-size packet still fits the frame
+ * (USB 2.0 5.8.4): after 19 full packets (1463 of 1500 bytes) even a short
+ * last packet waits for the next frame - never 20 bulk packets in one. */
+static void test_short_packet_waits_for_room(void **state)
+{
+    (void)state;
+    usbip_urb_t *u = submit(BULK_EP, USBIP_DIR_OUT, 19u * 64u + 10u);
+    run_frame();
+    assert_int_equal(n_out_bulk, 19);
+    assert_false(u->done);
+    usbip_sched_frame_t f;
+    usbip_sched_frame_info(&f);
+    assert_int_equal(f.frame_bytes, 19u * 77u);
+    next_frame();
+    run_frame();
+    assert_int_equal(n_out_bulk, 20);
+    assert_true(u->done);
+    usbip_sched_frame_info(&f);
+    assert_int_equal(f.frame_bytes, 10u + 13u);  /* charged what it carried */
+}
+
 /* USB 2.0 5.7.4 / 9.6.6: an interrupt endpoint is polled once every
  * bInterval frames, NAK or not, and not in the frames between. */
 static void test_interrupt_polled_at_binterval(void **state)
@@ -325,6 +347,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_bulk_19_per_frame_both_directions, setup_sched),
         cmocka_unit_test_setup(test_no_catch_up_after_a_gap, setup_sched),
+        cmocka_unit_test_setup(test_short_packet_waits_for_room, setup_sched),
         cmocka_unit_test_setup(test_interrupt_polled_at_binterval, setup_sched),
         cmocka_unit_test_setup(test_control_first_no_starvation, setup_sched),
         cmocka_unit_test_setup(test_unpaced_unchanged, setup_sched),
