@@ -9,7 +9,7 @@ PKGS=(
   libcmocka-dev libpcap-dev libunicorn-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
   dpkg-dev xz-utils ca-certificates
-  qemu-system-x86 busybox-static usbip cpio kmod
+  qemu-system-x86 busybox-static usbip cpio kmod dfu-util
   iproute2 ethtool jq tcpdump dnsutils curl udhcpc
   python3        # tests/e2e/raw_tcp.py, http_raw.py (raw frames and segmented requests)
   chromium debootstrap tshark

@@ -10,11 +10,13 @@
  * fw_poll(), then the bridge retries NAKed URBs.
  * --chip ELF runs the flashed image itself on the emulated STM32F072
  * (sim/chip) behind the same USB/IP bridge instead of the host-built firmware.
- * Exit status: 0 after SIGINT/SIGTERM, 2 for a bad command line (one message
- * on stderr; also --tap combined with the USB/IP-only --listen/--busid or
- * with --chip, or an ELF that cannot be loaded), 1 when the environment
- * fails (port in use, no /dev/net/tun, --pcap file not writable), 3 when the
- * emulated chip faulted (the report is on stderr).
+ * Exit status: 0 after SIGINT/SIGTERM or a DFU_DETACH / POST /api/bootloader
+ * (the chip would enter its ROM bootloader: the simulator unplugs and stops,
+ * unless --after-detach replug), 2 for a bad command line (one message
+ * on stderr; also --tap combined with the USB/IP-only --listen/--busid/--class
+ * or with --chip, --class with --chip, or an ELF that cannot be loaded), 1 when
+ * the environment fails (port in use, no /dev/net/tun, --pcap file not
+ * writable), 3 when the emulated chip faulted (the report is on stderr).
  */
 #define _GNU_SOURCE /* ppoll: --pace wakes at the next 1 ms frame, finer than poll()'s ms */
 #include <errno.h>
@@ -67,10 +69,13 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: stm32net-sim [options]\n"
             "Runs the stm32net firmware as a Linux process. By default it exports the\n"
-            "simulated USB CDC-ECM device over USB/IP (attach with `usbip attach`).\n"
+            "simulated USB CDC-ECM (or --class ncm: CDC-NCM) device over USB/IP.\n"
             "\n"
             "  --listen ADDR:PORT  USB/IP address (default 127.0.0.1:3240; port 0 = any free)\n"
             "  --busid ID          exported bus id (default 1-1)\n"
+            "  --class ecm|ncm     USB class: CDC-ECM (default) or CDC-NCM\n"
+            "  --after-detach exit|replug  after a DFU detach or POST /api/bootloader: stop\n"
+            "                      (default), or plug the application in again after 1 s\n"
             "  --tap IFNAME        no USB: attach the firmware to TAP interface IFNAME\n"
             "  --chip [ELF]        run the flashed image ELF (make firmware) on the emulated\n"
             "                      STM32F072 instead of the host-built firmware (default:\n"
@@ -90,9 +95,11 @@ static void usage(FILE *f)
             "  --verbose           log every URB\n"
             "  --version           print the version and exit\n"
             "  --help              this text\n"
-            "--listen and --busid apply to USB/IP only: with --tap they are an error.\n"
+            "--listen, --busid and --class apply to USB/IP only: with --tap they are an error.\n"
             "SIGINT/SIGTERM stop it (exit 0); SIGUSR1 presses the user button once\n"
             "(kill -USR1 PID; signals sent faster than it runs may merge into one).\n"
+            "A DFU_DETACH (dfu-util -e) unplugs it and stops it (exit 0), where the chip\n"
+            "would enter its ROM bootloader (--after-detach replug: it comes back instead).\n"
             "Exit status: 2 for a bad command line; 1 when the environment fails at run\n"
             "time (address in use, no /dev/net/tun, --pcap FILE cannot be written, nor\n"
             "--pcap-usb FILE); 3 when the emulated chip (--chip) faulted.\n");
@@ -180,6 +187,30 @@ static void install_signals(void)
     sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* --after-detach replug: what a user sees when the ROM bootloader is left
+ * without an image: the cable is out (every USB/IP connection closes), and a
+ * second later the application is there again to be attached. The firmware's
+ * network state is kept (a real chip would start afresh: not modelled). */
+static int sim_replug(bool usb, const usbip_server_cfg_t *cfg, struct in_addr addr, uint16_t port)
+{
+    struct timespec one_s = {1, 0};
+    if (usb) {
+        usbip_server_shutdown();
+    }
+    fprintf(stderr, "stm32net-sim: unplugged; back in 1 s (--after-detach replug)\n");
+    (void)nanosleep(&one_s, NULL);
+    board_host_bootloader_clear();
+    if (!usb) {
+        return 0;
+    }
+    udc_connect();  /* the application's pull-up, as after its reset */
+    if (usbip_server_init(cfg) != 0 || usbip_server_listen(addr, port, NULL) != 0) {
+        return -1;
+    }
+    fprintf(stderr, "stm32net-sim: replugged, exporting again on port %u\n", (unsigned)port);
+    return 0;
+}
+
 static void sim_fw_poll(void)
 {
     fw_poll();
@@ -188,10 +219,12 @@ static void sim_fw_poll(void)
 int main(int argc, char **argv)
 {
     enum { O_LISTEN = 256, O_BUSID, O_TAP, O_CHIP, O_PCAP, O_IP, O_HOSTNAME, O_ZONE, O_SERIAL,
-           O_VERBOSE, O_VERSION, O_HELP, O_PCAP_USB, O_PACE };
+           O_VERBOSE, O_VERSION, O_HELP, O_PCAP_USB, O_CLASS, O_AFTER_DETACH, O_PACE };
     static const struct option opts[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"busid", required_argument, NULL, O_BUSID},
+        {"class", required_argument, NULL, O_CLASS},
+        {"after-detach", required_argument, NULL, O_AFTER_DETACH},
         {"tap", required_argument, NULL, O_TAP},
         {"chip", optional_argument, NULL, O_CHIP},
         {"pcap", required_argument, NULL, O_PCAP},
@@ -215,8 +248,10 @@ int main(int argc, char **argv)
     const char *pcap_usb = NULL;
     const char *serial = NULL;
     bool verbose = false;
+    bool replug = false;     /* --after-detach replug */
     usbip_pace_t pace = USBIP_PACE_NONE;
     bool usbip_opt = false;  /* --listen or --busid given */
+    const char *class_opt = NULL;
     int o;
 
     inet_pton(AF_INET, "127.0.0.1", &listen_addr);
@@ -235,6 +270,23 @@ int main(int argc, char **argv)
             }
             busid = optarg;
             usbip_opt = true;
+            break;
+        case O_AFTER_DETACH:
+            if (strcmp(optarg, "exit") == 0 || strcmp(optarg, "replug") == 0) {
+                replug = optarg[0] == 'r';
+            } else {
+                bad("--after-detach '%s': expected exit or replug", optarg);
+            }
+            break;
+        case O_CLASS:
+            if (strcmp(optarg, "ecm") == 0) {
+                config_usb_class = CONFIG_CLASS_ECM;
+            } else if (strcmp(optarg, "ncm") == 0) {
+                config_usb_class = CONFIG_CLASS_NCM;
+            } else {
+                bad("--class '%s': expected ecm or ncm", optarg);
+            }
+            class_opt = optarg;
             break;
         case O_TAP:
             if (!text_ok(optarg, 15u, "-._")) {
@@ -340,8 +392,15 @@ int main(int argc, char **argv)
         bad("--tap '%s': --listen and --busid apply to USB/IP only, not to TAP mode", tap);
     }
 
+    if (tap != NULL && class_opt != NULL) {
+        bad("--class '%s': TAP mode has no USB class", class_opt);
+    }
     if (tap != NULL && chip != NULL) {
         bad("--tap '%s': the emulated chip (--chip) has only its USB link", tap);
+    }
+    if (chip != NULL && class_opt != NULL) {
+        bad("--class '%s': the emulated chip runs its image's class (make firmware USB_CLASS=...)",
+            class_opt);
     }
 
     install_signals();
@@ -355,6 +414,9 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    usbip_server_cfg_t cfg;
+    uint16_t bound = 0;
+    memset(&cfg, 0, sizeof cfg);
     char ipstr[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, fw_config.ip, ipstr, sizeof ipstr);
     if (tap != NULL) {
@@ -367,9 +429,8 @@ int main(int argc, char **argv)
         printf("stm32net-sim: TAP %s up, device %s\n", tap, ipstr);
     } else {
         char addr[INET_ADDRSTRLEN];
-        uint16_t bound = 0;
-        usbip_server_cfg_t cfg = {.busid = busid, .poll = sim_fw_poll, .verbose = verbose,
-                                  .urb_hook = pcap_usb != NULL ? sim_pcap_usb_urb : NULL};
+        cfg = (usbip_server_cfg_t){.busid = busid, .poll = sim_fw_poll, .verbose = verbose,
+                                   .urb_hook = pcap_usb != NULL ? sim_pcap_usb_urb : NULL};
         if (chip != NULL) {
             uint8_t uid[BOARD_UID_LEN];
             board_unique_id(uid);  /* the same ID (and so MACs, serial) as the host build */
@@ -498,6 +559,16 @@ int main(int argc, char **argv)
         }
         uint32_t before = udc_sim_activity();
         fw_poll();
+        if (board_host_bootloader_requested()) {
+            if (!replug) {
+                break;  /* the cable is pulled (USB/IP connections close), exit 0 */
+            }
+            if (sim_replug(tap == NULL, &cfg, listen_addr, bound) != 0) {
+                fprintf(stderr, "stm32net-sim: replug failed: %s\n", strerror(errno));
+                return 1;
+            }
+            continue;
+        }
         bool moved = tap == NULL && usbip_server_run();
         busy = moved || udc_sim_activity() != before;
     }
@@ -512,6 +583,10 @@ int main(int argc, char **argv)
     }
     sim_pcap_close();
     sim_pcap_usb_close();
+    if (board_host_bootloader_requested()) {
+        fprintf(stderr, "stm32net-sim: stopped (DFU detach)\n");
+        return 0;
+    }
     bool chip_fault = chip != NULL && chip_sim_faulted();
     fprintf(stderr, "stm32net-sim: stopped (%s)\n", stop_signal == SIGINT ? "SIGINT" :
                                                     stop_signal == SIGTERM ? "SIGTERM" :

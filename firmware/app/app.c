@@ -108,8 +108,12 @@ size_t app_buf_end(const app_buf_t *b)
 
 /* ------------------------------------------------------------ state */
 
+static bool app_boot_pending;   /* POST /api/bootloader accepted */
+static uint64_t app_boot_at;     /* app_uptime_ms() when it is due */
+
 void app_init(void)
 {
+    app_boot_pending = false;
     app_last_ms = board_millis();
     /* board_millis() counts from reset, so it is the uptime so far */
     app_up_ms = app_last_ms;
@@ -172,6 +176,21 @@ uint32_t app_button_presses(void)
     /* the board latches every press in its counter (board.h), so a reader
      * never races app_poll() for one; unsigned difference survives a wrap */
     return board_button_presses() - app_presses_base;
+}
+
+void app_bootloader_request(void)
+{
+    app_boot_pending = true;
+    app_boot_at = app_uptime_ms() + APP_BOOTLOADER_DELAY_MS;
+}
+
+bool app_bootloader_due(void)
+{
+    if (!app_boot_pending || app_uptime_ms() < app_boot_at) {
+        return false;
+    }
+    app_boot_pending = false;
+    return true;
 }
 
 uint64_t app_uptime_ms(void)
@@ -369,8 +388,12 @@ size_t app_status_json(char *buf, size_t room)
     app_counter_put(&b, "rx_bytes", link_stats.rx_bytes, false);
     app_counter_put(&b, "tx_bytes", link_stats.tx_bytes, false);
     app_counter_put(&b, "rx_errors", link_stats.rx_errors, false);
-    app_counter_put(&b, "tx_errors", link_stats.tx_errors, true);
-    app_buf_str(&b, "}}");
+    app_counter_put(&b, "tx_errors", link_stats.tx_errors, false);
+    /* link.class, what the link is: "ecm" or "ncm" (the USB class in use),
+     * "tap" (the simulator's TAP mode) */
+    app_buf_str(&b, "\"class\":\"");
+    app_buf_str(&b, config_class_name(config_usb_class));
+    app_buf_str(&b, "\"}}");
     size_t n = app_buf_end(&b);
     if (n == 0u && room > 0u) {
         buf[0] = '\0';  /* no half document */

@@ -16,7 +16,8 @@
  *    httpd_post_finished() acts on it and writes the response, then points
  *    the server's response_uri at HTTP_API_RESULT_URI, which it opens right
  *    away through fs_open_custom(). The server only reaches fs_open_custom with
- *    /api/led or /api/time for a GET, so those answer 405 there. A POST to
+ *    /api/led, /api/time or /api/bootloader for a GET, so those answer 405
+ *    there. A POST to
  *    /api/status or to a flash file (/, /index.html) is 405 "Allow: GET"
  *    made in httpd_post_begin(); a POST to a path nothing serves is 404.
  *
@@ -68,6 +69,7 @@ typedef enum {
     HTTP_API_LED,
     HTTP_API_TIME,
     HTTP_API_MEM,
+    HTTP_API_BOOTLOADER,
 } http_api_target_t;
 
 static char http_api_resp[HTTP_API_RESP_MAX];
@@ -259,6 +261,9 @@ static http_api_target_t http_api_match(const char *uri)
     if (n == 8u && memcmp(uri, "/api/mem", 8) == 0) {
         return HTTP_API_MEM;
     }
+    if (n == 15u && memcmp(uri, "/api/bootloader", 15) == 0) {
+        return HTTP_API_BOOTLOADER;
+    }
     return HTTP_API_NONE;
 }
 
@@ -293,6 +298,7 @@ int fs_open_custom(struct fs_file *file, const char *name)
         break;
     case HTTP_API_LED:
     case HTTP_API_TIME:
+    case HTTP_API_BOOTLOADER:
         /* actions change state only on POST (RFC 7231 4.2.1: GET is safe) */
         http_api_error(405, "POST", "use POST");
         break;
@@ -578,6 +584,31 @@ static void http_api_do_time(void)
     http_api_finish(200, NULL, &b);
 }
 
+/* POST /api/bootloader, body confirm=yes (the page asks the user first): the
+ * answer goes out, then the main loop enters the ROM DFU bootloader (issue 12;
+ * the same path as a DFU_DETACH) */
+static void http_api_do_bootloader(void)
+{
+    http_api_field_t f[1] = {{.key = "confirm"}};
+    const char *err = http_api_parse_form(http_api_body, http_api_body_len, f, 1);
+    app_buf_t b;
+
+    if (err != NULL) {
+        http_api_error(400, NULL, err);
+        return;
+    }
+    if (!f[0].seen || !http_api_eq(&f[0], "yes")) {
+        http_api_error(400, NULL, "confirm=yes required");
+        return;
+    }
+    app_bootloader_request();
+    http_api_body_start(&b);
+    app_buf_str(&b, "{\"bootloader\":true,\"in_ms\":");
+    app_buf_u64(&b, APP_BOOTLOADER_DELAY_MS);
+    app_buf_char(&b, '}');
+    http_api_finish(200, NULL, &b);
+}
+
 void httpd_post_finished(void *connection, char *response_uri, u16_t response_uri_len)
 {
     if (connection != http_api_body_owner || connection == NULL) {
@@ -597,6 +628,8 @@ void httpd_post_finished(void *connection, char *response_uri, u16_t response_ur
     http_api_body[http_api_body_len] = '\0';
     if (http_api_body_target == HTTP_API_LED) {
         http_api_do_led();
+    } else if (http_api_body_target == HTTP_API_BOOTLOADER) {
+        http_api_do_bootloader();
     } else {
         http_api_do_time();
     }

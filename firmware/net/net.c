@@ -83,7 +83,8 @@ void net_set_frame_hook(net_frame_hook_t hook)
 /* Copies p into the link's free frame buffer; false if the buffer is busy. */
 static bool net_tx_now(struct pbuf *p)
 {
-    uint8_t *buf = net_link->tx_acquire();
+    uint8_t *buf = net_link->tx_acquire_len != NULL ? net_link->tx_acquire_len(p->tot_len)
+                                                    : net_link->tx_acquire();
     if (buf == NULL) {
         return false;
     }

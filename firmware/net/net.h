@@ -19,6 +19,9 @@ typedef struct {
     uint8_t *(*tx_acquire)(void);              /* free ECM_MAX_SEGMENT buffer or NULL */
     void (*tx_commit)(uint16_t len);
     bool (*link_up)(void);
+    /* optional: room for a frame of len bytes, or NULL (NCM packs several
+     * frames into one buffer); when set it is used instead of tx_acquire */
+    uint8_t *(*tx_acquire_len)(uint16_t len);
 } net_link_t;
 
 /* Called with every Ethernet frame crossing the link (pcap in the simulator). */

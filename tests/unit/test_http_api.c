@@ -315,6 +315,7 @@ static void test_status(void **state)
     assert_body_contains(&r, "\"leds\":[0,0,0,0],\"button\":0,");
     assert_body_contains(&r, "\"link\":{\"rx_frames\":");
     assert_body_contains(&r, "\"tx_dropped\":");
+    assert_body_contains(&r, ",\"class\":\"ecm\"}}");
 
     fake_board_button = true;
     get("/api/status?x=1", &r);     /* a query does not change the resource */
@@ -732,13 +733,40 @@ static void test_status_worst_case_fits(void **state)
     assert_int_equal(r.status, 200);
     assert_json(&r);
     assert_body_contains(&r, "\"button_presses\":4294967295,");
-    assert_body_contains(&r, "\"tx_errors\":4294967295}}");
+    assert_body_contains(&r, "\"tx_errors\":4294967295,\"class\":\"ecm\"}");
     /* the mDNS name of the longest hostname (a conflict suffix adds <= 4, mdns_name.h) */
     assert_body_contains(&r, "\"mdns_name\":\"wwwwwwwwwwwwwwwwwwwwwwwwwwwwwww.local\"");
-    /* room left for the member still to come (the link class, about 15
-     * bytes): at least 40 bytes below what HTTP_API_RESP_MAX leaves for the body */
+    /* every member is in now (link.class included): at least 40 bytes stay
+     * below what HTTP_API_RESP_MAX leaves for the body */
     printf("worst /api/status body: %zu bytes of %u\n", strlen(r.body), HTTP_API_RESP_MAX - 192u);
     assert_true(strlen(r.body) + 40u <= HTTP_API_RESP_MAX - 192u);
+}
+
+/* POST /api/bootloader (issue 12): only with confirm=yes; the timing is
+ * test_app.c's (app_bootloader_due) */
+static void test_bootloader(void **state)
+{
+    (void)state;
+    resp_t r;
+    const char *bad[] = {"x=1", "confirm=no", "confirm=yess", "confirm=yes&confirm=yes"};
+    get("/api/bootloader", &r);
+    assert_int_equal(r.status, 405);
+    assert_header(&r, "Allow: POST");
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        post("/api/bootloader", bad[i], &r);
+        assert_int_equal(r.status, 400);
+        fake_board_ms += 2u * APP_BOOTLOADER_DELAY_MS;
+        app_poll();
+        assert_false(app_bootloader_due());
+    }
+    post("/api/bootloader", "confirm=yes", &r);
+    assert_int_equal(r.status, 200);
+    assert_json(&r);
+    assert_body_contains(&r, "{\"bootloader\":true,\"in_ms\":500}");
+    fake_board_ms += APP_BOOTLOADER_DELAY_MS;
+    app_poll();
+    assert_true(app_bootloader_due());
+    assert_false(app_bootloader_due());          /* once */
 }
 
 static void test_info(void **state)
@@ -763,6 +791,7 @@ int main(void)
         cmocka_unit_test(test_json_checker_rejects),
         T(test_index_page),
         T(test_info),
+        T(test_bootloader),
         T(test_status),
         T(test_led_on_and_status_shows_it),
         T(test_led_toggle),

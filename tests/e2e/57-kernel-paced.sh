@@ -10,7 +10,7 @@
 # figure (README), not a test.
 # Layer: e2e test, host side. Needs what 50 needs.
 set -euo pipefail
-E2E_NAME=51-kernel-paced
+E2E_NAME=57-kernel-paced
 # shellcheck disable=SC2034  # read by 50-kernel-usbip.sh
 E2E_SIM_ARGS="--pace fs"
 
