@@ -10,7 +10,7 @@
 # Layer: e2e test, host side; the guest side is scripts/guest/dfu-check.sh.
 # Needs: build/stm32net-sim, qemu-system-x86_64, the guest image (with dfu-util).
 # Network: as 50-kernel-usbip.sh (127.0.0.1 only; the guest sees it as 10.0.2.2).
-# 57-chip-dfu-detach.sh runs this same test on the emulated chip: it sets
+# 58-chip-dfu-detach.sh runs this same test on the emulated chip: it sets
 # E2E_NAME, E2E_SIM_ARGS (extra simulator arguments: --chip ELF), E2E_DETACH_LOG
 # (the simulator's line for "the ROM bootloader is entered now") and may define
 # e2e_extra_checks (more checks on $SIM_LOG, 0 = pass).

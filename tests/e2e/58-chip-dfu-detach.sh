@@ -12,7 +12,7 @@
 # --after-detach replug, resets the chip and exports the image again.
 # Layer: e2e test, host side. Needs what 56 needs plus the firmware ELF.
 set -euo pipefail
-E2E_NAME=57-chip-dfu-detach
+E2E_NAME=58-chip-dfu-detach
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 ELF=${E2E_CHIP_ELF:-$ROOT/build/firmware/stm32net.elf}
 [ -f "$ELF" ] || { echo "$E2E_NAME: FAIL: no firmware image at $ELF (run: make firmware)"; exit 1; }
