@@ -12,6 +12,7 @@ PKGS=(
   qemu-system-x86 busybox-static usbip cpio kmod
   iproute2 ethtool jq tcpdump dnsutils curl udhcpc
   chromium debootstrap tshark
+  iperf
 )
 # The browser test's driver (puppeteer-core) comes from the npm registry: node
 # and npm from Debian unless the machine already has them (NodeSource's

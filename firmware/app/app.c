@@ -13,6 +13,7 @@
 #include "config.h"
 #include "ident.h"
 #include "link_stats.h"
+#include "net/iperf.h"
 
 /* build/gen/build_id.h (web.mk) names the source revision; a build without
  * it (unit tests before any firmware build) says so */
@@ -360,6 +361,10 @@ size_t app_status_json(char *buf, size_t room)
     app_counter_put(&b, "tx_bytes", link_stats.tx_bytes, false);
     app_counter_put(&b, "rx_errors", link_stats.rx_errors, false);
     app_counter_put(&b, "tx_errors", link_stats.tx_errors, true);
+    /* lwiperf on port 5001 (net/iperf.c): completed sessions and their bytes */
+    app_buf_str(&b, "},\"iperf\":{");
+    app_counter_put(&b, "sessions", iperf_stats.sessions, false);
+    app_counter_put(&b, "bytes", iperf_stats.bytes, true);
     app_buf_str(&b, "}}");
     size_t n = app_buf_end(&b);
     if (n == 0u && room > 0u) {

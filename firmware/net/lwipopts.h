@@ -33,7 +33,10 @@
 #define MEMP_NUM_PBUF               8     /* PBUF_ROM/REF: httpd sends flash data by reference */
 #define MEMP_NUM_UDP_PCB            3     /* DHCP server, DNS server, spare */
 #define MEMP_NUM_TCP_PCB            4     /* a browser opens a few at once */
-#define MEMP_NUM_TCP_PCB_LISTEN     1     /* httpd */
+#ifndef STM32NET_IPERF
+#define STM32NET_IPERF              1     /* lwiperf on port 5001 (net/iperf.c); make IPERF=0 drops it */
+#endif
+#define MEMP_NUM_TCP_PCB_LISTEN     (1 + STM32NET_IPERF)  /* httpd, lwiperf */
 #define MEMP_NUM_TCP_SEG            12
 #define MEMP_NUM_REASSDATA          0
 #define MEMP_NUM_FRAG_PBUF          0

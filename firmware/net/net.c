@@ -32,6 +32,7 @@
 
 #include "config.h"
 #include "ident.h"
+#include "iperf.h"
 #include "link_stats.h"
 #include "net.h"
 #include "stm32net_opt.h"
@@ -198,6 +199,7 @@ void net_init(const net_link_t *link)
     dhcps_init();
     dnss_init();
     http_api_init();
+    (void)iperf_init();   /* no memory: no iperf server, the rest still serves */
 }
 
 void net_poll(void)

@@ -1,2 +1,3 @@
 UNIT_TESTS += app
 test_app_SRCS := firmware/app/app.c firmware/config.c firmware/ident.c firmware/link_stats.c tests/unit/fake_board.c
+test_app_SRCS += firmware/net/iperf_stats.c

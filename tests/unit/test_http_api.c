@@ -13,6 +13,7 @@
 #include "app/app.h"
 #include "config.h"
 #include "fake_board.h"
+#include "net/iperf.h"
 #include "http_api.h"
 #include "lwip/apps/fs.h"
 #include "link_stats.h"
@@ -739,6 +740,7 @@ static void test_status_worst_case_fits(void **state)
     fw_config.hostname[CONFIG_NAME_MAX - 1u] = 0;
     memcpy(fw_config.ip, (uint8_t[]){192, 168, 7, 1}, 4);
     memset(&link_stats, 0xFF, sizeof link_stats);   /* every counter at 2^32-1 */
+    memset(&iperf_stats, 0xFF, sizeof iperf_stats);
     fake_board_button = true;
     fake_board_presses = 0xFFFFFFFFu;   /* app_init saw 0: 2^32-1 presses */
     fake_board_ms = 0xFFFFFFFFu;
@@ -746,10 +748,12 @@ static void test_status_worst_case_fits(void **state)
     get("/api/status", &r);
     memcpy(fw_config.hostname, saved, sizeof saved);
     memset(&link_stats, 0, sizeof link_stats);
+    memset(&iperf_stats, 0, sizeof iperf_stats);
     assert_int_equal(r.status, 200);
     assert_json(&r);
     assert_body_contains(&r, "\"button_presses\":4294967295,");
-    assert_body_contains(&r, "\"tx_errors\":4294967295}}");
+    assert_body_contains(&r, "\"tx_errors\":4294967295},");
+    assert_body_contains(&r, "\"iperf\":{\"sessions\":4294967295,\"bytes\":4294967295}}");
     /* room left for the members other modules add (link class, mDNS name):
      * at least 96 bytes below what HTTP_API_RESP_MAX leaves for the body */
     printf("worst /api/status body: %zu bytes of %u\n", strlen(r.body), HTTP_API_RESP_MAX - 192u);

@@ -3,3 +3,4 @@ test_http_api_SRCS := firmware/net/http_api.c firmware/net/http_info.c firmware/
                       firmware/link_stats.c firmware/net/sys_arch.c \
                       tests/unit/fake_board.c tests/unit/lwip_harness.c tests/unit/tcp_client.c
 test_http_api_LWIP := 1
+test_http_api_SRCS += firmware/net/iperf_stats.c
