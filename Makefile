@@ -104,7 +104,8 @@ $(BUILD)/unit/lwip/%.o: $(LWIP_DIR)/%.c | $(LWIP_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) $(LWIP_WARN) -MMD -c $< -o $@
 $(BUILD)/unit/lwip/src/apps/http/fs.o: $(FSDATA_C)
-$(BUILD)/unit/liblwip.a: $(UNIT_LWIP_OBJS)
+# lwipopts.h makes lwIP call our checksum (firmware/net/chksum.c): it goes with lwIP
+$(BUILD)/unit/liblwip.a: $(UNIT_LWIP_OBJS) $(BUILD)/unit/obj/firmware/net/chksum.o
 	@rm -f $@; ar rcs $@ $^
 
 $(BUILD)/unit/obj/%.o: %.c | $(LWIP_STAMP)

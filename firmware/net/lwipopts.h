@@ -95,6 +95,9 @@
 
 /* ---- checksums: all in software (USB has its own CRC, but frames leave the host unchecked) ---- */
 #define LWIP_CHECKSUM_ON_COPY       0
+/* our RFC 1071 sum, 32-bit loads: ~2 cycles/byte on the M0 vs ~6 for lwIP's default (net/chksum.c) */
+#include "chksum.h"
+#define LWIP_CHKSUM                 chksum_inet
 
 /* ---- statistics: only the unit tests count pool use ---- */
 #ifdef STM32NET_UNIT_TEST
