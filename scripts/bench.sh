@@ -10,7 +10,8 @@
 #      on the same machine.
 # Layer: tooling, host side. Needs root for tap/all (namespaces, TAP), build/stm32net-sim
 # and the tools scripts/deps.sh installs (iproute2, curl, dig, busybox, qemu,
-# cpio, gzip). Reuses tests/e2e/lib.sh for cleanup, TAP and guest helpers.
+# cpio, gzip, iperf). Throughput: "throughput sim tap|ecm rx|tx <Mbit/s>"
+# lines from iperf 2 against the device's lwiperf (IPERF_S seconds a way). Reuses tests/e2e/lib.sh for cleanup, TAP and guest helpers.
 # Network: only loopback, the QEMU guest and namespace stm32net-bench-<pid>,
 # which is deleted on exit (EXIT trap). Every loop is bounded in count and by
 # timeout; the whole run takes well under 2 minutes.
@@ -37,7 +38,7 @@ if [ "$MODE" != usb ] && [ "$(id -u)" -ne 0 ]; then
 fi
 e2e_need_sim
 e2e_need ip timeout stdbuf awk sort
-case "$MODE" in tap|all) e2e_need curl dig busybox ;; esac
+case "$MODE" in tap|all) e2e_need curl dig busybox iperf ;; esac
 case "$MODE" in usb|all) e2e_need qemu-system-x86_64 cpio gzip ;; esac
 e2e_init
 
@@ -56,6 +57,17 @@ stats() {
 # div A B [FORMAT] -> A / B with awk (B 0 -> "-").
 div() { awk -v a="$1" -v b="$2" -v f="${3:-%.1f}" 'BEGIN { if (b == 0) print "-"; else printf f "\n", a / b }'; }
 row() { printf '  %-28s %-16s %s\n' "$1" "$2" "$3"; }
+
+# iperf_pair CSV -> ip_rx / ip_tx (bits/s) from `iperf -r -y C`: the line
+# whose remote address (field 4) is the device is the client sending (device
+# rx); iperf 2.1 prints lwiperf's connect-back with the device as the local
+# address (field 2): device tx. Field 9 is bits/s.
+IPERF_S=${IPERF_S:-5}
+iperf_pair() {
+  ip_rx=$(awk -F, -v d="$DEV" '$4 == d { v = $9 } END { print v }' <<<"$1")
+  ip_tx=$(awk -F, -v d="$DEV" '$2 == d { v = $9 } END { print v }' <<<"$1")
+}
+mbit() { if [[ "${1:-}" =~ ^[0-9]+$ ]]; then div "$1" 1000000 '%.2f'; else echo "-"; fi; }
 
 # ================================================================ TAP mode
 bench_tap() {
@@ -120,6 +132,14 @@ bench_tap() {
   read -r n med p95 _ max < <(stats "$E2E_TMP/ms")
   row "ICMP echo 1400 B" "N=$N" "median RTT $med ms, p95 $p95 ms, max $max ms ($n/$N replies)"
 
+  # --- iperf 2 against the device's lwiperf (port 5001), -r: the client
+  # sends for IPERF_S s (device rx), then lwiperf connects back and sends
+  # (device tx). No USB in TAP mode (so "tap", not a class): these measure
+  # the firmware's TCP path on this machine's CPU, not a bus.
+  iperf_pair "$(nsx timeout $((2 * IPERF_S + 30)) iperf -c "$DEV" -t "$IPERF_S" -r -y C 2>/dev/null)"
+  echo "throughput sim tap rx $(mbit "$ip_rx")"
+  echo "throughput sim tap tx $(mbit "$ip_tx")"
+
   # The device's own link counters: evidence that all of the above crossed
   # the simulated link and was answered by the firmware, not by the kernel.
   line=$(nsx curl -s -m 5 "http://$DEV/api/status" | tr -d ' \n' |
@@ -141,10 +161,10 @@ bench_usb() {
   port=$(sed -n 's/^stm32net-sim: exporting [^ ]* on 127\.0\.0\.1:\([0-9][0-9]*\) .*/\1/p' <<<"$line")
   busid=$(sed -n 's/^stm32net-sim: exporting \([^ ]*\) on .*/\1/p' <<<"$line")
   [[ "$port" =~ ^[0-9]+$ ]] || { echo "bench: cannot read the port from: $line" >&2; return 1; }
-  { echo "PORT=$port"; echo "BUSID=$busid"; echo "PINGS=$pings"; echo "FETCHES=$fetches"
+  { echo "PORT=$port"; echo "BUSID=$busid"; echo "PINGS=$pings"; echo "FETCHES=$fetches"; echo "IPERF_S=$IPERF_S"
     cat "$here/guest/bench-guest.sh"; } > "$script"
   start=$(now_ms)
-  qrc=0; e2e_guest_run "$script" "$console" 80 || qrc=$?
+  qrc=0; e2e_guest_run "$script" "$console" $((80 + 2 * IPERF_S + 20)) || qrc=$?
   local guest_s
   guest_s=$(div $(( $(now_ms) - start )) 1000 '%.1f')
 
@@ -164,6 +184,10 @@ bench_usb() {
   row "wget /api/status x $fetches" "N=${g[api_n]:--}" \
     "$(div "$(( ${g[api_ok]:-0} * 1000 ))" "${g[api_ms]:-0}" '%.1f') req/s, $(div "${g[api_ms]:-0}" "${g[api_ok]:-0}" '%.1f') ms/req incl. wget start (${g[api_ok]:--} ok)"
   row "guest boot + run (wall)" "1 sample" "$guest_s s"
+  # cdc_ether in the guest's kernel over USB/IP, unpaced (no full-speed
+  # schedule yet): the figure is bound by the guest's emulation.
+  echo "throughput sim ecm rx $(mbit "${g[iperf_rx_bps]:-}")"
+  echo "throughput sim ecm tx $(mbit "${g[iperf_tx_bps]:-}")"
   e2e_stop_pid "$E2E_SIM_PID" 5
 }
 

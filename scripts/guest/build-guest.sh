@@ -50,7 +50,7 @@ kver=$(apt-cache show --no-all-versions "$kpkg" 2>/dev/null | sed -n 's/^Version
 [ -n "$kver" ] || die "apt-cache knows no version of $kpkg"
 
 pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo none; }
-key="kernel=$kpkg/$kver busybox=$(pkgver busybox-static) usbip=$(pkgver usbip) usbids=$(pkgver usb.ids)
+key="kernel=$kpkg/$kver busybox=$(pkgver busybox-static) usbip=$(pkgver usbip) usbids=$(pkgver usb.ids) iperf=$(pkgver iperf)
 files=$(cat "$here"/build-guest.sh "$here"/init "$here"/guest-lib.sh | sha256sum | cut -d' ' -f1)"
 
 if [ -f "$out/stamp" ] && [ -f "$out/vmlinuz" ] && [ -f "$out/initramfs.gz" ] &&
@@ -128,7 +128,11 @@ cp "$usbip_bin" "$root/usr/sbin/usbip"
 usbipd_bin=$(dirname "$usbip_bin")/usbipd
 [ -x "$usbipd_bin" ] || die "missing $usbipd_bin (package usbip)"
 cp "$usbipd_bin" "$root/usr/sbin/usbipd"
-ldd "$usbip_bin" "$usbipd_bin" | awk '/=>/ && $3 ~ /^\// {print $3} /^[ \t]+\// {print $1}' | sort -u |
+# Debian's iperf 2 client for make bench's throughput run (bench-guest.sh).
+iperf_bin=$(command -v iperf 2>/dev/null || true)
+[ -n "$iperf_bin" ] || die "missing iperf (package iperf; run: make deps)"
+mkdir -p "$root/usr/bin" && cp "$iperf_bin" "$root/usr/bin/iperf"
+ldd "$usbip_bin" "$usbipd_bin" "$iperf_bin" | awk '/=>/ && $3 ~ /^\// {print $3} /^[ \t]+\// {print $1}' | sort -u |
 while read -r lib; do
   mkdir -p "$root$(dirname "$lib")"
   cp -L "$lib" "$root$lib"
