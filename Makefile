@@ -22,17 +22,16 @@ BUILD := build
 NO_FETCH_GOALS := help clean deps test run
 ifneq ($(filter-out $(NO_FETCH_GOALS),$(or $(MAKECMDGOALS),all)),)
   ifeq ($(LWIP_DIR),$(LWIP_DEFAULT))
-    # the script leaves this stamp only after it checked the version
-    ifeq ($(wildcard $(LWIP_DIR)/.stm32net-lwip-ok),)
-      LWIP_FETCH := $(shell bash scripts/fetch-lwip.sh "$(LWIP_DIR)" 1>&2 && echo ok)
-      ifneq ($(LWIP_FETCH),ok)
-        $(error lwIP 2.1.3 could not be fetched (see above); LWIP_DIR=... names your own copy)
-      endif
+    # the script's stamp records the version and our patch set
+    # (scripts/lwip-patches); it returns at once when they match
+    LWIP_FETCH := $(shell bash scripts/fetch-lwip.sh "$(LWIP_DIR)" 1>&2 && echo ok)
+    ifneq ($(LWIP_FETCH),ok)
+      $(error lwIP 2.1.3 could not be fetched (see above); LWIP_DIR=... names your own copy)
     endif
   else
     LWIP_CHECK := $(shell bash scripts/fetch-lwip.sh --check "$(LWIP_DIR)" 1>&2 && echo ok)
     ifneq ($(LWIP_CHECK),ok)
-      $(error LWIP_DIR=$(LWIP_DIR) is not lwIP 2.1.3 (see above))
+      $(error LWIP_DIR=$(LWIP_DIR) is not lwIP 2.1.3 with scripts/lwip-patches applied (see above))
     endif
   endif
 endif
@@ -51,8 +50,8 @@ LWIP_WARN := -Wall -Wno-unused-parameter -Wno-address
 
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_CFLAGS := $(CSTD) -g -O1 $(SAN) -DSTM32NET_UNIT_TEST -D_DEFAULT_SOURCE $(INCLUDES) -Itests/unit \
-               -Ihal_stub -Iusbip_bridge
-SIM_CFLAGS := $(CSTD) -g -O2 -DFW_NO_MAIN -DSTM32NET_SIM -D_DEFAULT_SOURCE $(INCLUDES) -Ihal_stub -Iusbip_bridge -Isim
+               -Ihal_stub -Iusbip_bridge -Isim/chip
+SIM_CFLAGS := $(CSTD) -g -O2 -DFW_NO_MAIN -DSTM32NET_SIM -D_DEFAULT_SOURCE $(INCLUDES) -Ihal_stub -Iusbip_bridge -Isim -Isim/chip
 CROSS_CFLAGS := $(CSTD) -mcpu=cortex-m0 -mthumb -Os -ffunction-sections -fdata-sections \
                 $(WARN) $(INCLUDES)
 
@@ -64,13 +63,15 @@ LWIP_IPV4 := autoip dhcp etharp icmp igmp ip4 ip4_addr ip4_frag
 LWIP_SRCS := $(patsubst %,$(LWIP_DIR)/src/core/%.c,$(LWIP_CORE)) \
              $(patsubst %,$(LWIP_DIR)/src/core/ipv4/%.c,$(LWIP_IPV4)) \
              $(LWIP_DIR)/src/netif/ethernet.c \
-             $(LWIP_DIR)/src/apps/http/httpd.c $(LWIP_DIR)/src/apps/http/fs.c
+             $(LWIP_DIR)/src/apps/http/fs.c   # fs only: firmware/net/http_srv.c is our server
 LWIP_SRCS += $(LWIP_DIR)/src/apps/lwiperf/lwiperf.c
 
 # Portable firmware: identical in every build.
 FW_SRCS := firmware/config.c firmware/debounce.c firmware/ident.c firmware/link_stats.c firmware/main.c \
            $(wildcard firmware/usb/*.c firmware/net/*.c firmware/app/*.c)
-SIM_SRCS := $(wildcard hal_stub/*.c usbip_bridge/*.c sim/*.c)
+SIM_SRCS := $(wildcard hal_stub/*.c usbip_bridge/*.c sim/*.c sim/chip/*.c)
+# the emulated chip (--chip) runs on Unicorn (Debian's libunicorn-dev)
+UNICORN_LIBS := $(shell pkg-config --libs unicorn 2>/dev/null || echo -lunicorn)
 SIM_BIN := $(BUILD)/stm32net-sim
 
 # Each fragment may add rules (e.g. the web pages -> fsdata generator).
@@ -112,7 +113,7 @@ $(BUILD)/unit/obj/%.o: %.c | $(LWIP_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) $(WARN) -MMD -c $< -o $@
 
-# test_NAME_LIBS (optional): extra libraries to link, e.g. -lpcap.
+# test_NAME_LIBS (optional): extra libraries to link, e.g. -lpcap or Unicorn.
 # test_NAME_CFLAGS (optional): extra flags for that test's own objects, e.g. a
 # different buffer size; such a test gets its own object folder.
 define UNIT_template
@@ -164,7 +165,7 @@ $(BUILD)/sim/lwip/src/apps/http/fs.o: $(FSDATA_C)
 $(patsubst %.c,$(BUILD)/sim/%.o,$(FW_SRCS)): | $(FSDATA_C)
 
 $(SIM_BIN): $(SIM_OBJS)
-	$(CC) -o $@ $^ -lpcap
+	$(CC) -o $@ $^ -lpcap $(UNICORN_LIBS)
 
 sim: $(SIM_BIN)
 
@@ -173,7 +174,7 @@ run: deps
 	exec $(SIM_BIN) $(ARGS)
 
 # ---------------------------------------------------------------- all tests
-e2e: sim
+e2e: sim firmware
 	@bash tests/e2e/run-all.sh
 
 test: deps
@@ -187,8 +188,15 @@ guest:
 
 # Numbers, not pass/fail: HTTP/DNS/ICMP in TAP mode and through a real kernel
 # over USB/IP. Not part of make test. Needs root (network namespaces).
-bench: sim
-	@bash scripts/bench.sh $(or $(MODE),all)
+# MODE=chip: only the emulated chip's figures (build/chip-bench, virtual time).
+CHIP_BENCH := $(BUILD)/chip-bench
+CHIP_BENCH_SRCS := sim/chip/bench/chip_bench.c $(filter-out sim/chip/chip_sim.c,$(wildcard sim/chip/*.c)) \
+                   usbip_bridge/usbip_sched.c
+$(CHIP_BENCH): $(patsubst %.c,$(BUILD)/sim/%.o,$(CHIP_BENCH_SRCS))
+	$(CC) -o $@ $^ $(UNICORN_LIBS)
+bench: sim firmware $(CHIP_BENCH)
+	@$(CHIP_BENCH) $(FW_ELF) $(FW_STACK)
+	@if [ "$(MODE)" != chip ]; then bash scripts/bench.sh $(or $(MODE),all); fi
 
 screenshot: sim
 	@bash scripts/screenshot.sh $(or $(OUT),$(BUILD)/screenshot.png)

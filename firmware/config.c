@@ -12,6 +12,8 @@ fw_config_t fw_config = {
     .zone = STM32NET_DNS_ZONE,
 };
 
+uint8_t config_usb_class = STM32NET_USB_CLASS ? CONFIG_CLASS_NCM : CONFIG_CLASS_ECM;
+
 int config_label_ok(const char *s)
 {
     unsigned n = 0;
@@ -27,4 +29,13 @@ int config_label_ok(const char *s)
         }
     }
     return s[n - 1u] != '-';
+}
+
+const char *config_class_name(uint8_t cls)
+{
+    switch (cls) {
+    case CONFIG_CLASS_NCM: return "ncm";
+    case CONFIG_CLASS_TAP: return "tap";
+    default: return "ecm";
+    }
 }

@@ -13,6 +13,9 @@
 
 #define CONFIG_NAME_MAX 32u   /* incl. the terminating NUL */
 
+/* The device's link: the USB class in use (or the simulator's TAP) */
+typedef enum { CONFIG_CLASS_ECM = 0, CONFIG_CLASS_NCM = 1, CONFIG_CLASS_TAP = 2 } config_class_t;
+
 typedef struct {
     uint8_t ip[4];
     uint8_t netmask[4];
@@ -21,9 +24,13 @@ typedef struct {
 } fw_config_t;
 
 extern fw_config_t fw_config;
+/* config_class_t: the class asked for before fw_init(), the active one after */
+extern uint8_t config_usb_class;
 
 /* 1 if s is a usable DNS label for hostname/zone (1..31 chars of [A-Za-z0-9-],
  * not starting or ending with '-'), else 0. */
 int config_label_ok(const char *s);
+/* "ecm", "ncm" or "tap" (/api/status link.class) */
+const char *config_class_name(uint8_t cls);
 
 #endif

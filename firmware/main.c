@@ -1,15 +1,26 @@
 /*
  * main.c - the one main loop, shared by the chip and the simulator.
  *
- * Layer: firmware top. Wires the USB core to the CDC-ECM class and the class
- * to the network stack. The simulator compiles this file with FW_NO_MAIN and
- * calls fw_init()/fw_poll() from its own poll() loop.
+ * Layer: firmware top. Picks the USB class (CDC-ECM or CDC-NCM), wires the
+ * USB core to it and the class to the network stack. The simulator compiles
+ * this file with FW_NO_MAIN and calls fw_init()/fw_poll() from its own poll()
+ * loop.
+ * Class selection, once per start-up: config_usb_class (the build-time
+ * STM32NET_USB_CLASS, or the simulator's --class), and the user button held
+ * while the board powers up (is plugged in) selects the other class for this
+ * run, so a Windows 10 user gets NCM without rebuilding. After fw_init()
+ * config_usb_class names the active class (/api/status shows it).
  */
 #include "main.h"
 #include "board.h"
+#include "config.h"
 #include "app/app.h"
 #include "net/net.h"
+#include "usb/dfu_rt.h"
 #include "usb/ecm.h"
+#include "usb/ncm.h"
+#include "usb/udc.h"
+#include "usb/usb_desc.h"
 #include "usb/usbd.h"
 
 static const net_link_t ecm_link = {
@@ -20,14 +31,38 @@ static const net_link_t ecm_link = {
     .link_up = ecm_link_up,
 };
 
+static const net_link_t ncm_link = {
+    .rx_peek = ncm_rx_peek,
+    .rx_release = ncm_rx_release,
+    .tx_acquire = ncm_tx_acquire,
+    .tx_commit = ncm_tx_commit,
+    .link_up = ncm_link_up,
+    .tx_acquire_len = ncm_tx_acquire_len,
+};
+
 void fw_init_with_link(const net_link_t *link)
 {
     board_init();
     app_init();
     if (link == 0) {
-        ecm_init();
-        usbd_init(&ecm_class);
-        link = &ecm_link;
+        bool ncm = config_usb_class == CONFIG_CLASS_NCM;
+        if (board_button_read()) {
+            ncm = !ncm;  /* held at plug-in: the other class until the next start */
+        }
+        config_usb_class = ncm ? CONFIG_CLASS_NCM : CONFIG_CLASS_ECM;
+        usb_desc_select(ncm ? USB_DESC_NCM : USB_DESC_ECM);
+        dfu_rt_init();
+        if (ncm) {
+            ncm_init();
+            usbd_init(&ncm_class);
+            link = &ncm_link;
+        } else {
+            ecm_init();
+            usbd_init(&ecm_class);
+            link = &ecm_link;
+        }
+    } else {
+        config_usb_class = CONFIG_CLASS_TAP;
     }
     net_init(link);
 }
@@ -41,7 +76,18 @@ void fw_poll(void)
 {
     usbd_task();
     net_poll();
+    if (config_usb_class == CONFIG_CLASS_NCM) {
+        /* the frames of this pass leave together, in one NTB */
+        ncm_tx_flush();
+    }
     app_poll();
+    if (dfu_rt_detach_due() || app_bootloader_due()) {
+        /* DFU_DETACH answered (status stage done), or POST /api/bootloader
+         * answered: leave the bus, then the ROM bootloader enumerates as
+         * 0483:df11 (DFU 1.1 5.1, WillDetach) */
+        udc_disconnect();
+        board_enter_bootloader();
+    }
 }
 
 #ifndef FW_NO_MAIN

@@ -26,6 +26,16 @@
 #ifndef USBD_PRODUCT
 #define USBD_PRODUCT "stm32net CDC-ECM"
 #endif
+#ifndef USBD_PRODUCT_NCM          /* the product string in NCM mode */
+#define USBD_PRODUCT_NCM "stm32net CDC-NCM"
+#endif
+
+/* USB class at start-up: 0 = CDC-ECM, 1 = CDC-NCM (make USB_CLASS=ecm|ncm sets
+ * it). On the chip, holding the user button while plugging in selects the
+ * other one for that run. */
+#ifndef STM32NET_USB_CLASS
+#define STM32NET_USB_CLASS 0
+#endif
 
 /* Network defaults; the simulator may change fw_config before fw_init(). */
 #ifndef STM32NET_IP

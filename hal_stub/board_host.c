@@ -11,7 +11,8 @@
  *   same loop pass cannot eat it) and the level reads pressed for
  *   BOARD_HOST_PRESS_MS after it, as a finger would hold it. No bounce here.
  * - Reset cause: a process start is a power-on.
- * - board_enter_bootloader(): there is no ROM here; logged and ignored.
+ * - board_enter_bootloader(): there is no ROM here: logged and remembered;
+ *   the simulator then unplugs and stops (board_host_bootloader_requested()).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,9 +131,23 @@ void board_idle(void)
     /* the simulator's poll() loop does the waiting */
 }
 
+static bool bootloader_requested;
+
 void board_enter_bootloader(void)
 {
-    fprintf(stderr, "stm32net-sim: bootloader requested (no ROM bootloader in the simulator)\n");
+    fprintf(stderr, "stm32net-sim: bootloader requested: the chip would now enter the ROM DFU "
+                    "bootloader (0483:df11); unplugging\n");
+    bootloader_requested = true;
+}
+
+bool board_host_bootloader_requested(void)
+{
+    return bootloader_requested;
+}
+
+void board_host_bootloader_clear(void)
+{
+    bootloader_requested = false;
 }
 
 void board_panic(const char *msg, const char *file, int line)

@@ -17,5 +17,8 @@ void board_host_set_log(bool on);
 /* one press of the user button (SIGUSR1 in the simulator): counted at once,
  * the level reads pressed for a moment */
 void board_host_press_button(void);
+/* true once the firmware called board_enter_bootloader() (DFU_DETACH) */
+bool board_host_bootloader_requested(void);
+void board_host_bootloader_clear(void);    /* the application runs again (replug) */
 
 #endif

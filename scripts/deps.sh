@@ -6,12 +6,15 @@ set -euo pipefail
 
 PKGS=(
   build-essential pkg-config make
-  libcmocka-dev libpcap-dev
+  libcmocka-dev libpcap-dev libunicorn-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
   dpkg-dev xz-utils ca-certificates
-  qemu-system-x86 busybox-static usbip cpio kmod
+  qemu-system-x86 busybox-static usbip cpio kmod dfu-util
   iproute2 ethtool jq tcpdump dnsutils curl udhcpc
+  python3        # tests/e2e/raw_tcp.py, http_raw.py (raw frames and segmented requests)
   chromium debootstrap tshark
+  knot-dnsutils python3                 # DNS e2e: kdig (TCP, EDNS padding), raw TCP client
+  avahi-daemon avahi-utils dbus         # mDNS e2e: a real mDNS querier (avahi-resolve)
   iperf
 )
 # The browser test's driver (puppeteer-core) comes from the npm registry: node

@@ -4,12 +4,22 @@
 # Sources index and the hashes of the .dsc and tarball; we then check the
 # version inside the tree. Nothing here hard-codes a mirror: the deb-src entry
 # is derived from the machine's own apt sources.
+# Then our patches in scripts/lwip-patches/ (fixes of lwIP 2.1.3 bugs that a
+# remote peer can trigger, issue 10) are applied with `patch` (a dependency of
+# dpkg-dev) and recorded in the stamp: a tree whose stamp names another patch
+# set is fetched and patched again. With --check DIR (a user's LWIP_DIR) the
+# tree must be 2.1.3 with every patch applied; we say which one is missing and
+# how to apply it, and never change a user's tree.
 set -euo pipefail
 
 WANT=2.1.3
 DEST=${1:-third_party/lwip-$WANT}
 [ "$DEST" != "--check" ] || DEST=/nonexistent
 STAMP="$DEST/.stm32net-lwip-ok"
+PATCHES=$(cd "$(dirname "$0")/lwip-patches" && pwd)
+patch_list() { LC_ALL=C ls "$PATCHES"/*.patch 2>/dev/null; }
+# what the stamp records: the version and a hash of the patch set
+PATCH_ID=$(patch_list | xargs cat 2>/dev/null | sha256sum | cut -c1-16)
 
 check_tree() {
   local h="$1/src/include/lwip/init.h"
@@ -25,12 +35,29 @@ check_tree() {
 if [ "${1:-}" = "--check" ]; then
   # LWIP_DIR=... names someone's own tree: use it only if it is 2.1.3.
   dir=${2:?usage: fetch-lwip.sh --check DIR}
-  if check_tree "$dir"; then exit 0; fi
-  echo "fetch-lwip: $dir does not hold the lwIP $WANT sources (src/include/lwip/init.h)" >&2
-  exit 1
+  if ! check_tree "$dir"; then
+    echo "fetch-lwip: $dir does not hold the lwIP $WANT sources (src/include/lwip/init.h)" >&2
+    exit 1
+  fi
+  command -v patch >/dev/null 2>&1 || { echo "fetch-lwip: needs 'patch' to check $dir" >&2; exit 1; }
+  miss=0
+  for p in $(patch_list); do
+    # applied = it reverses cleanly
+    if ! patch -p1 -R --dry-run --batch -s -f -d "$dir" < "$p" >/dev/null 2>&1; then
+      echo "fetch-lwip: $dir lacks $(basename "$p") (a remote DoS fix, see its header);" \
+           "apply it: patch -p1 -d $dir < $p" >&2
+      miss=1
+    fi
+  done
+  exit $miss
 fi
 
-if [ -f "$STAMP" ] && check_tree "$DEST"; then exit 0; fi
+if [ -f "$STAMP" ] && grep -qx "[^ ]* patches=$PATCH_ID" "$STAMP" &&
+   check_tree "$DEST"; then
+  exit 0
+fi
+[ ! -f "$STAMP" ] || echo "fetch-lwip: $DEST was made with another patch set; fetching it again"
+command -v patch >/dev/null 2>&1 || { echo "fetch-lwip: 'patch' is missing (run: make deps)" >&2; exit 1; }
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -89,5 +116,10 @@ tar -xf "$orig" -C "$DEST" --strip-components=1
 if ! check_tree "$DEST"; then
   echo "fetch-lwip: the unpacked tree is not lwIP $WANT" >&2; exit 1
 fi
-echo "$ver" > "$STAMP"
-echo "fetch-lwip: lwIP $ver unpacked in $DEST"
+for p in $(patch_list); do
+  patch -p1 --forward --batch -s -d "$DEST" < "$p" ||
+    { echo "fetch-lwip: $(basename "$p") does not apply to lwIP $ver" >&2; exit 1; }
+  echo "fetch-lwip: applied $(basename "$p")"
+done
+echo "$ver patches=$PATCH_ID" > "$STAMP"
+echo "fetch-lwip: lwIP $ver unpacked in $DEST (patches $PATCH_ID)"

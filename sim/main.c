@@ -7,10 +7,15 @@
  * Assumptions: one thread. Each loop pass: poll() (timeout = lwIP's next timer,
  * at most SIM_POLL_MAX_MS, 0 while URBs are moving), socket/TAP work,
  * fw_poll(), then the bridge retries NAKed URBs.
- * Exit status: 0 after SIGINT/SIGTERM, 2 for a bad command line (one message
- * on stderr; also --tap combined with the USB/IP-only --listen/--busid), 1
- * when the environment fails (port in use, no /dev/net/tun, --pcap file not
- * writable).
+ * --chip ELF runs the flashed image itself on the emulated STM32F072
+ * (sim/chip) behind the same USB/IP bridge instead of the host-built firmware.
+ * Exit status: 0 after SIGINT/SIGTERM or a DFU_DETACH / POST /api/bootloader
+ * (the chip would enter its ROM bootloader: the simulator unplugs and stops,
+ * unless --after-detach replug), 2 for a bad command line (one message
+ * on stderr; also --tap combined with the USB/IP-only --listen/--busid/--class
+ * or with --chip, --class with --chip, or an ELF that cannot be loaded), 1 when
+ * the environment fails (port in use, no /dev/net/tun, --pcap file not
+ * writable), 3 when the emulated chip faulted (the report is on stderr).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -19,10 +24,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include "board.h"
 #include "board_host.h"
+#include "chip_backend.h"
+#include "chip_sim.h"
 #include "config.h"
 #include "ident.h"
 #include "main.h"
@@ -58,11 +67,17 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: stm32net-sim [options]\n"
             "Runs the stm32net firmware as a Linux process. By default it exports the\n"
-            "simulated USB CDC-ECM device over USB/IP (attach with `usbip attach`).\n"
+            "simulated USB CDC-ECM (or --class ncm: CDC-NCM) device over USB/IP.\n"
             "\n"
             "  --listen ADDR:PORT  USB/IP address (default 127.0.0.1:3240; port 0 = any free)\n"
             "  --busid ID          exported bus id (default 1-1)\n"
+            "  --class ecm|ncm     USB class: CDC-ECM (default) or CDC-NCM\n"
+            "  --after-detach exit|replug  after a DFU detach or POST /api/bootloader: stop\n"
+            "                      (default), or plug the application in again after 1 s\n"
             "  --tap IFNAME        no USB: attach the firmware to TAP interface IFNAME\n"
+            "  --chip [ELF]        run the flashed image ELF (make firmware) on the emulated\n"
+            "                      STM32F072 instead of the host-built firmware (default:\n"
+            "                      $STM32NET_CHIP_ELF, else build/firmware/stm32net.elf)\n"
             "  --pcap FILE         write every Ethernet frame of the link to FILE (pcap)\n"
             "  --pcap-usb FILE     write every USB/IP URB (submission and completion) to FILE\n"
             "                      as Linux usbmon records (pcap linktype 220, for Wireshark)\n"
@@ -73,12 +88,14 @@ static void usage(FILE *f)
             "  --verbose           log every URB\n"
             "  --version           print the version and exit\n"
             "  --help              this text\n"
-            "--listen and --busid apply to USB/IP only: with --tap they are an error.\n"
+            "--listen, --busid and --class apply to USB/IP only: with --tap they are an error.\n"
             "SIGINT/SIGTERM stop it (exit 0); SIGUSR1 presses the user button once\n"
             "(kill -USR1 PID; signals sent faster than it runs may merge into one).\n"
+            "A DFU_DETACH (dfu-util -e) unplugs it and stops it (exit 0), where the chip\n"
+            "would enter its ROM bootloader (--after-detach replug: it comes back instead).\n"
             "Exit status: 2 for a bad command line; 1 when the environment fails at run\n"
             "time (address in use, no /dev/net/tun, --pcap FILE cannot be written, nor\n"
-            "--pcap-usb FILE).\n");
+            "--pcap-usb FILE); 3 when the emulated chip (--chip) faulted.\n");
 }
 
 static void bad(const char *fmt, const char *arg)
@@ -163,6 +180,30 @@ static void install_signals(void)
     sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* --after-detach replug: what a user sees when the ROM bootloader is left
+ * without an image: the cable is out (every USB/IP connection closes), and a
+ * second later the application is there again to be attached. The firmware's
+ * network state is kept (a real chip would start afresh: not modelled). */
+static int sim_replug(bool usb, const usbip_server_cfg_t *cfg, struct in_addr addr, uint16_t port)
+{
+    struct timespec one_s = {1, 0};
+    if (usb) {
+        usbip_server_shutdown();
+    }
+    fprintf(stderr, "stm32net-sim: unplugged; back in 1 s (--after-detach replug)\n");
+    (void)nanosleep(&one_s, NULL);
+    board_host_bootloader_clear();
+    if (!usb) {
+        return 0;
+    }
+    udc_connect();  /* the application's pull-up, as after its reset */
+    if (usbip_server_init(cfg) != 0 || usbip_server_listen(addr, port, NULL) != 0) {
+        return -1;
+    }
+    fprintf(stderr, "stm32net-sim: replugged, exporting again on port %u\n", (unsigned)port);
+    return 0;
+}
+
 static void sim_fw_poll(void)
 {
     fw_poll();
@@ -170,12 +211,15 @@ static void sim_fw_poll(void)
 
 int main(int argc, char **argv)
 {
-    enum { O_LISTEN = 256, O_BUSID, O_TAP, O_PCAP, O_IP, O_HOSTNAME, O_ZONE, O_SERIAL, O_VERBOSE,
-           O_VERSION, O_HELP, O_PCAP_USB };
+    enum { O_LISTEN = 256, O_BUSID, O_TAP, O_CHIP, O_PCAP, O_IP, O_HOSTNAME, O_ZONE, O_SERIAL,
+           O_VERBOSE, O_VERSION, O_HELP, O_PCAP_USB, O_CLASS, O_AFTER_DETACH };
     static const struct option opts[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"busid", required_argument, NULL, O_BUSID},
+        {"class", required_argument, NULL, O_CLASS},
+        {"after-detach", required_argument, NULL, O_AFTER_DETACH},
         {"tap", required_argument, NULL, O_TAP},
+        {"chip", optional_argument, NULL, O_CHIP},
         {"pcap", required_argument, NULL, O_PCAP},
         {"pcap-usb", required_argument, NULL, O_PCAP_USB},
         {"ip", required_argument, NULL, O_IP},
@@ -191,11 +235,14 @@ int main(int argc, char **argv)
     uint16_t listen_port = 3240;
     const char *busid = "1-1";
     const char *tap = NULL;
+    const char *chip = NULL;
     const char *pcap = NULL;
     const char *pcap_usb = NULL;
     const char *serial = NULL;
     bool verbose = false;
+    bool replug = false;     /* --after-detach replug */
     bool usbip_opt = false;  /* --listen or --busid given */
+    const char *class_opt = NULL;
     int o;
 
     inet_pton(AF_INET, "127.0.0.1", &listen_addr);
@@ -215,11 +262,42 @@ int main(int argc, char **argv)
             busid = optarg;
             usbip_opt = true;
             break;
+        case O_AFTER_DETACH:
+            if (strcmp(optarg, "exit") == 0 || strcmp(optarg, "replug") == 0) {
+                replug = optarg[0] == 'r';
+            } else {
+                bad("--after-detach '%s': expected exit or replug", optarg);
+            }
+            break;
+        case O_CLASS:
+            if (strcmp(optarg, "ecm") == 0) {
+                config_usb_class = CONFIG_CLASS_ECM;
+            } else if (strcmp(optarg, "ncm") == 0) {
+                config_usb_class = CONFIG_CLASS_NCM;
+            } else {
+                bad("--class '%s': expected ecm or ncm", optarg);
+            }
+            class_opt = optarg;
+            break;
         case O_TAP:
             if (!text_ok(optarg, 15u, "-._")) {
                 bad("--tap '%s': an interface name of 1..15 characters [A-Za-z0-9-._]", optarg);
             }
             tap = optarg;
+            break;
+        case O_CHIP:
+            /* --chip ELF, --chip=ELF, or a bare --chip: $STM32NET_CHIP_ELF or
+             * build/firmware/stm32net.elf (the Docker image sets the variable) */
+            if (optarg == NULL && optind < argc && argv[optind][0] != '-') {
+                optarg = argv[optind++];
+            }
+            if (optarg == NULL) {
+                optarg = getenv("STM32NET_CHIP_ELF");
+            }
+            chip = optarg != NULL ? optarg : "build/firmware/stm32net.elf";
+            if (chip[0] == '\0') {
+                bad("--chip '%s': needs the firmware ELF (build/firmware/stm32net.elf)", chip);
+            }
             break;
         case O_PCAP:
             if (optarg[0] == '\0') {
@@ -293,6 +371,17 @@ int main(int argc, char **argv)
         bad("--tap '%s': --listen and --busid apply to USB/IP only, not to TAP mode", tap);
     }
 
+    if (tap != NULL && class_opt != NULL) {
+        bad("--class '%s': TAP mode has no USB class", class_opt);
+    }
+    if (tap != NULL && chip != NULL) {
+        bad("--tap '%s': the emulated chip (--chip) has only its USB link", tap);
+    }
+    if (chip != NULL && class_opt != NULL) {
+        bad("--class '%s': the emulated chip runs its image's class (make firmware USB_CLASS=...)",
+            class_opt);
+    }
+
     install_signals();
     board_host_set_serial(serial);
     board_host_set_log(false);  /* the start line must be the first line on stdout */
@@ -304,6 +393,9 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    usbip_server_cfg_t cfg;
+    uint16_t bound = 0;
+    memset(&cfg, 0, sizeof cfg);
     char ipstr[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, fw_config.ip, ipstr, sizeof ipstr);
     if (tap != NULL) {
@@ -316,15 +408,33 @@ int main(int argc, char **argv)
         printf("stm32net-sim: TAP %s up, device %s\n", tap, ipstr);
     } else {
         char addr[INET_ADDRSTRLEN];
-        uint16_t bound = 0;
-        usbip_server_cfg_t cfg = {.busid = busid, .poll = sim_fw_poll, .verbose = verbose,
-                                  .urb_hook = pcap_usb != NULL ? sim_pcap_usb_urb : NULL};
-        fw_init();
+        cfg = (usbip_server_cfg_t){.busid = busid, .poll = sim_fw_poll, .verbose = verbose,
+                                   .urb_hook = pcap_usb != NULL ? sim_pcap_usb_urb : NULL};
+        if (chip != NULL) {
+            uint8_t uid[BOARD_UID_LEN];
+            board_unique_id(uid);  /* the same ID (and so MACs, serial) as the host build */
+            int cr = chip_sim_open(chip, uid, verbose);
+            if (cr != 0) {
+                sim_pcap_close();
+                sim_pcap_usb_close();
+                return cr == -1 ? 2 : 3;
+            }
+            cfg.backend = &chip_backend;
+            cfg.poll = chip_backend_poll;
+            if (pcap != NULL) {
+                chip_backend_set_frame_hook(sim_pcap_frame);
+            }
+        } else {
+            fw_init();
+        }
         if (usbip_server_init(&cfg) != 0) {
             fprintf(stderr, "stm32net-sim: the firmware's USB device did not enumerate\n");
+            if (chip != NULL && chip_sim_faulted()) {
+                chip_sim_report();
+            }
             sim_pcap_close();
             sim_pcap_usb_close();
-            return 1;
+            return chip != NULL && chip_sim_faulted() ? 3 : 1;
         }
         inet_ntop(AF_INET, &listen_addr, addr, sizeof addr);
         if ((ntohl(listen_addr.s_addr) >> 24) != 127u) {
@@ -366,7 +476,7 @@ int main(int argc, char **argv)
     }
     fflush(stdout);
     board_host_set_log(true);
-    if (pcap != NULL) {
+    if (pcap != NULL && chip == NULL) {
         net_set_frame_hook(sim_pcap_frame);
     }
 
@@ -383,7 +493,8 @@ int main(int argc, char **argv)
             fds[n].revents = 0;
             n++;
         }
-        uint32_t sleep = net_sleeptime_ms();
+        uint32_t sleep = chip != NULL ? (uint32_t)chip_sim_timeout_ms(SIM_POLL_MAX_MS)
+                                      : net_sleeptime_ms();
         int timeout = busy ? 0 : (sleep < SIM_POLL_MAX_MS ? (int)sleep : SIM_POLL_MAX_MS);
         int r = poll(fds, n, timeout);
         if (r < 0 && errno != EINTR) {
@@ -395,25 +506,58 @@ int main(int argc, char **argv)
         }
         while (buttons_seen != button_signal) {
             buttons_seen = (sig_atomic_t)(buttons_seen + 1);
-            board_host_press_button();
+            if (chip != NULL) {
+                chip_sim_press_button();
+            } else {
+                board_host_press_button();
+            }
         }
         if (r > 0 && tap == NULL) {
             usbip_server_handle(fds, n);
         }
+        if (chip != NULL) {
+            int st = chip_sim_step();
+            if (st < 0) {
+                chip_sim_report();
+                break;
+            }
+            bool moved = usbip_server_run();
+            busy = moved || st > 0;
+            continue;
+        }
         uint32_t before = udc_sim_activity();
         fw_poll();
+        if (board_host_bootloader_requested()) {
+            if (!replug) {
+                break;  /* the cable is pulled (USB/IP connections close), exit 0 */
+            }
+            if (sim_replug(tap == NULL, &cfg, listen_addr, bound) != 0) {
+                fprintf(stderr, "stm32net-sim: replug failed: %s\n", strerror(errno));
+                return 1;
+            }
+            continue;
+        }
         bool moved = tap == NULL && usbip_server_run();
         busy = moved || udc_sim_activity() != before;
     }
 
     if (tap == NULL) {
         usbip_server_shutdown();
+        if (chip != NULL) {
+            chip_sim_close();
+        }
     } else {
         tap_close();
     }
     sim_pcap_close();
     sim_pcap_usb_close();
+    if (board_host_bootloader_requested()) {
+        fprintf(stderr, "stm32net-sim: stopped (DFU detach)\n");
+        return 0;
+    }
+    bool chip_fault = chip != NULL && chip_sim_faulted();
     fprintf(stderr, "stm32net-sim: stopped (%s)\n", stop_signal == SIGINT ? "SIGINT" :
-                                                    stop_signal == SIGTERM ? "SIGTERM" : "error");
-    return stop_signal ? 0 : 1;
+                                                    stop_signal == SIGTERM ? "SIGTERM" :
+                                                    chip_fault ? "chip fault" : "error");
+    return chip_fault ? 3 : stop_signal ? 0 : 1;
 }

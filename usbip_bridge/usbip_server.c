@@ -1,19 +1,17 @@
 /*
- * usbip_server.c - USB/IP server for the simulated device (see usbip_server.h).
+ * usbip_server.c - USB/IP server for the one exported device: connections and
+ * the wire format (see usbip_server.h).
  *
  * Layer: usbip_bridge (host only). Includes POSIX socket headers, stdio for
- * log lines, usbip_proto.h and udc_sim.h. No dynamic allocation: a fixed table of
- * connections and a fixed pool of URB slots with their buffers.
+ * log lines, usbip_proto.h and usbip_sched.h (the URB-to-packet scheduler,
+ * which plays the host controller on the device backend). No dynamic
+ * allocation: a fixed table of connections; URB slots live in usbip_sched.c.
  *
- * Host-controller duties the bridge takes over (vhci_hcd keeps them local):
- * - vhci_hcd answers SET_ADDRESS and port reset itself, so on IMPORT the bridge
- *   resets the device and addresses it through its own control transfer.
- * - Control URBs run SETUP, data stage (64-byte packets), status stage before
- *   RET_SUBMIT (USB 2.0 8.5.3); STALL -> -EPIPE.
- * - Bulk/interrupt OUT URBs are split into max-packet pieces, with a trailing
- *   ZLP when URB_ZERO_PACKET asks for it; IN URBs collect packets until a
- *   short packet or the URB is full (USB 2.0 5.8.3). A NAK leaves the URB
- *   pending; URBs of one endpoint complete in order; ep0 never waits for bulk.
+ * Host-controller duties: vhci_hcd answers SET_ADDRESS and port reset
+ * itself, so on IMPORT the server resets the device and addresses it through
+ * its own control transfer (USB 2.0 9.1.2, 9.4.6); turning URBs into packets
+ * is usbip_sched.c's job. A URB is submitted in urb_submit() and completes in
+ * send_ret_submit() (or is cancelled by CMD_UNLINK): the URB hook sees both.
  * Untrusted input: every byte from the socket goes through usbip_proto's
  * checks; anything malformed (or a CMD_SUBMIT reusing a seqnum in flight)
  * closes that connection with one log line.
@@ -35,33 +33,12 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
-#include "udc_sim.h"
 #include "usbip_server.h"
 
 #define LOG_PREFIX "stm32net-sim: usbip: "
 #define SIM_BUSNUM 1u
 #define SIM_DEVNUM 2u   /* also the USB address the bridge assigns */
 #define SIM_DEVID ((SIM_BUSNUM << 16) | SIM_DEVNUM)
-#define SYNC_POLLS 200u /* firmware passes allowed for one internal control transfer */
-
-enum { ST_SETUP, ST_DATA, ST_STATUS, ST_BULK };
-
-typedef struct {
-    bool used;
-    bool done;          /* completed, RET_SUBMIT not queued yet (tx full) */
-    uint8_t stage;
-    uint8_t epnum;
-    uint8_t dir;        /* USBIP_DIR_* */
-    uint32_t seqnum;
-    uint32_t order;     /* arrival order: URBs of one pipe complete in order */
-    uint32_t flags;
-    uint16_t tbl;       /* transfer_buffer_length */
-    uint16_t dlen;      /* control data stage length */
-    uint16_t pos;       /* bytes moved so far */
-    int32_t status;
-    uint8_t setup[8];
-    uint8_t buf[USBIP_MAX_TRANSFER];
-} urb_t;
 
 typedef struct {
     int fd;             /* -1: free */
@@ -82,9 +59,6 @@ static usbip_server_cfg_t cfg;
 static int listen_fd = -1;
 static conn_t conns[USBIP_MAX_CONN];
 static conn_t *att;                 /* the importing connection, or NULL */
-static urb_t urbs[USBIP_MAX_URBS];
-static urb_t sync_urb;
-static uint32_t urb_order;
 static uint32_t conn_serial;
 static usbip_dev_t dev;
 static usbip_intf_t intfs[USBIP_MAX_INTF];
@@ -95,180 +69,6 @@ static uint32_t now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
-}
-
-/* ------------------------------------------------------- one URB's packets */
-
-static void urb_finish(urb_t *u, int32_t status)
-{
-    u->done = true;
-    u->status = status;
-}
-
-static uint16_t min16(uint32_t a, uint32_t b)
-{
-    return (uint16_t)(a < b ? a : b);
-}
-
-/* USB 2.0 8.5.3: a control read ends with a 0-length OUT, a write or a
- * no-data request with a 0-length IN. */
-static bool urb_status_is_out(const urb_t *u)
-{
-    return (u->setup[0] & 0x80u) != 0u && u->dlen != 0u;
-}
-
-static uint16_t urb_bulk_out_mps(const urb_t *u)
-{
-    uint16_t mps = udc_sim_ep_mps(u->epnum);
-    return mps != 0u ? mps : 64u;  /* endpoint not open: the first packet STALLs anyway */
-}
-
-/* Offers the fake controller the next packet of u's current stage; *n gets
- * the bytes moved, *out_mps the packet size a bulk OUT packet was cut to.
- * Returns a UDC_SIM_* result (a refused SETUP is STALL). */
-static int urb_packet(urb_t *u, uint16_t *n, uint16_t *out_mps)
-{
-    uint8_t junk[UDC_EP0_MPS];
-    *n = 0;
-    *out_mps = 0;
-    switch (u->stage) {
-    case ST_SETUP:
-        return udc_sim_setup(u->setup) == UDC_SIM_ACK ? UDC_SIM_ACK : UDC_SIM_STALL;
-    case ST_DATA:
-        if (u->setup[0] & 0x80u) {
-            return udc_sim_in(0, u->buf + u->pos, (uint16_t)(u->dlen - u->pos), n);
-        }
-        *n = min16(UDC_EP0_MPS, (uint32_t)(u->dlen - u->pos));
-        return udc_sim_out(0, u->buf + u->pos, *n);
-    case ST_STATUS:
-        return urb_status_is_out(u) ? udc_sim_out(0, NULL, 0)
-                                    : udc_sim_in(0, junk, sizeof junk, n);
-    default: /* ST_BULK */
-        if (u->dir == USBIP_DIR_IN) {
-            return udc_sim_in(u->epnum, u->buf + u->pos, (uint16_t)(u->tbl - u->pos), n);
-        }
-        *out_mps = urb_bulk_out_mps(u);
-        *n = min16(*out_mps, (uint32_t)(u->tbl - u->pos));
-        return udc_sim_out(u->epnum, u->buf + u->pos, *n);
-    }
-}
-
-/* What an accepted packet (ACK or OVERFLOW, n bytes, already counted in
- * u->pos; out_mps from urb_packet) means for the URB in its current stage. */
-static void urb_after_packet(urb_t *u, int r, uint16_t n, uint16_t out_mps)
-{
-    switch (u->stage) {
-    case ST_SETUP:
-        u->stage = u->dlen != 0u ? ST_DATA : ST_STATUS;
-        break;
-    case ST_DATA:
-        if (r == UDC_SIM_OVERFLOW) {
-            urb_finish(u, -USBIP_EOVERFLOW);
-        } else if (n < UDC_EP0_MPS || u->pos == u->dlen) {
-            u->stage = ST_STATUS;  /* short packet or all of wLength: USB 2.0 8.5.3.2 */
-        }
-        break;
-    case ST_STATUS: {
-        bool read = urb_status_is_out(u);
-        if (!read && n != 0u) {
-            urb_finish(u, -USBIP_EPROTO);  /* data in a status stage */
-        } else if (read && u->pos < u->tbl && (u->flags & USBIP_URB_SHORT_NOT_OK)) {
-            urb_finish(u, -USBIP_EREMOTEIO);  /* as Linux HCDs: short read refused */
-        } else {
-            urb_finish(u, 0);
-        }
-        break;
-    }
-    default: /* ST_BULK */
-        if (u->dir == USBIP_DIR_IN) {
-            uint16_t mps = udc_sim_ep_mps((uint8_t)(UDC_EP_IN | u->epnum));
-            if (r == UDC_SIM_OVERFLOW) {
-                urb_finish(u, -USBIP_EOVERFLOW);
-            } else if (u->pos == u->tbl) {
-                urb_finish(u, 0);
-            } else if (n < mps) {
-                /* Short packet before the URB is full (USB 2.0 5.8.3):
-                 * with URB_SHORT_NOT_OK Linux host controllers report
-                 * -EREMOTEIO, data kept. */
-                urb_finish(u, (u->flags & USBIP_URB_SHORT_NOT_OK) ? -USBIP_EREMOTEIO : 0);
-            }
-        } else if (n < out_mps ||
-                   (u->pos == u->tbl && !(u->flags & USBIP_URB_ZERO_PACKET))) {
-            /* A short packet (or ZLP) ends it; a last full packet needs
-             * the ZLP only if the URB asked for URB_ZERO_PACKET. */
-            urb_finish(u, 0);
-        }
-        break;
-    }
-}
-
-/* Moves packets until a NAK or the end; true if any packet moved. NAK: the
- * URB waits (a bulk IN URB is never answered empty); STALL in any stage:
- * -EPIPE, as Linux HCDs report it. */
-static bool urb_step(urb_t *u)
-{
-    bool moved = false;
-    while (!u->done) {
-        uint16_t n, out_mps;
-        int r = urb_packet(u, &n, &out_mps);
-        if (r == UDC_SIM_NAK) {
-            return moved;
-        }
-        moved = true;
-        if (r == UDC_SIM_STALL) {
-            urb_finish(u, -USBIP_EPIPE);
-            break;
-        }
-        if (u->stage == ST_DATA || u->stage == ST_BULK) {
-            u->pos = (uint16_t)(u->pos + n);
-        }
-        urb_after_packet(u, r, n, out_mps);
-    }
-    return moved;
-}
-
-static void urb_init_control(urb_t *u, const uint8_t setup[8], uint16_t room)
-{
-    memcpy(u->setup, setup, 8);
-    uint16_t wlength = (uint16_t)(setup[6] | (setup[7] << 8));
-    u->stage = ST_SETUP;
-    u->dlen = min16(wlength, room);
-    u->pos = 0;
-    u->done = false;
-    u->status = 0;
-}
-
-/* The bridge's own control transfer, run to the end with the firmware
- * polled in between; bounded by SYNC_POLLS passes. Data bytes or -1. */
-static int control_sync(const uint8_t setup[8], uint8_t *data, uint16_t len)
-{
-    urb_t *u = &sync_urb;
-    memset(u->setup, 0, sizeof u->setup);
-    u->tbl = len;
-    urb_init_control(u, setup, len);
-    if (!(setup[0] & 0x80u) && u->dlen != 0u) {
-        memcpy(u->buf, data, u->dlen);
-    }
-    for (unsigned i = 0; i < SYNC_POLLS && !u->done; i++) {
-        (void)urb_step(u);
-        if (!u->done && cfg.poll != NULL) {
-            cfg.poll();
-        }
-    }
-    if (!u->done || u->status != 0) {
-        return -1;
-    }
-    if (setup[0] & 0x80u) {
-        memcpy(data, u->buf, u->pos);
-    }
-    return u->pos;
-}
-
-static void run_firmware(unsigned times)
-{
-    for (unsigned i = 0; i < times && cfg.poll != NULL; i++) {
-        cfg.poll();
-    }
 }
 
 /* --------------------------------------------------------- device record */
@@ -287,13 +87,13 @@ static int read_descriptors(void)
     const uint8_t get_dev[8] = {0x80, 0x06, 0x00, 0x01, 0x00, 0x00, sizeof d, 0x00};
     uint8_t get_cfg[8] = {0x80, 0x06, 0x00, 0x02, 0x00, 0x00, 9, 0x00};
 
-    udc_sim_bus_reset();
-    run_firmware(2);
-    if (control_sync(get_dev, d, sizeof d) != (int)sizeof d || d[0] != 18u || d[1] != 0x01u) {
+    cfg.backend->bus_reset();
+    usbip_sched_run_device(2);
+    if (usbip_sched_control_sync(get_dev, d, sizeof d) != (int)sizeof d || d[0] != 18u || d[1] != 0x01u) {
         fprintf(stderr, LOG_PREFIX "device descriptor unreadable\n");
         return -1;
     }
-    if (control_sync(get_cfg, c, 9) != 9 || c[1] != 0x02u) {
+    if (usbip_sched_control_sync(get_cfg, c, 9) != 9 || c[1] != 0x02u) {
         fprintf(stderr, LOG_PREFIX "configuration descriptor unreadable\n");
         return -1;
     }
@@ -304,7 +104,7 @@ static int read_descriptors(void)
     }
     get_cfg[6] = (uint8_t)total;
     get_cfg[7] = (uint8_t)(total >> 8);
-    if (control_sync(get_cfg, c, total) != (int)total) {
+    if (usbip_sched_control_sync(get_cfg, c, total) != (int)total) {
         fprintf(stderr, LOG_PREFIX "configuration descriptor unreadable\n");
         return -1;
     }
@@ -345,11 +145,15 @@ static int read_descriptors(void)
             i->bInterfaceSubClass = c[off + 6u];
             i->bInterfaceProtocol = c[off + 7u];
         }
+        if (type == 0x05u && blen >= 7u) {
+            /* USB 2.0 9.6.6: the packet size a host controller uses */
+            usbip_sched_set_mps(c[off + 2u], (uint16_t)(le16(c + off + 4u) & 0x07FFu));
+        }
         off += blen;
     }
     /* Until someone imports it, nobody is on the cable. */
-    udc_sim_unplug();
-    run_firmware(2);
+    cfg.backend->unplug();
+    usbip_sched_run_device(2);
     return 0;
 }
 
@@ -371,9 +175,12 @@ int usbip_server_init(const usbip_server_cfg_t *c)
     for (unsigned i = 0; i < USBIP_MAX_CONN; i++) {
         conns[i].fd = -1;
     }
-    memset(urbs, 0, sizeof urbs);
     att = NULL;
     cfg = *c;
+    if (cfg.backend == NULL) {
+        cfg.backend = &usbip_backend_sim;
+    }
+    usbip_sched_init(cfg.backend, cfg.poll);
     if (cfg.busid == NULL || cfg.busid[0] == '\0' || strlen(cfg.busid) >= USBIP_BUSID_SIZE) {
         fprintf(stderr, LOG_PREFIX "bad busid\n");
         return -1;
@@ -411,13 +218,6 @@ int usbip_server_listen(struct in_addr addr, uint16_t port, uint16_t *bound)
 
 /* ------------------------------------------------------------ connections */
 
-static void urbs_drop_all(void)
-{
-    for (unsigned i = 0; i < USBIP_MAX_URBS; i++) {
-        urbs[i].used = false;
-    }
-}
-
 /* Per-connection protocol state of a fresh (or closed) slot: not imported,
  * nothing buffered. */
 static void conn_reset(conn_t *c)
@@ -443,9 +243,9 @@ static void conn_close(conn_t *c, const char *why)
     if (c == att) {
         /* The cable is gone: the firmware sees it, and the next IMPORT starts
          * from a bus reset again. */
-        urbs_drop_all();
+        usbip_sched_drop_all();
         att = NULL;
-        udc_sim_unplug();
+        cfg.backend->unplug();
         if (cfg.verbose) {
             fprintf(stderr, LOG_PREFIX "%s detached\n", c->peer);
         }
@@ -496,7 +296,7 @@ static uint8_t *tx_reserve(conn_t *c, size_t n)
 }
 
 /* Tells cfg.urb_hook (if any) of a submission or a completion of u. */
-static void urb_report(const urb_t *u, bool submit)
+static void urb_report(const usbip_urb_t *u, bool submit)
 {
     bool in = u->dir == USBIP_DIR_IN;
     usbip_urb_event_t e = {
@@ -510,8 +310,10 @@ static void urb_report(const urb_t *u, bool submit)
     }
 }
 
-/* RET_SUBMIT, with the data of an IN URB; false when the tx buffer is full. */
-static bool send_ret_submit(urb_t *u)
+/* The one place a URB completes: its RET_SUBMIT (with the data of an IN
+ * URB) is queued and the hook told; false when the tx buffer is full (it is
+ * retried). */
+static bool send_ret_submit(usbip_urb_t *u)
 {
     uint32_t data = u->dir == USBIP_DIR_IN ? u->pos : 0u;
     uint8_t *p = tx_reserve(att, USBIP_HDR_SIZE + data);
@@ -576,15 +378,15 @@ static void op_reply(conn_t *c, uint16_t code, uint32_t status)
 static bool device_attach(void)
 {
     const uint8_t set_address[8] = {0x00, 0x05, SIM_DEVNUM, 0x00, 0x00, 0x00, 0x00, 0x00};
-    udc_sim_bus_reset();
-    run_firmware(2);
-    if (control_sync(set_address, NULL, 0) != 0) {
+    cfg.backend->bus_reset();
+    usbip_sched_run_device(2);
+    if (usbip_sched_control_sync(set_address, NULL, 0) != 0) {
         return false;
     }
-    for (unsigned i = 0; i < 10u && udc_sim_address() != SIM_DEVNUM; i++) {
-        run_firmware(1);
+    for (unsigned i = 0; i < 10u && cfg.backend->address() != SIM_DEVNUM; i++) {
+        usbip_sched_run_device(1);
     }
-    return udc_sim_address() == SIM_DEVNUM;
+    return cfg.backend->address() == SIM_DEVNUM;
 }
 
 static void handle_op(conn_t *c, const usbip_op_req_t *req)
@@ -624,7 +426,7 @@ static void handle_op(conn_t *c, const usbip_op_req_t *req)
         return;
     }
     if (!device_attach()) {
-        udc_sim_unplug();
+        cfg.backend->unplug();
         op_reply(c, USBIP_OP_REP_IMPORT, USBIP_ST_DEV_ERR);
         c->close_after_flush = true;
         fprintf(stderr, LOG_PREFIX "%s: import failed: device did not take its address\n",
@@ -643,21 +445,35 @@ static void handle_op(conn_t *c, const usbip_op_req_t *req)
     (void)usbip_pack_dev(p, USBIP_DEV_SIZE, &d);
     c->imported = true;
     att = c;
-    urbs_drop_all();
+    usbip_sched_drop_all();
     fprintf(stderr, LOG_PREFIX "%s attached %s\n", c->peer, cfg.busid);
 }
 
-static urb_t *urb_alloc(void)
+/* The one place a URB is submitted: a slot from the scheduler, filled from
+ * CMD_SUBMIT and started. False when no slot is free (backpressure, not an
+ * error: vhci may queue more; the message waits in the receive buffer). */
+static bool urb_submit(const usbip_hdr_t *h, const uint8_t *data)
 {
-    for (unsigned i = 0; i < USBIP_MAX_URBS; i++) {
-        if (!urbs[i].used) {
-            memset(&urbs[i], 0, offsetof(urb_t, buf));
-            urbs[i].used = true;
-            urbs[i].order = urb_order++;
-            return &urbs[i];
-        }
+    usbip_urb_t *u = usbip_sched_alloc();
+    if (u == NULL) {
+        return false;
     }
-    return NULL;
+    u->seqnum = h->seqnum;
+    u->epnum = (uint8_t)h->ep;
+    u->dir = (uint8_t)h->direction;
+    u->flags = h->u.submit.transfer_flags;
+    u->tbl = (uint16_t)h->u.submit.transfer_buffer_length;  /* <= USBIP_MAX_TRANSFER */
+    if (data != NULL) {
+        memcpy(u->buf, data, u->tbl);
+    }
+    if (cfg.verbose) {
+        fprintf(stderr, LOG_PREFIX "CMD_SUBMIT seq=%u ep=%u%s len=%u flags=0x%x\n", u->seqnum,
+                u->epnum, u->dir == USBIP_DIR_IN ? "in" : "out", (unsigned)u->tbl,
+                (unsigned)u->flags);
+    }
+    usbip_sched_start(u, h->u.submit.setup);
+    urb_report(u, true);
+    return true;
 }
 
 enum { CMD_DONE, CMD_CLOSED, CMD_WAIT };
@@ -675,23 +491,20 @@ static int handle_cmd(conn_t *c, const usbip_hdr_t *h, const uint8_t *data)
     if (h->command == USBIP_CMD_UNLINK) {
         uint32_t target = h->u.unlink.unlink_seqnum;
         int32_t status = 0;  /* unknown or already given back: nothing to undo */
-        for (unsigned i = 0; i < USBIP_MAX_URBS; i++) {
-            urb_t *u = &urbs[i];
-            if (u->used && u->seqnum == target) {
-                /* Still ours (pending, or done but RET_SUBMIT not queued): it
-                 * is cancelled and never gets a RET_SUBMIT. Bytes it already
-                 * moved are lost with it: an OUT URB may have handed part of
-                 * a frame to the device, an IN URB may have taken packets the
-                 * device will not send again. Real host controllers behave
-                 * the same (an unlinked URB's packets were ACKed on the bus,
-                 * USB 2.0 8.6.4 keeps no way to take them back), and the
-                 * upper layers (usbnet) treat the frame as lost. */
-                u->status = -USBIP_ECONNRESET;
-                urb_report(u, false);
-                u->used = false;
-                status = -USBIP_ECONNRESET;
-                break;
-            }
+        usbip_urb_t *u = usbip_sched_find(target);
+        if (u != NULL) {
+            /* Still ours (pending, or done but RET_SUBMIT not queued): it
+             * is cancelled and never gets a RET_SUBMIT. Bytes it already
+             * moved are lost with it: an OUT URB may have handed part of
+             * a frame to the device, an IN URB may have taken packets the
+             * device will not send again. Real host controllers behave
+             * the same (an unlinked URB's packets were ACKed on the bus,
+             * USB 2.0 8.6.4 keeps no way to take them back), and the
+             * upper layers (usbnet) treat the frame as lost. */
+            u->status = -USBIP_ECONNRESET;
+            urb_report(u, false);
+            usbip_sched_release(u);
+            status = -USBIP_ECONNRESET;
         }
         if (cfg.verbose) {
             fprintf(stderr, LOG_PREFIX "CMD_UNLINK seq=%u of seq=%u\n", h->seqnum, target);
@@ -699,44 +512,14 @@ static int handle_cmd(conn_t *c, const usbip_hdr_t *h, const uint8_t *data)
         send_ret_unlink(c, h->seqnum, status);
         return c->fd >= 0 ? CMD_DONE : CMD_CLOSED;
     }
-    for (unsigned i = 0; i < USBIP_MAX_URBS; i++) {
-        if (urbs[i].used && urbs[i].seqnum == h->seqnum) {
-            /* vhci numbers URBs uniquely; a reused seqnum would make two
-             * RET_SUBMITs (and unlinks) ambiguous: hostile input. */
-            snprintf(why, sizeof why, "CMD_SUBMIT seqnum %u already in flight", h->seqnum);
-            conn_close(c, why);
-            return CMD_CLOSED;
-        }
+    if (usbip_sched_find(h->seqnum) != NULL) {
+        /* vhci numbers URBs uniquely; a reused seqnum would make two
+         * RET_SUBMITs (and unlinks) ambiguous: hostile input. */
+        snprintf(why, sizeof why, "CMD_SUBMIT seqnum %u already in flight", h->seqnum);
+        conn_close(c, why);
+        return CMD_CLOSED;
     }
-    urb_t *u = urb_alloc();
-    if (u == NULL) {
-        return CMD_WAIT;  /* backpressure, not an error: vhci may queue more */
-    }
-    u->seqnum = h->seqnum;
-    u->epnum = (uint8_t)h->ep;
-    u->dir = (uint8_t)h->direction;
-    u->flags = h->u.submit.transfer_flags;
-    u->tbl = (uint16_t)h->u.submit.transfer_buffer_length;  /* <= USBIP_MAX_TRANSFER */
-    if (data != NULL) {
-        memcpy(u->buf, data, u->tbl);
-    }
-    if (cfg.verbose) {
-        fprintf(stderr, LOG_PREFIX "CMD_SUBMIT seq=%u ep=%u%s len=%u flags=0x%x\n", u->seqnum,
-                u->epnum, u->dir == USBIP_DIR_IN ? "in" : "out", (unsigned)u->tbl,
-                (unsigned)u->flags);
-    }
-    if (u->epnum == 0u) {
-        urb_init_control(u, h->u.submit.setup, u->tbl);
-        /* The direction of a control URB must agree with its SETUP packet
-         * (USB 2.0 9.3.1 bmRequestType bit 7) whenever there is a data stage. */
-        if (u->dlen != 0u && ((u->setup[0] >> 7) != u->dir)) {
-            urb_finish(u, -USBIP_EINVAL);
-        }
-    } else {
-        u->stage = ST_BULK;
-    }
-    urb_report(u, true);
-    return CMD_DONE;
+    return urb_submit(h, data) ? CMD_DONE : CMD_WAIT;
 }
 
 /* Parses and executes the complete messages in c->rx, stopping (rx_wait)
@@ -977,24 +760,6 @@ void usbip_server_handle(const struct pollfd *fds, unsigned n)
     }
 }
 
-/* URBs of one pipe complete in order (usbnet relies on it); ep0 is one
- * pipe for both directions (USB 2.0 5.5: a control pipe is bidirectional). */
-static bool is_pipe_head(const urb_t *u)
-{
-    for (unsigned i = 0; i < USBIP_MAX_URBS; i++) {
-        const urb_t *o = &urbs[i];
-        if (o == u || !o->used || o->done) {
-            continue;
-        }
-        bool same = (u->epnum == 0u) ? o->epnum == 0u
-                                     : (o->epnum == u->epnum && o->dir == u->dir);
-        if (same && (int32_t)(o->order - u->order) < 0) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static bool urbs_run(void);
 
 bool usbip_server_run(void)
@@ -1021,40 +786,23 @@ bool usbip_server_run(void)
     return moved;
 }
 
-/* Steps every URB that heads its pipe, then queues the RET_SUBMITs. */
+/* Steps the URBs, then queues the RET_SUBMITs of the completed ones. */
 static bool urbs_run(void)
 {
-    bool moved = false;
-    /* Two passes: a URB that completes in the first lets the next one of
-     * its pipe start in the second. */
-    for (unsigned pass = 0; pass < 2u; pass++) {
-        for (unsigned i = 0; i < USBIP_MAX_URBS; i++) {
-            urb_t *u = &urbs[i];
-            if (u->used && !u->done && is_pipe_head(u) && urb_step(u)) {
-                moved = true;
-            }
-        }
-    }
+    bool moved = usbip_sched_step();
     /* Completed URBs go back in arrival order while the tx buffer has room. */
     for (;;) {
-        urb_t *next = NULL;
-        for (unsigned i = 0; i < USBIP_MAX_URBS; i++) {
-            urb_t *u = &urbs[i];
-            if (u->used && u->done && (next == NULL || (int32_t)(u->order - next->order) < 0)) {
-                next = u;
-            }
-        }
+        usbip_urb_t *next = usbip_sched_next_done();
         if (next == NULL || !send_ret_submit(next)) {
             break;
         }
-        next->used = false;
+        usbip_sched_release(next);
     }
     if (att != NULL && att->tx_len > 0u) {
         conn_flush(att);
     }
     return moved;
 }
-
 
 bool usbip_server_attached(void)
 {

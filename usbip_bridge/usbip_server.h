@@ -1,6 +1,7 @@
 /*
- * usbip_server.h - USB/IP server exporting the one simulated device: turns
- * the URBs of a remote vhci_hcd into packets on udc_sim's virtual bus.
+ * usbip_server.h - USB/IP server exporting the one device: connections and
+ * the wire format; the URBs of a remote vhci_hcd go to usbip_sched.c, which
+ * turns them into packets on a device backend (usbip_backend.h).
  *
  * Layer: usbip_bridge (host only). Uses POSIX sockets and poll(); knows USB
  * (chapter 9 descriptors, control transfers) but nothing of CDC or lwIP.
@@ -21,14 +22,13 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
+#include "usbip_backend.h"
 #include "usbip_proto.h"
+#include "usbip_sched.h"  /* USBIP_MAX_URBS, errno values */
 
 /* ---- sizing: the one place the bridge's memory is decided ---- */
 #ifndef USBIP_MAX_CONN
 #define USBIP_MAX_CONN 4u          /* concurrent TCP connections */
-#endif
-#ifndef USBIP_MAX_URBS
-#define USBIP_MAX_URBS 32u         /* usbnet: 4 rx + 4 tx + interrupt + ep0 */
 #endif
 #ifndef USBIP_MAX_INTF
 #define USBIP_MAX_INTF 8u          /* interface records we report */
@@ -61,13 +61,6 @@
 #endif
 #define USBIP_POLLFD_MAX (1u + USBIP_MAX_CONN)
 
-/* Linux errno values as vhci expects them in RET_SUBMIT/RET_UNLINK status */
-#define USBIP_EPIPE      32
-#define USBIP_EINVAL     22
-#define USBIP_EPROTO     71
-#define USBIP_EOVERFLOW  75
-#define USBIP_EREMOTEIO  121
-#define USBIP_ECONNRESET 104
 
 /* One URB as the host controller exchanges it, for an observer such as the
  * usbmon capture (sim/pcap_usb.c): told of each CMD_SUBMIT once accepted and
@@ -89,12 +82,13 @@ typedef void (*usbip_urb_hook_t)(const usbip_urb_event_t *e);
 
 typedef struct {
     const char *busid;        /* e.g. "1-1", at most 31 characters */
-    void (*poll)(void);       /* runs the firmware once (fw_poll) */
+    void (*poll)(void);       /* runs the device once (fw_poll, or the emulated chip) */
     bool verbose;             /* log every URB */
+    const usbip_backend_t *backend;  /* the device; NULL: usbip_backend_sim (udc_sim) */
     usbip_urb_hook_t urb_hook; /* NULL, or told of every URB (see above) */
 } usbip_server_cfg_t;
 
-/* Reads the device and configuration descriptors through udc_sim (running
+/* Reads the device and configuration descriptors through the backend (running
  * cfg->poll between packets) and fills the device record. 0 or -1 (logged). */
 int usbip_server_init(const usbip_server_cfg_t *cfg);
 /* Listens on addr:port (port 0: any free one); *bound gets the real port.

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "ident.h"
 #include "link_stats.h"
+#include "mdns_name.h"
 #include "net/iperf.h"
 
 /* build/gen/build_id.h (web.mk) names the source revision; a build without
@@ -108,8 +109,12 @@ size_t app_buf_end(const app_buf_t *b)
 
 /* ------------------------------------------------------------ state */
 
+static bool app_boot_pending;   /* POST /api/bootloader accepted */
+static uint64_t app_boot_at;     /* app_uptime_ms() when it is due */
+
 void app_init(void)
 {
+    app_boot_pending = false;
     app_last_ms = board_millis();
     /* board_millis() counts from reset, so it is the uptime so far */
     app_up_ms = app_last_ms;
@@ -172,6 +177,21 @@ uint32_t app_button_presses(void)
     /* the board latches every press in its counter (board.h), so a reader
      * never races app_poll() for one; unsigned difference survives a wrap */
     return board_button_presses() - app_presses_base;
+}
+
+void app_bootloader_request(void)
+{
+    app_boot_pending = true;
+    app_boot_at = app_uptime_ms() + APP_BOOTLOADER_DELAY_MS;
+}
+
+bool app_bootloader_due(void)
+{
+    if (!app_boot_pending || app_uptime_ms() < app_boot_at) {
+        return false;
+    }
+    app_boot_pending = false;
+    return true;
 }
 
 uint64_t app_uptime_ms(void)
@@ -350,6 +370,15 @@ size_t app_status_json(char *buf, size_t room)
     app_buf_char(&b, app_button() ? '1' : '0');
     app_buf_str(&b, ",\"button_presses\":");
     app_buf_u64(&b, app_button_presses());
+    {
+        /* the name mDNS claims now: the hostname, or "-2".. after a
+         * conflict on the link (RFC 6762 9) */
+        char mdns[MDNS_NAME_LABEL_MAX + 6];
+        size_t ml = mdns_name_label(mdns, MDNS_NAME_LABEL_MAX);
+        memcpy(mdns + ml, ".local", 7);
+        app_buf_str(&b, ",\"mdns_name\":");
+        app_buf_json_str(&b, mdns, sizeof mdns);
+    }
     app_buf_str(&b, ",\"link\":{");
     app_counter_put(&b, "rx_frames", link_stats.rx_frames, false);
     app_counter_put(&b, "tx_frames", link_stats.tx_frames, false);
@@ -360,9 +389,13 @@ size_t app_status_json(char *buf, size_t room)
     app_counter_put(&b, "rx_bytes", link_stats.rx_bytes, false);
     app_counter_put(&b, "tx_bytes", link_stats.tx_bytes, false);
     app_counter_put(&b, "rx_errors", link_stats.rx_errors, false);
-    app_counter_put(&b, "tx_errors", link_stats.tx_errors, true);
+    app_counter_put(&b, "tx_errors", link_stats.tx_errors, false);
+    /* link.class, what the link is: "ecm" or "ncm" (the USB class in use),
+     * "tap" (the simulator's TAP mode) */
+    app_buf_str(&b, "\"class\":\"");
+    app_buf_str(&b, config_class_name(config_usb_class));
     /* lwiperf on port 5001 (net/iperf.c): completed sessions and their bytes */
-    app_buf_str(&b, "},\"iperf\":{");
+    app_buf_str(&b, "\"},\"iperf\":{");
     app_counter_put(&b, "sessions", iperf_stats.sessions, false);
     app_counter_put(&b, "bytes", iperf_stats.bytes, true);
     app_buf_str(&b, "}}");

@@ -32,6 +32,12 @@ typedef enum {
 
 void app_init(void);
 void app_poll(void);
+/* POST /api/bootloader: the ROM bootloader is to be entered
+ * APP_BOOTLOADER_DELAY_MS from now, so the HTTP answer leaves first;
+ * app_bootloader_due() says so once, to the main loop (main.c) */
+#define APP_BOOTLOADER_DELAY_MS 500u
+void app_bootloader_request(void);
+bool app_bootloader_due(void);
 
 /* 0 on success, -1 if n >= APP_LED_COUNT or the action is unknown (nothing changes). */
 int app_led_set(unsigned n, app_led_action_t action);

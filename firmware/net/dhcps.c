@@ -11,9 +11,24 @@
  *   timeout. Only another client's, a declined, or an off-pool address is
  *   NAKed (RFC 2131 4.3.2 lets a server without a record stay silent; on a
  *   point-to-point link nobody else would answer).
- * - Leases are keyed by chaddr (RFC 2131 4.2 allows chaddr when there is no
- *   client identifier; we do not key on option 61 but echo it, RFC 6842).
- * - RAM: the lease table (DHCPS_POOL_SIZE x 12 bytes), the counters, the
+ * - A client is its client identifier (option 61) when it sends one, else
+ *   its chaddr (RFC 2131 4.2): the same identifier from another MAC is the
+ *   same client. The identifier is kept as a 32-bit FNV-1a hash (RAM), so two
+ *   different identifiers collide with odds of 2^-32; option 61 is echoed
+ *   (RFC 6842).
+ * - Pool full: an offer nobody took in DHCPS_OFFER_HOLD_S is forgotten at
+ *   once, so its address is the first to go again; after that, a binding of a
+ *   client that is no longer on the link - it has not spoken since the link
+ *   last came up: on USB one host is attached at a time, and a replugged
+ *   host finds its own binding first - is reused, offers before bindings,
+ *   the least recently heard first. A client heard since the last link-up
+ *   keeps its address; then the new one gets nothing (pool_exhausted).
+ * - Replies are addressed as RFC 2131 4.1 says (dhcps_reply). A relayed
+ *   request (giaddr != 0) is dropped and counted, deliberately: there is no
+ *   relay on a USB point-to-point link, so one means something on the host
+ *   forwards another network's clients to our one-host pool, and answering
+ *   needs a route to giaddr that the device does not have (no gateway).
+ * - RAM: the lease table (DHCPS_POOL_SIZE x 20 bytes), the counters, the
  *   clock (12 bytes) and one lwIP timeout from the MEMP_SYS_TIMEOUT pool. The
  *   request is read straight from the pbuf with bounds checks (no copy
  *   buffer); the reply is built in one PBUF_RAM.
@@ -42,8 +57,12 @@
 #include "lwip/udp.h"
 #include "lwip/ip.h"
 
+#include "netif/ethernet.h"
+#include "lwip/prot/ethernet.h"
+
 #include "config.h"
 #include "dhcps.h"
+#include "ident.h"
 #include "net.h"
 #include "stm32net_opt.h"
 
@@ -132,10 +151,20 @@
 enum { LEASE_UNUSED = 0, LEASE_OFFERED, LEASE_BOUND, LEASE_FREE, LEASE_DECLINED };
 
 typedef struct {
-    uint8_t mac[6];
+    uint8_t mac[6];     /* the client's chaddr, the newest it used */
     uint8_t state;
-    uint32_t t;   /* dhcps_secs. OFFERED/BOUND: expiry; FREE/DECLINED: when it became so */
+    uint8_t has_cid;    /* 1: the client is cid (option 61), 0: it is mac */
+    uint32_t cid;       /* FNV-1a of option 61's data */
+    uint32_t t;         /* dhcps_secs. OFFERED/BOUND: expiry; FREE/DECLINED: when it became so */
+    uint32_t seen;      /* dhcps_secs when the client last spoke to us */
 } dhcps_lease_t;
+
+/* Who a request is from (RFC 2131 4.2). */
+typedef struct {
+    const uint8_t *mac;
+    bool has_cid;
+    uint32_t cid;
+} dhcps_id_t;
 
 typedef struct {
     uint8_t type;
@@ -153,6 +182,9 @@ static struct udp_pcb *dhcps_pcb;
 static uint32_t dhcps_secs;       /* seconds since dhcps_init() */
 static uint32_t dhcps_last_ms;    /* sys_now() that dhcps_secs accounts for ... */
 static uint16_t dhcps_rem_ms;     /* ... minus these not yet whole seconds */
+static uint32_t dhcps_link_s;     /* dhcps_secs when the link last came up */
+static const uint8_t *dhcps_to_mac;   /* chaddr while a reply goes out by dhcps_output_chaddr */
+static netif_ext_callback_t dhcps_netif_cb;
 
 static const uint8_t dhcps_cookie[4] = {99, 130, 83, 99};  /* RFC 2131 3 */
 
@@ -180,7 +212,9 @@ static uint32_t dhcps_sweep(void)
     uint32_t now = dhcps_clock();
     for (unsigned i = 0; i < DHCPS_POOL_SIZE; i++) {
         dhcps_lease_t *l = &dhcps_leases[i];
-        if ((l->state == LEASE_OFFERED || l->state == LEASE_BOUND) && now >= l->t) {
+        if (l->state == LEASE_OFFERED && now >= l->t) {
+            memset(l, 0, sizeof *l);   /* never taken: first to go again (LEASE_UNUSED) */
+        } else if (l->state == LEASE_BOUND && now >= l->t) {
             l->state = LEASE_FREE;   /* remember the client: it gets the address again */
         } else if (l->state == LEASE_DECLINED && now - l->t >= DHCPS_DECLINE_HOLD_S) {
             l->state = LEASE_UNUSED;
@@ -219,27 +253,40 @@ static bool dhcps_usable(unsigned i)
     return DHCPS_POOL_FIRST + i != fw_config.ip[3];
 }
 
-static bool dhcps_owned_by(unsigned i, const uint8_t mac[6])
+static bool dhcps_owned_by(unsigned i, const dhcps_id_t *id)
 {
     const dhcps_lease_t *l = &dhcps_leases[i];
-    return (l->state == LEASE_OFFERED || l->state == LEASE_BOUND || l->state == LEASE_FREE) &&
-           memcmp(l->mac, mac, 6) == 0;
+    if (l->state != LEASE_OFFERED && l->state != LEASE_BOUND && l->state != LEASE_FREE) {
+        return false;
+    }
+    return id->has_cid ? (l->has_cid && l->cid == id->cid)
+                       : (!l->has_cid && memcmp(l->mac, id->mac, 6) == 0);
+}
+
+/* Slot i now belongs to client id (offered or bound by the caller). */
+static void dhcps_assign(unsigned i, const dhcps_id_t *id, uint32_t now)
+{
+    dhcps_lease_t *l = &dhcps_leases[i];
+    memcpy(l->mac, id->mac, 6);
+    l->has_cid = id->has_cid ? 1u : 0u;
+    l->cid = id->has_cid ? id->cid : 0u;
+    l->seen = now;
 }
 
 /* May this client have slot i? Its own, or one nobody holds. */
-static bool dhcps_may_have(int i, const uint8_t mac[6])
+static bool dhcps_may_have(int i, const dhcps_id_t *id)
 {
     if (i < 0 || !dhcps_usable((unsigned)i)) {
         return false;
     }
     uint8_t st = dhcps_leases[i].state;
-    return dhcps_owned_by((unsigned)i, mac) || st == LEASE_UNUSED || st == LEASE_FREE;
+    return dhcps_owned_by((unsigned)i, id) || st == LEASE_UNUSED || st == LEASE_FREE;
 }
 
-static int dhcps_find_mac(const uint8_t mac[6])
+static int dhcps_find(const dhcps_id_t *id)
 {
     for (unsigned i = 0; i < DHCPS_POOL_SIZE; i++) {
-        if (dhcps_owned_by(i, mac)) {
+        if (dhcps_owned_by(i, id)) {
             return (int)i;
         }
     }
@@ -247,17 +294,18 @@ static int dhcps_find_mac(const uint8_t mac[6])
 }
 
 /* Address choice for DISCOVER, RFC 2131 4.3.1: the client's current or
- * previous binding, then its requested address, then a never-used one, then
- * the one expired longest ago. */
-static int dhcps_choose(const uint8_t mac[6], const dhcps_req_t *r, uint32_t now)
+ * previous binding, then its requested address, then a never-used one (or
+ * an expired offer's), then the one expired longest ago, then - pool full -
+ * the least recently heard client that is no longer on the link (header). */
+static int dhcps_choose(const dhcps_id_t *id, const dhcps_req_t *r, uint32_t now)
 {
-    int i = dhcps_find_mac(mac);
+    int i = dhcps_find(id);
     if (i >= 0) {
         return i;
     }
     if (r->has_req_ip) {
         i = dhcps_slot(r->req_ip);
-        if (i >= 0 && dhcps_may_have(i, mac)) {
+        if (i >= 0 && dhcps_may_have(i, id)) {
             return i;
         }
     }
@@ -275,6 +323,21 @@ static int dhcps_choose(const uint8_t mac[6], const dhcps_req_t *r, uint32_t now
             best_age = now - dhcps_leases[k].t;
         }
     }
+    if (best >= 0) {
+        return best;
+    }
+    for (unsigned k = 0; k < DHCPS_POOL_SIZE; k++) {
+        const dhcps_lease_t *l = &dhcps_leases[k];
+        if (!dhcps_usable(k) || (l->state != LEASE_OFFERED && l->state != LEASE_BOUND) ||
+            l->seen >= dhcps_link_s) {
+            continue;   /* declined, or its client is still on the link */
+        }
+        const dhcps_lease_t *b = best >= 0 ? &dhcps_leases[best] : NULL;
+        if (b == NULL || (l->state == LEASE_OFFERED && b->state == LEASE_BOUND) ||
+            (l->state == b->state && l->seen < b->seen)) {
+            best = (int)k;
+        }
+    }
     return best;
 }
 
@@ -282,14 +345,14 @@ static int dhcps_choose(const uint8_t mac[6], const dhcps_req_t *r, uint32_t now
  * is bound to slot i - SELECTING, INIT-REBOOT or RENEW for another address
  * than it held - every other slot it holds (offer, binding, remembered free
  * one) is forgotten, or one MAC could walk through the whole pool. */
-static void dhcps_bind(unsigned i, const uint8_t mac[6], uint32_t now)
+static void dhcps_bind(unsigned i, const dhcps_id_t *id, uint32_t now)
 {
     for (unsigned k = 0; k < DHCPS_POOL_SIZE; k++) {
-        if (k != i && dhcps_owned_by(k, mac)) {
+        if (k != i && dhcps_owned_by(k, id)) {
             memset(&dhcps_leases[k], 0, sizeof dhcps_leases[k]);   /* LEASE_UNUSED */
         }
     }
-    memcpy(dhcps_leases[i].mac, mac, 6);
+    dhcps_assign(i, id, now);
     dhcps_leases[i].state = LEASE_BOUND;
     dhcps_leases[i].t = now + DHCPS_LEASE_S;
 }
@@ -389,10 +452,23 @@ static uint8_t *dhcps_opt32(uint8_t *o, uint8_t code, uint32_t v)
     return dhcps_opt(o, code, 4, b);
 }
 
+/* netif->output for a reply to a client that has no address yet and did
+ * not ask for broadcast: straight to its chaddr, without ARP (it could not
+ * answer an ARP request for yiaddr before it has taken the address). */
+static err_t dhcps_output_chaddr(struct netif *netif, struct pbuf *p, const ip4_addr_t *ip)
+{
+    (void)ip;
+    return ethernet_output(netif, p, (const struct eth_addr *)netif->hwaddr,
+                           (const struct eth_addr *)dhcps_to_mac, ETHTYPE_IP);
+}
+
 /* type: OFFER, ACK or NAK. yiaddr NULL -> 0. lease: with options 51/58/59
- * (not for INFORM, RFC 2131 Table 3). unicast: to ciaddr, else broadcast. */
+ * (not for INFORM, RFC 2131 Table 3). Addressed as RFC 2131 4.1 says (giaddr
+ * is 0 here, see dhcps_recv): NAK -> broadcast; ciaddr set -> unicast to
+ * ciaddr (lwIP ARPs for it: the client owns that address); broadcast bit set
+ * or nothing to unicast to -> broadcast; else unicast to chaddr and yiaddr. */
 static void dhcps_reply(const struct pbuf *req, const uint8_t *hdr, const dhcps_req_t *r,
-                        uint8_t type, const uint8_t *yiaddr, bool lease, bool unicast)
+                        uint8_t type, const uint8_t *yiaddr, bool lease)
 {
     uint16_t size = (uint16_t)(BOOTP_OPTIONS + DHCPS_OPTS_MAX + (r->cid_len ? 2u + r->cid_len : 0u));
     struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, size, PBUF_RAM);
@@ -450,14 +526,29 @@ static void dhcps_reply(const struct pbuf *req, const uint8_t *hdr, const dhcps_
     pbuf_realloc(p, used < BOOTP_MIN_LEN ? BOOTP_MIN_LEN : used);
 
     ip_addr_t dst;
-    if (unicast) {
-        IP_ADDR4(&dst, hdr[BOOTP_CIADDR], hdr[BOOTP_CIADDR + 1], hdr[BOOTP_CIADDR + 2],
-                 hdr[BOOTP_CIADDR + 3]);
+    const uint8_t *ci = hdr + BOOTP_CIADDR;
+    bool to_chaddr = false;
+    if (type != DHCPNAK && (ci[0] | ci[1] | ci[2] | ci[3]) != 0) {
+        IP_ADDR4(&dst, ci[0], ci[1], ci[2], ci[3]);
+    } else if (type == DHCPNAK || (hdr[BOOTP_FLAGS] & 0x80u) != 0u || yiaddr == NULL) {
+        IP_ADDR4(&dst, 255, 255, 255, 255);
     } else {
-        IP_ADDR4(&dst, 255, 255, 255, 255);   /* RFC 2131 4.1: client has no address yet */
+        IP_ADDR4(&dst, yiaddr[0], yiaddr[1], yiaddr[2], yiaddr[3]);
+        to_chaddr = true;
     }
     struct netif *nif = ip_current_input_netif() != NULL ? ip_current_input_netif() : netif_default;
-    if (nif == NULL || udp_sendto_if(dhcps_pcb, p, &dst, DHCPS_CLIENT_PORT, nif) != ERR_OK) {
+    netif_output_fn saved = nif != NULL ? nif->output : NULL;
+    if (to_chaddr) {
+        /* one send, main loop only: nothing else can use the netif meanwhile */
+        dhcps_to_mac = hdr + BOOTP_CHADDR;
+        nif->output = dhcps_output_chaddr;
+    }
+    err_t err = nif != NULL ? udp_sendto_if(dhcps_pcb, p, &dst, DHCPS_CLIENT_PORT, nif) : ERR_IF;
+    if (to_chaddr) {
+        nif->output = saved;
+        dhcps_to_mac = NULL;
+    }
+    if (err != ERR_OK) {
         dhcps_stats.tx_failed++;
     } else if (type == DHCPOFFER) {
         dhcps_stats.offer++;
@@ -471,7 +562,7 @@ static void dhcps_reply(const struct pbuf *req, const uint8_t *hdr, const dhcps_
 
 static void dhcps_nak(const struct pbuf *req, const uint8_t *hdr, const dhcps_req_t *r)
 {
-    dhcps_reply(req, hdr, r, DHCPNAK, NULL, false, false);  /* RFC 2131 4.1: NAK broadcast */
+    dhcps_reply(req, hdr, r, DHCPNAK, NULL, false);  /* RFC 2131 4.1: NAK broadcast */
 }
 
 static bool dhcps_zero4(const uint8_t *a)
@@ -491,9 +582,8 @@ static bool dhcps_same_subnet(const uint8_t ip[4])
 
 /* RFC 2131 4.3.2: which state the client is in follows from the options. */
 static void dhcps_request(const struct pbuf *p, const uint8_t *hdr, const dhcps_req_t *r,
-                          uint32_t now)
+                          const dhcps_id_t *id, uint32_t now)
 {
-    const uint8_t *mac = hdr + BOOTP_CHADDR;
     const uint8_t *ciaddr = hdr + BOOTP_CIADDR;
     uint8_t ip[4];
     int i;
@@ -501,7 +591,7 @@ static void dhcps_request(const struct pbuf *p, const uint8_t *hdr, const dhcps_
     if (r->has_server_id) {
         /* SELECTING */
         if (memcmp(r->server_id, fw_config.ip, 4) != 0) {
-            i = dhcps_find_mac(mac);   /* it took another server's offer */
+            i = dhcps_find(id);   /* it took another server's offer */
             if (i >= 0 && dhcps_leases[i].state == LEASE_OFFERED) {
                 dhcps_leases[i].state = LEASE_FREE;
                 dhcps_leases[i].t = now;
@@ -514,35 +604,35 @@ static void dhcps_request(const struct pbuf *p, const uint8_t *hdr, const dhcps_
             return;
         }
         i = dhcps_slot(r->req_ip);
-        if (!dhcps_may_have(i, mac)) {
+        if (!dhcps_may_have(i, id)) {
             dhcps_nak(p, hdr, r);
             return;
         }
-        dhcps_bind((unsigned)i, mac, now);
+        dhcps_bind((unsigned)i, id, now);
         dhcps_pool_addr((unsigned)i, ip);
-        dhcps_reply(p, hdr, r, DHCPACK, ip, true, false);
+        dhcps_reply(p, hdr, r, DHCPACK, ip, true);
         return;
     }
     if (r->has_req_ip && dhcps_zero4(ciaddr)) {
         /* INIT-REBOOT: NAK a wrong subnet or an address that is not ours to give */
         i = dhcps_slot(r->req_ip);
-        if (!dhcps_same_subnet(r->req_ip) || !dhcps_may_have(i, mac)) {
+        if (!dhcps_same_subnet(r->req_ip) || !dhcps_may_have(i, id)) {
             dhcps_nak(p, hdr, r);
             return;
         }
-        dhcps_bind((unsigned)i, mac, now);
-        dhcps_reply(p, hdr, r, DHCPACK, r->req_ip, true, false);
+        dhcps_bind((unsigned)i, id, now);
+        dhcps_reply(p, hdr, r, DHCPACK, r->req_ip, true);
         return;
     }
     if (!dhcps_zero4(ciaddr)) {
         /* RENEWING (unicast) or REBINDING (broadcast): extend or NAK */
         i = dhcps_slot(ciaddr);
-        if (!dhcps_may_have(i, mac)) {
+        if (!dhcps_may_have(i, id)) {
             dhcps_nak(p, hdr, r);
             return;
         }
-        dhcps_bind((unsigned)i, mac, now);
-        dhcps_reply(p, hdr, r, DHCPACK, ciaddr, true, true);
+        dhcps_bind((unsigned)i, id, now);
+        dhcps_reply(p, hdr, r, DHCPACK, ciaddr, true);
         return;
     }
     dhcps_stats.malformed++;   /* no server id, no requested address, no ciaddr */
@@ -570,35 +660,55 @@ static void dhcps_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_
         pbuf_free(p);
         return;
     }
+    if (!dhcps_zero4(hdr + BOOTP_GIADDR)) {
+        dhcps_stats.relayed++;   /* deliberately not served, see the header */
+        pbuf_free(p);
+        return;
+    }
     uint32_t now = dhcps_sweep();
-    const uint8_t *mac = hdr + BOOTP_CHADDR;
-    int i;
+    dhcps_id_t id = { hdr + BOOTP_CHADDR, r.cid_len != 0u, 0u };
+    if (id.has_cid) {
+        /* FNV-1a runs on in pieces: 32 octets of stack, not 255 */
+        uint8_t chunk[32];
+        id.cid = 2166136261u;   /* FNV-1a offset basis */
+        for (uint16_t o = 0; o < r.cid_len; o = (uint16_t)(o + sizeof chunk)) {
+            uint16_t left = (uint16_t)(r.cid_len - o);
+            uint16_t n = left < (uint16_t)sizeof chunk ? left : (uint16_t)sizeof chunk;
+            (void)pbuf_copy_partial(p, chunk, n, (u16_t)(r.cid_off + o));
+            id.cid = ident_fnv1a(chunk, n, id.cid);
+        }
+    }
+    int i = dhcps_find(&id);
+    if (i >= 0) {
+        dhcps_leases[i].seen = now;   /* it is on the link */
+        memcpy(dhcps_leases[i].mac, id.mac, 6);
+    }
     uint8_t ip[4];
 
     switch (r.type) {
     case DHCPDISCOVER:   /* RFC 2131 4.3.1 */
         dhcps_stats.discover++;
-        i = dhcps_choose(mac, &r, now);
+        i = dhcps_choose(&id, &r, now);
         if (i < 0) {
             dhcps_stats.pool_exhausted++;
             break;
         }
-        if (dhcps_leases[i].state != LEASE_BOUND || !dhcps_owned_by((unsigned)i, mac)) {
-            memcpy(dhcps_leases[i].mac, mac, 6);
+        if (dhcps_leases[i].state != LEASE_BOUND || !dhcps_owned_by((unsigned)i, &id)) {
+            dhcps_assign((unsigned)i, &id, now);
             dhcps_leases[i].state = LEASE_OFFERED;
             dhcps_leases[i].t = now + DHCPS_OFFER_HOLD_S;
         }
         dhcps_pool_addr((unsigned)i, ip);
-        dhcps_reply(p, hdr, &r, DHCPOFFER, ip, true, false);
+        dhcps_reply(p, hdr, &r, DHCPOFFER, ip, true);
         break;
     case DHCPREQUEST:
         dhcps_stats.request++;
-        dhcps_request(p, hdr, &r, now);
+        dhcps_request(p, hdr, &r, &id, now);
         break;
     case DHCPDECLINE:    /* RFC 2131 4.3.3: the address is in use on the wire */
         dhcps_stats.decline++;
         i = r.has_req_ip ? dhcps_slot(r.req_ip) : -1;
-        if (i >= 0 && dhcps_owned_by((unsigned)i, mac) &&
+        if (i >= 0 && dhcps_owned_by((unsigned)i, &id) &&
             (!r.has_server_id || memcmp(r.server_id, fw_config.ip, 4) == 0)) {
             dhcps_leases[i].state = LEASE_DECLINED;
             dhcps_leases[i].t = now;
@@ -609,7 +719,7 @@ static void dhcps_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_
     case DHCPRELEASE:    /* RFC 2131 4.3.4: keep the client's identity for next time */
         dhcps_stats.release++;
         i = dhcps_slot(hdr + BOOTP_CIADDR);
-        if (i >= 0 && dhcps_owned_by((unsigned)i, mac) && dhcps_leases[i].state != LEASE_FREE &&
+        if (i >= 0 && dhcps_owned_by((unsigned)i, &id) && dhcps_leases[i].state != LEASE_FREE &&
             (!r.has_server_id || memcmp(r.server_id, fw_config.ip, 4) == 0)) {
             dhcps_leases[i].state = LEASE_FREE;
             dhcps_leases[i].t = now;
@@ -619,7 +729,7 @@ static void dhcps_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_
         break;
     case DHCPINFORM:     /* RFC 2131 4.3.5: configuration only, no lease */
         dhcps_stats.inform++;
-        dhcps_reply(p, hdr, &r, DHCPACK, NULL, false, !dhcps_zero4(hdr + BOOTP_CIADDR));
+        dhcps_reply(p, hdr, &r, DHCPACK, NULL, false);
         break;
     default:             /* server-to-client types or unknown: not for us */
         dhcps_stats.malformed++;
@@ -628,8 +738,20 @@ static void dhcps_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_
     pbuf_free(p);
 }
 
+/* lwIP's netif status callback (a list: mdns.c listens too): a link-up
+ * starts a new "who is on the link" period for the pool-full rule. */
+static void dhcps_netif_changed(struct netif *netif, netif_nsc_reason_t reason,
+                                const netif_ext_callback_args_t *args)
+{
+    (void)netif;
+    if ((reason & LWIP_NSC_LINK_CHANGED) != 0u && args != NULL && args->link_changed.state != 0u) {
+        dhcps_link_s = dhcps_clock();
+    }
+}
+
 void dhcps_deinit(void)
 {
+    netif_remove_ext_callback(&dhcps_netif_cb);
     sys_untimeout(dhcps_tick, NULL);   /* no-op if it is not running */
     if (dhcps_pcb != NULL) {
         udp_remove(dhcps_pcb);
@@ -645,6 +767,8 @@ void dhcps_init(void)
     dhcps_secs = 0;
     dhcps_rem_ms = 0;
     dhcps_last_ms = sys_now();
+    dhcps_link_s = 0;
+    netif_add_ext_callback(&dhcps_netif_cb, dhcps_netif_changed);
     sys_timeout(DHCPS_TICK_MS, dhcps_tick, NULL);
     dhcps_pcb = udp_new();
     if (dhcps_pcb == NULL) {

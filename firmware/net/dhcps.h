@@ -38,6 +38,7 @@ typedef struct {
     uint32_t ack;
     uint32_t nak;
     uint32_t pool_exhausted;  /* DISCOVER with no address left: no offer */
+    uint32_t relayed;         /* dropped: giaddr set (a relay agent), see dhcps.c */
     uint32_t tx_failed;       /* no memory for a reply, or lwIP refused to send it */
 } dhcps_stats_t;
 

@@ -1,11 +1,12 @@
 /*
- * http_api.c - the JSON API (see http_api.h) behind lwIP 2.1.3's httpd.
+ * http_api.c - the JSON API (see http_api.h) behind our HTTP server (http_srv.c).
  *
  * Layer: firmware/net. Includes lwIP headers, app/app.h and <string.h> only;
  * no heap, no printf family.
  *
- * How it sits on httpd (src/apps/http/httpd.c, fs.c):
- *  - GET: httpd calls fs_open(uri) and fs.c asks fs_open_custom() first. For
+ * How it sits on the server (http_srv.c, which calls lwIP's fs.c and the
+ * httpd_post_* hooks with the signatures of lwIP's httpd.h):
+ *  - GET: the server calls fs_open(uri) and fs.c asks fs_open_custom() first. For
  *    /api/... we produce the whole response - status line, headers, JSON -
  *    flagged FS_FILE_FLAGS_HEADER_INCLUDED, which is how any status code
  *    (405, 404, 503) can be returned. Other paths fall through to the flash
@@ -13,16 +14,17 @@
  *  - POST: httpd_post_begin() sees the URI and Content-Length and accepts or
  *    rejects; httpd_post_receive_data() collects the body (bounded);
  *    httpd_post_finished() acts on it and writes the response, then points
- *    httpd's response_uri at HTTP_API_RESULT_URI, which httpd opens right
- *    away through fs_open_custom(). httpd only reaches fs_open_custom with
- *    /api/led or /api/time for a GET, so those answer 405 there. A POST to
+ *    the server's response_uri at HTTP_API_RESULT_URI, which it opens right
+ *    away through fs_open_custom(). The server only reaches fs_open_custom with
+ *    /api/led, /api/time or /api/bootloader for a GET, so those answer 405
+ *    there. A POST to
  *    /api/status or to a flash file (/, /index.html) is 405 "Allow: GET"
  *    made in httpd_post_begin(); a POST to a path nothing serves is 404.
  *
  * RAM: one response buffer (HTTP_API_RESP_MAX) and one POST body buffer
- * (HTTP_API_BODY_MAX + 1) for all connections. That is enough because httpd
- * produces a response in the same call that opens it and copies it into the
- * TCP send queue (HTTP_IS_DATA_VOLATILE in lwipopts_httpd.h); the buffer is
+ * (HTTP_API_BODY_MAX + 1) for all connections. That is enough because the
+ * server produces a response in the same call that opens it and copies it into
+ * the TCP send queue (is_custom_file -> TCP_WRITE_FLAG_COPY); the buffer is
  * released in fs_close_custom(). Should a second request arrive while the
  * buffer is still held (e.g. the first response did not fit into the send
  * queue yet) or while another POST body is still arriving, it gets a constant
@@ -32,11 +34,13 @@
  * application/x-www-form-urlencoded (HTML 5 "URL-encoded form data") with
  * only the keys listed per endpoint, each once, values of a fixed syntax;
  * anything else is 400 with a JSON error. Percent-escapes are not decoded:
- * no valid value needs one. HEAD is answered by httpd itself (/501.html):
- * lwIP 2.1.3 parses only GET and POST.
+ * no valid value needs one. HEAD gets the GET response's header from
+ * http_srv.c; other methods its 501.
  */
 #include "http_api.h"
 #include "http_info.h"
+#include "http_srv.h"
+#include "net_mem.h"
 #include "app/app.h"
 
 #include "lwip/apps/fs.h"
@@ -52,10 +56,10 @@ void fs_close_custom(struct fs_file *file);
 #define HTTP_API_RESULT_URI  "/api/.post"   /* the prepared POST response */
 #define HTTP_API_BUSY_URI    "/api/.busy"   /* the constant 503 */
 #define HTTP_API_HDR_MAX     192u           /* room reserved for the header */
-/* httpd closes a connection that sent nothing for HTTPD_MAX_RETRIES polls of
- * HTTPD_POLL_INTERVAL (4 x 2 s) and then tells us (httpd_post_finished); a
- * connection reset by the peer is freed without telling us. A body owner
- * older than this is therefore gone, and its slot may be taken over. */
+/* http_srv.c ends a request after HTTP_SRV_REQ_TIMEOUT_MS (2 s) and tells us
+ * (httpd_post_finished), also when the peer resets it. A body owner older
+ * than this is therefore gone whatever happened, and its slot may be taken
+ * over (a safety net: the server always tells us). */
 #define HTTP_API_BODY_STALE_MS 15000u
 
 typedef enum {
@@ -64,6 +68,8 @@ typedef enum {
     HTTP_API_INFO,
     HTTP_API_LED,
     HTTP_API_TIME,
+    HTTP_API_MEM,
+    HTTP_API_BOOTLOADER,
 } http_api_target_t;
 
 static char http_api_resp[HTTP_API_RESP_MAX];
@@ -164,18 +170,58 @@ static void http_api_document(size_t (*write)(char *buf, size_t room))
     http_api_finish(200, NULL, &b);
 }
 
-/* Copy a URI into httpd's response_uri buffer (room includes the NUL). */
+static void http_api_pool(app_buf_t *b, const char *name, const net_mem_pool_t *p, bool comma)
+{
+    app_buf_str(b, "\"");
+    app_buf_str(b, name);
+    app_buf_str(b, "\":{\"used\":");
+    app_buf_u64(b, p->used);
+    app_buf_str(b, ",\"total\":");
+    app_buf_u64(b, p->total);
+    app_buf_str(b, comma ? "}," : "}");
+}
+
+/* GET /api/mem: lwIP's pools and heap as this request sees them (its own
+ * pcb is one of tcp_active and one of http_conns), so a test can check that
+ * clients that went away left nothing behind (issue 10). */
+static void http_api_mem(void)
+{
+    net_mem_t m;
+    app_buf_t b;
+    net_mem_get(&m);
+    http_api_body_start(&b);
+    app_buf_char(&b, '{');
+    http_api_pool(&b, "pbuf_pool", &m.pbuf_pool, true);
+    http_api_pool(&b, "pbuf_ref", &m.pbuf_ref, true);
+    http_api_pool(&b, "tcp_pcb", &m.tcp_pcb, true);
+    http_api_pool(&b, "tcp_seg", &m.tcp_seg, true);
+    http_api_pool(&b, "reass", &m.reass, true);
+    app_buf_str(&b, "\"tcp_active\":");
+    app_buf_u64(&b, m.tcp_active);
+    app_buf_str(&b, ",\"http_conns\":");
+    app_buf_u64(&b, http_srv_conn_count());
+    app_buf_str(&b, ",\"heap\":{\"used\":");
+    app_buf_u64(&b, m.heap_used);
+    app_buf_str(&b, ",\"max\":");
+    app_buf_u64(&b, m.heap_max);
+    app_buf_str(&b, ",\"size\":");
+    app_buf_u64(&b, m.heap_size);
+    app_buf_str(&b, "}}");
+    http_api_finish(200, NULL, &b);
+}
+
+/* Copy a URI into the server's response_uri buffer (room includes the NUL). */
 static bool http_api_set_uri(char *dst, u16_t room, const char *uri)
 {
     size_t n = strlen(uri);
     if (dst == NULL || room == 0u || n >= room) {
-        return false;   /* httpd then answers 404 */
+        return false;   /* the server then answers 404 */
     }
     memcpy(dst, uri, n + 1u);
     return true;
 }
 
-/* A POST result is in http_api_resp: hand it to httpd's next fs_open. */
+/* A POST result is in http_api_resp: hand it to the server's next fs_open. */
 static void http_api_post_result(char *response_uri, u16_t room)
 {
     if (http_api_set_uri(response_uri, room, HTTP_API_RESULT_URI)) {
@@ -212,6 +258,12 @@ static http_api_target_t http_api_match(const char *uri)
     if (n == 9u && memcmp(uri, "/api/time", 9) == 0) {
         return HTTP_API_TIME;
     }
+    if (n == 8u && memcmp(uri, "/api/mem", 8) == 0) {
+        return HTTP_API_MEM;
+    }
+    if (n == 15u && memcmp(uri, "/api/bootloader", 15) == 0) {
+        return HTTP_API_BOOTLOADER;
+    }
     return HTTP_API_NONE;
 }
 
@@ -241,8 +293,12 @@ int fs_open_custom(struct fs_file *file, const char *name)
     case HTTP_API_INFO:
         http_api_document(http_info_json);
         break;
+    case HTTP_API_MEM:
+        http_api_mem();
+        break;
     case HTTP_API_LED:
     case HTTP_API_TIME:
+    case HTTP_API_BOOTLOADER:
         /* actions change state only on POST (RFC 7231 4.2.1: GET is safe) */
         http_api_error(405, "POST", "use POST");
         break;
@@ -266,16 +322,13 @@ void fs_close_custom(struct fs_file *file)
 /* ------------------------------------------------------------ POST side */
 
 /* Does uri (query cut off) name a flash file that a GET would serve? Mirrors
- * httpd's lookup: a path ending in '/' means its default file, tried under
- * the names httpd tries (httpd.c httpd_default_filenames). /api/... is not
+ * http_srv.c's lookup: a path ending in '/' means its index.html. /api/... is not
  * looked up here: fs_open() would ask fs_open_custom(), which answers for
  * every /api/ name. A path too long for the buffer is longer than any
  * fsdata name, so it does not exist. */
 static bool http_api_static_exists(const char *uri)
 {
-    static const char *const dflt[] = {
-        "index.shtml", "index.ssi", "index.shtm", "index.html", "index.htm",
-    };
+    static const char *const dflt[] = { "index.html" };
     char name[LWIP_HTTPD_MAX_REQUEST_URI_LEN + 16u];
     size_t n = strcspn(uri, "?");
     if (n == 0u || n >= sizeof name || strncmp(uri, "/api/", 5) == 0) {
@@ -307,14 +360,14 @@ err_t httpd_post_begin(void *connection, const char *uri, const char *http_reque
 {
     LWIP_UNUSED_ARG(http_request);
     LWIP_UNUSED_ARG(http_request_len);
-    LWIP_UNUSED_ARG(post_auto_wnd);     /* httpd opens the window itself */
+    LWIP_UNUSED_ARG(post_auto_wnd);     /* http_srv.c opens the window itself */
 
     http_api_target_t target = http_api_match(uri);
     bool is_static = false;
     if (target == HTTP_API_NONE) {
         /* RFC 7231 6.5.5: a resource that exists but takes no POST is 405
          * with Allow, not 404; only a path nothing answers stays 404
-         * (response_uri stays empty: httpd sends /404.html). */
+         * (response_uri stays empty: the server sends /404.html). */
         is_static = http_api_static_exists(uri);
         if (!is_static) {
             return ERR_ARG;
@@ -334,7 +387,7 @@ err_t httpd_post_begin(void *connection, const char *uri, const char *http_reque
         return ERR_ARG;
     }
     http_api_resp_busy = true;
-    if (target == HTTP_API_STATUS || target == HTTP_API_INFO || is_static) {
+    if (target == HTTP_API_STATUS || target == HTTP_API_INFO || target == HTTP_API_MEM || is_static) {
         http_api_error(405, "GET", "use GET");
         http_api_post_result(response_uri, response_uri_len);
         return ERR_ARG;
@@ -531,14 +584,39 @@ static void http_api_do_time(void)
     http_api_finish(200, NULL, &b);
 }
 
+/* POST /api/bootloader, body confirm=yes (the page asks the user first): the
+ * answer goes out, then the main loop enters the ROM DFU bootloader (issue 12;
+ * the same path as a DFU_DETACH) */
+static void http_api_do_bootloader(void)
+{
+    http_api_field_t f[1] = {{.key = "confirm"}};
+    const char *err = http_api_parse_form(http_api_body, http_api_body_len, f, 1);
+    app_buf_t b;
+
+    if (err != NULL) {
+        http_api_error(400, NULL, err);
+        return;
+    }
+    if (!f[0].seen || !http_api_eq(&f[0], "yes")) {
+        http_api_error(400, NULL, "confirm=yes required");
+        return;
+    }
+    app_bootloader_request();
+    http_api_body_start(&b);
+    app_buf_str(&b, "{\"bootloader\":true,\"in_ms\":");
+    app_buf_u64(&b, APP_BOOTLOADER_DELAY_MS);
+    app_buf_char(&b, '}');
+    http_api_finish(200, NULL, &b);
+}
+
 void httpd_post_finished(void *connection, char *response_uri, u16_t response_uri_len)
 {
     if (connection != http_api_body_owner || connection == NULL) {
-        return;     /* not ours: httpd sends /404.html */
+        return;     /* not ours: the server sends /404.html */
     }
     http_api_body_owner = NULL;
     if (http_api_body_len != http_api_body_want) {
-        /* httpd calls this also when the connection closes early: an
+        /* the server calls this also when the connection ends early: an
          * incomplete body is never acted on */
         return;
     }
@@ -550,6 +628,8 @@ void httpd_post_finished(void *connection, char *response_uri, u16_t response_ur
     http_api_body[http_api_body_len] = '\0';
     if (http_api_body_target == HTTP_API_LED) {
         http_api_do_led();
+    } else if (http_api_body_target == HTTP_API_BOOTLOADER) {
+        http_api_do_bootloader();
     } else {
         http_api_do_time();
     }
@@ -568,5 +648,5 @@ void http_api_init(void)
     http_api_body_want = 0;
     http_api_body_since = 0;
     http_api_body_target = HTTP_API_NONE;
-    httpd_init();
+    http_srv_init();
 }

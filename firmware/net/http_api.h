@@ -7,14 +7,15 @@
  * by lwIP's own headers.
  *
  *   GET  /api/status           200 application/json (app_status_json)
+ *   GET  /api/mem              200 lwIP pools and heap in use (net_mem.h)
  *   GET  /api/info             200 application/json (http_info_json)
  *   POST /api/led  n=K&state=on|off|toggle   200 {"led":K,"state":S,"leds":[..]}
  *   POST /api/time epoch=SECONDS             200 {"time":"..","epoch":N,"time_set":true}
  *   bad parameters / body > HTTP_API_BODY_MAX     400 {"error":".."}
  *   GET /api/led, GET /api/time   405 (Allow: POST); POST /api/status, /api/info 405
- *   other /api/... paths          404 JSON; other paths: httpd's /404.html
+ *   other /api/... paths          404 JSON; other paths: /404.html
  *   response buffer or POST body slot in use by another connection: 503
- *   HEAD and other methods: httpd's /501.html (lwIP 2.1.3 parses GET/POST only)
+ *   HEAD: the GET header without the body; other methods 501 (http_srv.c)
  */
 #ifndef HTTP_API_H
 #define HTTP_API_H

@@ -4,7 +4,7 @@
  *
  * Layer: portable (firmware/net). Includes lwIP's public lwiperf API only.
  * Runs only from the main loop (lwIP's callbacks come from net_poll()).
- * The counters live in iperf_stats.c so the page's JSON links without lwIP.
+ * The counters live in link_stats.c so the page's JSON links without lwIP.
  * Cost (make size prints it): lwiperf's code, one listening pcb
  * (MEMP_NUM_TCP_PCB_LISTEN), these counters; its session state comes from
  * lwIP's heap (MEM_SIZE) while a test runs, and a session takes one of the

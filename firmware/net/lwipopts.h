@@ -29,19 +29,24 @@
 #define LWIP_RAND()                 0   /* unused: no DHCP/DNS client, no mDNS */
 
 /* ---- memory ---- */
-#define MEM_SIZE                    2560  /* PBUF_RAM: copied TCP data, UDP replies */
+#define MEM_SIZE                    3072  /* PBUF_RAM: copied TCP data, UDP replies, IP fragments (net.c, NET_FRAG_BUDGET) */
 #define MEMP_NUM_PBUF               8     /* PBUF_ROM/REF: httpd sends flash data by reference */
 #define MEMP_NUM_UDP_PCB            3     /* DHCP server, DNS server, spare */
+                                          /* (the mDNS responder, mdns.c, takes the spare) */
 #define MEMP_NUM_TCP_PCB            4     /* a browser opens a few at once */
+                                          /* (DNS over TCP shares them: its pcbs outrank HTTP's, dnss.c) */
 #ifndef STM32NET_IPERF
 #define STM32NET_IPERF              1     /* lwiperf on port 5001 (net/iperf.c); make IPERF=0 drops it */
 #endif
-#define MEMP_NUM_TCP_PCB_LISTEN     (1 + STM32NET_IPERF)  /* httpd, lwiperf */
+#define MEMP_NUM_TCP_PCB_LISTEN     (1    /* httpd */ \
+                                     + 1  /* DNS over TCP on port 53 (dnss.c) */ \
+                                     + STM32NET_IPERF) /* lwiperf, port 5001 */
 #define MEMP_NUM_TCP_SEG            12
-#define MEMP_NUM_REASSDATA          0
+#define MEMP_NUM_REASSDATA          1     /* issue 10: one datagram in reassembly at a time */
 #define MEMP_NUM_FRAG_PBUF          0
 #define MEMP_NUM_ARP_QUEUE          2
-#define MEMP_NUM_SYS_TIMEOUT        (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 1)
+#define MEMP_NUM_SYS_TIMEOUT        (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 1 \
+                                     + 1) /* mDNS probe/announce timer (mdns.c) */
 #define PBUF_POOL_SIZE              4
 #define PBUF_POOL_BUFSIZE           LWIP_MEM_ALIGN_SIZE(TCP_MSS + 40 + PBUF_LINK_ENCAPSULATION_HLEN + PBUF_LINK_HLEN)
 
@@ -54,7 +59,10 @@
 #define ETHARP_SUPPORT_VLAN         0
 #define LWIP_ETHERNET               1
 #define IP_FORWARD                  0
-#define IP_REASSEMBLY               0     /* nothing we serve needs fragments */
+#define IP_REASSEMBLY               1     /* issue 10: RFC 1122 3.3.2, whole 1500-byte datagrams */
+#define IP_REASS_MAXAGE             3     /* s: an incomplete set is freed after this (ip_reass_tmr) */
+#define IP_REASS_MAX_PBUFS          8     /* fragments held at once; bytes are bounded by net.c */
+#define LWIP_SUPPORT_CUSTOM_PBUF    1     /* net.c keeps fragments in heap pbufs it can count */
 #define IP_FRAG                     0
 #define LWIP_ICMP                   1
 #define LWIP_BROADCAST_PING         0
@@ -89,6 +97,7 @@
 #define LWIP_NETIF_STATUS_CALLBACK  0
 #define LWIP_NETIF_LINK_CALLBACK    0
 #define LWIP_SINGLE_NETIF           1
+#define LWIP_NETIF_EXT_STATUS_CALLBACK 1  /* link up/down to mdns.c (re-probe, RFC 6762 8) and dhcps.c (who is on the link) */
 #define LWIP_NETIF_TX_SINGLE_PBUF   0
 #define LWIP_HAVE_LOOPIF            0
 #define LWIP_NETIF_LOOPBACK         0
@@ -99,7 +108,7 @@
 #include "chksum.h"
 #define LWIP_CHKSUM                 chksum_inet
 
-/* ---- statistics: only the unit tests count pool use ---- */
+/* ---- statistics: the unit tests count pool use ---- */
 #ifdef STM32NET_UNIT_TEST
 #define LWIP_STATS                  1
 #define LWIP_STATS_DISPLAY          0
@@ -107,7 +116,20 @@
 #define MEMP_STATS                  1
 #define SYS_STATS                   0
 #else
-#define LWIP_STATS                  0
+/* issue 10: only the heap's use, for GET /api/mem (net_mem.c walks the
+ * pools' free lists itself); about 12 bytes of RAM */
+#define LWIP_STATS                  1
+#define LWIP_STATS_DISPLAY          0
+#define MEM_STATS                   1
+#define MEMP_STATS                  0
+#define LINK_STATS                  0
+#define ETHARP_STATS                0
+#define IP_STATS                    0
+#define IPFRAG_STATS                0
+#define ICMP_STATS                  0
+#define UDP_STATS                   0
+#define TCP_STATS                   0
+#define SYS_STATS                   0
 #endif
 
 /* ---- HTTP server options live with the web app ---- */

@@ -5,10 +5,26 @@
  * counters only. Runs only from the main loop (no locking, SYS_LIGHTWEIGHT_PROT 0).
  *
  * Flow control, both directions, without losing frames where we can avoid it:
- * - RX: the link holds one received frame until rx_release(). When the pbuf
- *   pool is empty the frame stays in the link (the host gets NAKs, CDC ECM
- *   1.2 3.3.1: flow control is the bus's own) and is retried at the next
- *   net_poll(): nothing is dropped or counted.
+ * - RX: a frame from the host is never held back by TCP state. The link
+ *   holds one received frame until rx_release(); when no pool pbuf is free
+ *   the frame is dropped and counted (link_stats.rx_dropped) right away,
+ *   like a NIC whose receive ring is full. Waiting instead (NAKing the host)
+ *   would stall every frame behind it - ARP, ICMP, DHCP, DNS - for as long
+ *   as whoever holds the pool keeps it, and a TCP peer can make it hold it
+ *   (issue 10: partial HTTP requests pinned all four pool pbufs). So nobody
+ *   may keep pool pbufs for long: our HTTP server copies what it needs out
+ *   of each segment and frees it at once (http_srv.c), TCP_QUEUE_OOSEQ is 0,
+ *   IP reassembly is bounded (below). A dropped TCP segment is
+ *   retransmitted by the peer; UDP and ICMP are best effort by design.
+ * - IP fragments (RFC 791 3.2, RFC 1122 3.3.2) are not put in pool pbufs at
+ *   all: lwIP's reassembly keeps every fragment until its datagram is whole
+ *   or IP_REASS_MAXAGE ends it, so pool pbufs would let a fragment flood
+ *   take the pool. Each fragment is copied into one heap block of its exact
+ *   size (a custom pbuf whose free function we own), and all fragments held
+ *   together may use at most NET_FRAG_BUDGET bytes of the heap; beyond that
+ *   a fragment is dropped and counted. The budget holds a whole 1500-byte
+ *   datagram (the MTU) in any split; `ping -s 3000` (3028 bytes, and a reply
+ *   that would need IP_FRAG) is beyond the 16 KB chip's RAM and is dropped.
  * - TX: the link has one frame buffer. lwIP's frames that find it busy wait
  *   in a FIFO of NET_TXQ_LEN pbuf references (pbuf_ref(), so TCP sees the
  *   segment as busy and does not rewrite it) and leave in order from
@@ -25,6 +41,7 @@
 
 #include "lwip/etharp.h"
 #include "lwip/init.h"
+#include "lwip/mem.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "lwip/timeouts.h"
@@ -39,6 +56,12 @@
 
 #ifndef NET_TXQ_LEN
 #define NET_TXQ_LEN 4u   /* a TCP window (2 x MSS) plus ACK/ARP fits */
+#endif
+#ifndef NET_FRAG_BUDGET
+/* heap bytes all held fragments may use: a 1500-byte datagram in 3
+ * fragments is 3 frames of up to 554 bytes + block overhead (~1.75 KB);
+ * in 2 fragments (1514 + 74 bytes) ~1.65 KB */
+#define NET_FRAG_BUDGET 1900u
 #endif
 #ifndef NET_RX_BURST
 #define NET_RX_BURST 8u  /* frames per net_poll(), so TX and timers get their turn */
@@ -61,7 +84,8 @@ void net_set_frame_hook(net_frame_hook_t hook)
 /* Copies p into the link's free frame buffer; false if the buffer is busy. */
 static bool net_tx_now(struct pbuf *p)
 {
-    uint8_t *buf = net_link->tx_acquire();
+    uint8_t *buf = net_link->tx_acquire_len != NULL ? net_link->tx_acquire_len(p->tot_len)
+                                                    : net_link->tx_acquire();
     if (buf == NULL) {
         return false;
     }
@@ -146,6 +170,51 @@ static void net_link_check(void)
     }
 }
 
+#if IP_REASSEMBLY
+typedef struct {
+    struct pbuf_custom pc;   /* first: lwIP frees through pc.custom_free_function */
+    uint16_t size;           /* the whole heap block */
+} net_frag_t;
+
+static uint16_t net_frag_bytes;   /* heap bytes held by fragments now */
+
+static void net_frag_free(struct pbuf *p)
+{
+    net_frag_t *f = (net_frag_t *)(void *)p;
+    LWIP_ASSERT("net_frag_bytes", net_frag_bytes >= f->size);
+    net_frag_bytes = (uint16_t)(net_frag_bytes - f->size);
+    mem_free(f);
+}
+
+/* An IPv4 fragment: MF set or a fragment offset (RFC 791 3.1). */
+static bool net_is_fragment(const uint8_t *frame, uint16_t len)
+{
+    return len >= 14u + 20u && frame[12] == 0x08 && frame[13] == 0x00 &&
+           (((frame[20] << 8) | frame[21]) & 0x3fff) != 0;
+}
+
+static struct pbuf *net_frag_alloc(const uint8_t *frame, uint16_t len)
+{
+    uint16_t head = (uint16_t)LWIP_MEM_ALIGN_SIZE(sizeof(net_frag_t));
+    uint16_t size = (uint16_t)(head + len);
+    if (net_frag_bytes + size > NET_FRAG_BUDGET) {
+        return NULL;
+    }
+    net_frag_t *f = mem_malloc(size);
+    if (f == NULL) {
+        return NULL;
+    }
+    uint8_t *data = (uint8_t *)f + head;
+    memcpy(data, frame, len);
+    f->pc.custom_free_function = net_frag_free;
+    f->size = size;
+    net_frag_bytes = (uint16_t)(net_frag_bytes + size);
+    /* PBUF_RAM: struct and data in one block, so lwIP may move the
+     * payload pointer back over headers (ICMP echo reply in place) */
+    return pbuf_alloced_custom(PBUF_RAW, len, PBUF_RAM, &f->pc, data, len);
+}
+#endif
+
 static void net_rx(void)
 {
     const uint8_t *frame;
@@ -161,13 +230,28 @@ static void net_rx(void)
             link_stats.rx_dropped++;
             continue;
         }
-        struct pbuf *p = pbuf_alloc(PBUF_RAW, len, PBUF_POOL);
-        if (p == NULL) {
-            return;  /* backpressure: the frame waits in the link */
+        struct pbuf *p;
+        bool copied = false;
+#if IP_REASSEMBLY
+        if (net_is_fragment(frame, len)) {
+            p = net_frag_alloc(frame, len);   /* never the pool: see the header */
+            copied = true;
+        } else
+#endif
+        {
+            p = pbuf_alloc(PBUF_RAW, len, PBUF_POOL);
         }
-        (void)pbuf_take(p, frame, len);
         if (net_hook != NULL) {
-            net_hook(false, frame, len);
+            net_hook(false, frame, len);   /* the capture shows dropped frames too */
+        }
+        if (p == NULL) {
+            /* no waiting: see the header (RX) */
+            net_link->rx_release();
+            link_stats.rx_dropped++;
+            continue;
+        }
+        if (!copied) {
+            (void)pbuf_take(p, frame, len);
         }
         net_link->rx_release();
         if (net_netif.input(p, &net_netif) != ERR_OK) {
@@ -198,6 +282,7 @@ void net_init(const net_link_t *link)
 
     dhcps_init();
     dnss_init();
+    mdns_init();
     http_api_init();
     (void)iperf_init();   /* no memory: no iperf server, the rest still serves */
 }

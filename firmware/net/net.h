@@ -19,6 +19,9 @@ typedef struct {
     uint8_t *(*tx_acquire)(void);              /* free ECM_MAX_SEGMENT buffer or NULL */
     void (*tx_commit)(uint16_t len);
     bool (*link_up)(void);
+    /* optional: room for a frame of len bytes, or NULL (NCM packs several
+     * frames into one buffer); when set it is used instead of tx_acquire */
+    uint8_t *(*tx_acquire_len)(uint16_t len);
 } net_link_t;
 
 /* Called with every Ethernet frame crossing the link (pcap in the simulator). */
@@ -32,6 +35,7 @@ void net_set_frame_hook(net_frame_hook_t hook);
 /* Service entry points, called by net_init() */
 void dhcps_init(void);
 void dnss_init(void);
+void mdns_init(void);                   /* mDNS responder for <name>.local (mdns.c) */
 void http_api_init(void);               /* lwIP httpd + our API handlers */
 
 #endif

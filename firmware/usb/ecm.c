@@ -3,7 +3,7 @@
  * bulk pair of the data interface, link state over the interrupt endpoint.
  *
  * Layer: portable (firmware/usb). Includes udc.h, usbd.h, ecm.h, usb_ids.h,
- * usb_std.h, link_stats.h, stm32net_opt.h and <stddef.h> only.
+ * usb_std.h, usb_buf.h, usb_cdc.h, dfu_rt.h, link_stats.h, stm32net_opt.h and <stddef.h> only.
  * Runs from usbd_task()/the main loop only (the core calls the hooks).
  * Assumptions and limits:
  * - One frame buffer per direction (16 KB RAM). RX backpressure: bulk OUT is
@@ -22,9 +22,12 @@
 #include <stddef.h>
 
 #include "ecm.h"
+#include "dfu_rt.h"
 #include "link_stats.h"
 #include "stm32net_opt.h"
 #include "udc.h"
+#include "usb_cdc.h"
+#include "usb_buf.h"
 #include "usb_ids.h"
 #include "usb_std.h"
 
@@ -34,9 +37,6 @@
  * only be an oversized frame. */
 #define ECM_MIN_FRAME 14u  /* Ethernet header (IEEE 802.3 3.1.1) */
 
-/* 9,728,000 bit/s: 19 full 64-byte bulk packets per 1 ms frame, the usual
- * full-speed ceiling, reported for both directions (ECM 1.2 6.3.3) */
-#define ECM_LINK_SPEED_BPS (19u * 64u * 8u * 1000u)
 
 _Static_assert(ECM_RX_BUF_SIZE % USB_EP_DATA_MPS == 0u, "rx buffer not packet aligned");
 _Static_assert(ECM_RX_BUF_SIZE > ECM_MAX_SEGMENT + 1u, "rx buffer too small");
@@ -51,7 +51,6 @@ static struct {
     bool notify_busy;
     bool want_connect;
     bool want_speed;
-    uint8_t notify[USB_CDC_NOTIFY_HDR_SIZE + 8u];
     /* receive */
     bool rx_armed;
     bool rx_arm_failed;    /* counted once per run of failures, retried by ecm_poll */
@@ -63,31 +62,10 @@ static struct {
     uint16_t tx_len;
 } ecm;
 
-/* Separate objects, so an overrun would hit a sanitizer red zone in tests */
-static uint8_t ecm_rx_buf[ECM_RX_BUF_SIZE];
-static uint8_t ecm_tx_buf[ECM_MAX_SEGMENT];
-
-static void put_le16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    put_le16(p, (uint16_t)v);
-    put_le16(p + 2, (uint16_t)(v >> 16));
-}
-
-/* CDC 1.2 6.3 header: bmRequestType A1, code, wValue, wIndex = comm interface */
-static void notify_header(uint8_t code, uint16_t value, uint16_t length)
-{
-    ecm.notify[0] = USB_CDC_NOTIFY_REQTYPE;
-    ecm.notify[1] = code;
-    put_le16(&ecm.notify[2], value);
-    put_le16(&ecm.notify[4], USB_ITF_COMM);
-    put_le16(&ecm.notify[6], length);
-}
+/* The frame buffers are usb_buf_rx/usb_buf_tx, shared with NCM (usb_buf.h) */
+_Static_assert(USB_BUF_NOTIFY_SIZE >= USB_CDC_NOTIFY_MAX, "notification buffer too small");
+_Static_assert(USB_BUF_RX_SIZE >= ECM_RX_BUF_SIZE && USB_BUF_TX_SIZE >= ECM_MAX_SEGMENT,
+               "shared buffers too small for ECM");
 
 /* Send the next pending notification, NetworkConnection before
  * ConnectionSpeedChange (ECM 1.2 6.3: the host learns the link is up first). */
@@ -102,19 +80,15 @@ static void notify_next(void)
     if (ecm.want_connect) {
         connect = true;
         /* ECM 1.2 6.3.1 NetworkConnection: wValue 1 = connected */
-        notify_header(USB_CDC_NOTIFY_NETWORK_CONNECTION, ecm.link ? 1u : 0u, 0);
-        len = USB_CDC_NOTIFY_HDR_SIZE;
+        len = usb_cdc_notify_connection(usb_buf_notify, ecm.link);
     } else if (ecm.want_speed) {
         connect = false;
-        /* ECM 1.2 6.3.3 ConnectionSpeedChange: DLBitRate, ULBitRate (CDC 1.2 table 21) */
-        notify_header(USB_CDC_NOTIFY_SPEED_CHANGE, 0, 8);
-        put_le32(&ecm.notify[8], ECM_LINK_SPEED_BPS);
-        put_le32(&ecm.notify[12], ECM_LINK_SPEED_BPS);
-        len = USB_CDC_NOTIFY_HDR_SIZE + 8u;
+        /* ECM 1.2 6.3.3 ConnectionSpeedChange (the full-speed ceiling both ways) */
+        len = usb_cdc_notify_speed(usb_buf_notify);
     } else {
         return;
     }
-    if (!udc_ep_xfer(USB_EP_NOTIFY, ecm.notify, len)) {
+    if (!udc_ep_xfer(USB_EP_NOTIFY, usb_buf_notify, len)) {
         return;  /* still wanted: ecm_poll tries again */
     }
     ecm.notify_busy = true;
@@ -130,7 +104,7 @@ static void rx_arm(void)
     if (!ecm.link || ecm.rx_armed || ecm.rx_ready) {
         return;
     }
-    if (udc_ep_xfer(USB_EP_DATA_OUT, ecm_rx_buf, (uint16_t)ECM_RX_BUF_SIZE)) {
+    if (udc_ep_xfer(USB_EP_DATA_OUT, usb_buf_rx, (uint16_t)ECM_RX_BUF_SIZE)) {
         ecm.rx_armed = true;
         ecm.rx_arm_failed = false;
     } else if (!ecm.rx_arm_failed) {
@@ -170,6 +144,9 @@ static void ecm_configured(void)
 
 static bool ecm_set_interface(uint8_t itf, uint8_t alt)
 {
+    if (itf == USB_ITF_DFU) {
+        return dfu_rt_set_interface(alt);
+    }
     if (itf == USB_ITF_COMM) {
         return alt == 0u;
     }
@@ -204,8 +181,9 @@ static bool ecm_set_interface(uint8_t itf, uint8_t alt)
 
 static int ecm_control(const usb_setup_t *setup, uint8_t *buf, uint16_t room)
 {
-    (void)buf;
-    (void)room;
+    if (setup->wIndex == USB_ITF_DFU) {
+        return dfu_rt_control(setup, buf, room);
+    }
     /* ECM 1.2 6.2.4: host-to-device, class, interface = comm, no data */
     if (setup->bmRequestType == (USB_REQ_TYPE_CLASS | USB_REQ_RCPT_INTERFACE) &&
         setup->bRequest == USB_ECM_SET_PACKET_FILTER && setup->wIndex == USB_ITF_COMM &&
@@ -251,7 +229,7 @@ static void tx_done(void)
     if (ecm.tx_state == ECM_TX_DATA && ecm.tx_len % USB_EP_DATA_MPS == 0u) {
         /* USB 2.0 5.8.3: a transfer that ends on a full packet needs a ZLP,
          * otherwise the host merges it with the next frame (ECM 1.2 3.3.1) */
-        if (udc_ep_xfer(USB_EP_DATA_IN, ecm_tx_buf, 0)) {
+        if (udc_ep_xfer(USB_EP_DATA_IN, usb_buf_tx, 0)) {
             ecm.tx_state = ECM_TX_ZLP;
             return;
         }
@@ -333,7 +311,7 @@ const uint8_t *ecm_rx_peek(uint16_t *len)
     if (len != NULL) {
         *len = ecm.rx_len;
     }
-    return ecm_rx_buf;
+    return usb_buf_rx;
 }
 
 void ecm_rx_release(void)
@@ -350,7 +328,7 @@ uint8_t *ecm_tx_acquire(void)
     if (!ecm.link || ecm.tx_state != ECM_TX_FREE) {
         return NULL;
     }
-    return ecm_tx_buf;
+    return usb_buf_tx;
 }
 
 void ecm_tx_commit(uint16_t len)
@@ -363,7 +341,7 @@ void ecm_tx_commit(uint16_t len)
         link_stats.tx_errors++;
         return;
     }
-    if (!udc_ep_xfer(USB_EP_DATA_IN, ecm_tx_buf, len)) {
+    if (!udc_ep_xfer(USB_EP_DATA_IN, usb_buf_tx, len)) {
         link_stats.tx_errors++;
         return;
     }

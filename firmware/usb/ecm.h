@@ -3,7 +3,8 @@
  * of bulk endpoints, link state over the interrupt endpoint.
  *
  * Layer: portable (firmware/usb). Knows usbd.h/udc.h below; above it only
- * offers frames (no lwIP here). One frame buffer per direction:
+ * offers frames (no lwIP here). One frame buffer per direction (usb_buf.h,
+ * shared with NCM):
  * - RX: ecm_rx_peek() shows the oldest complete frame; the bulk OUT endpoint
  *   stays un-armed (host gets NAK) until ecm_rx_release(): backpressure, no loss.
  * - TX: ecm_tx_acquire() gives the free frame buffer or NULL while the
@@ -16,11 +17,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "stm32net_opt.h"
+#include "usb_buf.h"   /* ECM_RX_BUF_SIZE: the receive transfer size */
 #include "usbd.h"
-
-/* Receive transfer size: a multiple of 64 above ECM_MAX_SEGMENT + 1 (1536) */
-#define ECM_RX_BUF_SIZE \
-    ((((ECM_MAX_SEGMENT + 1u) / 64u) + 1u) * 64u)
 
 extern const usbd_class_t ecm_class;
 

@@ -266,6 +266,12 @@ static void get_descriptor(const usb_setup_t *s)
     case USB_DT_STRING:
         d = usb_desc_string(index, &len);
         break;
+    case USB_DT_BOS:
+        /* USB 3.2 9.6.2: only a device with bcdUSB >= 0x0201 has one (NCM mode) */
+        if (index == 0u) {
+            d = usb_desc_bos(&len);
+        }
+        break;
     default:
         /* USB 2.0 9.6.2: a full-speed-only device has no device qualifier
          * (and hence no other-speed configuration): Request Error */
@@ -485,6 +491,23 @@ static void class_request(const usb_setup_t *s, bool in)
     }
 }
 
+/* MS OS 2.0 spec 9.22.3: the descriptor set is a device-to-host vendor
+ * request to the device with bRequest = bMS_VendorCode, wValue 0, wIndex 7
+ * (MS_OS_20_DESCRIPTOR_INDEX). Anything else vendor-specific STALLs. */
+static void vendor_request(const usb_setup_t *s, bool in)
+{
+    const uint8_t *d;
+    uint16_t len = 0;
+
+    if (in && (s->bmRequestType & USB_REQ_RCPT_MASK) == USB_REQ_RCPT_DEVICE &&
+        s->bRequest == USB_MS_VENDOR_CODE && s->wValue == 0u &&
+        s->wIndex == MS_OS_20_DESCRIPTOR_INDEX && (d = usb_desc_msos20(&len)) != NULL) {
+        ep0_send(d, len);
+        return;
+    }
+    ep0_stall();
+}
+
 static void handle_setup(const uint8_t raw[8])
 {
     usb_setup_t *s = &usbd_ep0.setup;
@@ -512,8 +535,11 @@ static void handle_setup(const uint8_t raw[8])
     case USB_REQ_TYPE_CLASS:
         class_request(s, in);
         return;
+    case USB_REQ_TYPE_VENDOR:
+        vendor_request(s, in);
+        return;
     default:
-        break;  /* vendor and reserved types */
+        break;  /* reserved type */
     }
     ep0_stall();
 }
@@ -752,4 +778,9 @@ bool usbd_remote_wakeup_enabled(void)
 uint32_t usbd_events_lost(void)
 {
     return usbd_isr.lost;
+}
+
+bool usbd_ep0_idle(void)
+{
+    return usbd_ep0.state == EP0_IDLE;
 }

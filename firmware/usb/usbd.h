@@ -76,6 +76,8 @@ bool usbd_remote_wakeup_enabled(void);      /* DEVICE_REMOTE_WAKEUP, USB 2.0 9.4
  * and unknown event types. Completions, SETUPs and resets are never dropped
  * for lack of room (only suspend/resume are coalesced). */
 uint32_t usbd_events_lost(void);
+/* No control transfer in progress on ep0 (the last one's status stage is done) */
+bool usbd_ep0_idle(void);
 
 /* Wrappers the class uses instead of udc_ep_open()/udc_ep_close(): after the
  * driver call returns, a completion still waiting from before is discarded, so

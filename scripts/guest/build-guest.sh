@@ -6,11 +6,11 @@
 # Output: OUTDIR/vmlinuz, OUTDIR/initramfs.gz, OUTDIR/stamp.
 # Layer: test infrastructure, host side. Needs: apt-get/apt-cache (Debian
 # archive reachable, lists present), dpkg-deb, modinfo (kmod), cpio, gzip,
-# busybox-static, usbip (+ usb.ids) installed - scripts/deps.sh provides them.
+# busybox-static, usbip (+ usb.ids), dfu-util installed - scripts/deps.sh provides them.
 # Assumptions: the running system is Debian 12 amd64; the kernel package is
 # downloaded and unpacked, never installed. Limits: the stamp covers package
 # versions and the files packed from this directory (build-guest.sh, init,
-# guest-lib.sh); delete OUTDIR to force a rebuild.
+# guest-lib.sh, usbdesc.c, ../flash-dfu.sh); delete OUTDIR to force a rebuild.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,15 +27,17 @@ first_match() {
     if [ -e "$f" ]; then printf '%s\n' "$f"; return 0; fi
   done
 }
-for t in apt-cache apt-get dpkg-deb dpkg-query modinfo cpio gzip ldd sha256sum flock; do
+for t in apt-cache apt-get dpkg-deb dpkg-query modinfo cpio gzip ldd sha256sum flock cc; do
   command -v "$t" >/dev/null 2>&1 || die "missing tool '$t' (run: make deps)"
 done
 [ -x /bin/busybox ] || die "missing /bin/busybox (package busybox-static; run: make deps)"
 usbip_bin=$(command -v usbip 2>/dev/null || true)
 [ -n "$usbip_bin" ] || [ ! -x /usr/sbin/usbip ] || usbip_bin=/usr/sbin/usbip
 [ -n "$usbip_bin" ] || die "missing usbip (package usbip; run: make deps)"
+dfu_bin=$(command -v dfu-util 2>/dev/null || true)
+[ -n "$dfu_bin" ] || die "missing dfu-util (package dfu-util; run: make deps)"
 usbids=/usr/share/misc/usb.ids
-for f in init guest-lib.sh; do [ -f "$here/$f" ] || die "missing $here/$f"; done
+for f in init guest-lib.sh usbdesc.c ../flash-dfu.sh; do [ -f "$here/$f" ] || die "missing $here/$f"; done
 [ -f "$usbids" ] || die "missing $usbids (package usb.ids; run: make deps)"
 
 # Two tests building at once must not interleave in the same OUTDIR.
@@ -50,8 +52,9 @@ kver=$(apt-cache show --no-all-versions "$kpkg" 2>/dev/null | sed -n 's/^Version
 [ -n "$kver" ] || die "apt-cache knows no version of $kpkg"
 
 pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo none; }
-key="kernel=$kpkg/$kver busybox=$(pkgver busybox-static) usbip=$(pkgver usbip) usbids=$(pkgver usb.ids) iperf=$(pkgver iperf)
-files=$(cat "$here"/build-guest.sh "$here"/init "$here"/guest-lib.sh | sha256sum | cut -d' ' -f1)"
+key="kernel=$kpkg/$kver busybox=$(pkgver busybox-static) usbip=$(pkgver usbip) usbids=$(pkgver usb.ids) dfu-util=$(pkgver dfu-util) iperf=$(pkgver iperf)
+files=$(cat "$here"/build-guest.sh "$here"/init "$here"/guest-lib.sh "$here"/usbdesc.c "$here"/../flash-dfu.sh |
+        sha256sum | cut -d' ' -f1)"
 
 if [ -f "$out/stamp" ] && [ -f "$out/vmlinuz" ] && [ -f "$out/initramfs.gz" ] &&
    [ "$(cat "$out/stamp")" = "$key" ]; then
@@ -131,14 +134,22 @@ cp "$usbipd_bin" "$root/usr/sbin/usbipd"
 # Debian's iperf 2 client for make bench's throughput run (bench-guest.sh).
 iperf_bin=$(command -v iperf 2>/dev/null || true)
 [ -n "$iperf_bin" ] || die "missing iperf (package iperf; run: make deps)"
-mkdir -p "$root/usr/bin" && cp "$iperf_bin" "$root/usr/bin/iperf"
-ldd "$usbip_bin" "$usbipd_bin" "$iperf_bin" | awk '/=>/ && $3 ~ /^\// {print $3} /^[ \t]+\// {print $1}' | sort -u |
+# dfu-util (with libusb) and make flash's script for the DFU runtime test
+# (tests/e2e/56-dfu-detach.sh)
+cp "$dfu_bin" "$root/usr/bin/dfu-util"
+install -m 0755 "$here/../flash-dfu.sh" "$root/usr/bin/flash-dfu"
+cp "$iperf_bin" "$root/usr/bin/iperf"
+ldd "$usbip_bin" "$usbipd_bin" "$dfu_bin" "$iperf_bin" | awk '/=>/ && $3 ~ /^\// {print $3} /^[ \t]+\// {print $1}' | sort -u |
 while read -r lib; do
   mkdir -p "$root$(dirname "$lib")"
   cp -L "$lib" "$root$lib"
 done
 [ -e "$root/lib64/ld-linux-x86-64.so.2" ] || die "the loader was not copied (ldd output changed?)"
 cp "$usbids" "$root/usr/share/misc/usb.ids"
+
+# usbfs probe for the NCM test (BOS, MS OS 2.0 set): busybox has no lsusb
+cc -static -Os -Wall -Wextra -Werror -o "$root/usr/bin/usbdesc" "$here/usbdesc.c" ||
+  die "cannot compile usbdesc.c (static libc: package libc6-dev, part of build-essential)"
 
 install -m 0755 "$here/init" "$root/init"
 # Sourced by the /test.sh scripts (usbip-check.sh, bench-guest.sh).

@@ -70,12 +70,12 @@ guest_lease_get() {
   sed -n "s/^$2=//p" "$1" 2>/dev/null | head -n1
 }
 
-# guest_ecm_if: the network interface whose driver is cdc_ether; status 1 and
-# no output if there is none.
+# guest_ecm_if: the network interface whose driver is $GUEST_DRIVER (default
+# cdc_ether; cdc_ncm for the NCM test); status 1 and no output if there is none.
 guest_ecm_if() {
   for d in /sys/class/net/*; do
     drv=$(readlink "$d/device/driver" 2>/dev/null) || continue
-    if [ "${drv##*/}" = cdc_ether ]; then echo "${d##*/}"; return 0; fi
+    if [ "${drv##*/}" = "${GUEST_DRIVER:-cdc_ether}" ]; then echo "${d##*/}"; return 0; fi
   done
   return 1
 }
@@ -87,6 +87,16 @@ guest_wait_ecm_if() {
   while [ $i -lt 200 ]; do
     guest_ecm_if && return 0
     i=$((i + 1)); sleep "$1"
+  done
+  return 1
+}
+
+# guest_usb_dev [VID:PID]: the sysfs folder of the USB device with that ID
+# (default 1209:0001, the simulator's); status 1 and no output if absent.
+guest_usb_dev() {
+  for d in /sys/bus/usb/devices/*; do
+    [ -f "$d/idVendor" ] || continue
+    [ "$(cat "$d/idVendor"):$(cat "$d/idProduct")" = "${1:-1209:0001}" ] && { echo "$d"; return 0; }
   done
   return 1
 }

@@ -2,7 +2,11 @@
 # Guest side of tests/e2e/50-kernel-usbip.sh: runs as /test.sh inside the QEMU
 # guest (busybox ash, Debian's usbip) and exercises the simulator through the
 # real Linux USB stack: vhci_hcd -> usbcore -> cdc_ether -> IPv4.
-# Layer: test, guest side. The host prepends PORT= and BUSID= lines.
+# Layer: test, guest side. The host prepends PORT= and BUSID= lines, and for
+# the NCM test DRIVER=cdc_ncm (the driver that must bind, default cdc_ether),
+# PING_SIZES="..." (one ping per ICMP payload size; "frag": 1400 bytes with the
+# interface MTU at 576, so IPv4 fragments them) and USBDESC=1 (read the
+# BOS and MS OS 2.0 descriptors through usbfs with /usr/bin/usbdesc).
 # Output contract: one "RESULT <key> <value>" line per check (value is one
 # word, "-" when unknown); the host compares them with exact expected values.
 # Everything else printed is raw evidence for a human reading a failure.
@@ -15,7 +19,8 @@ GUEST_LIB=/lib/stm32net/guest-lib.sh
 [ -r "$GUEST_LIB" ] || { echo "RESULT abort no-$GUEST_LIB"; exit 1; }
 # shellcheck source-path=SCRIPTDIR source=guest-lib.sh
 . "$GUEST_LIB"
-: "${PORT:?}" "${BUSID:=1-1}"
+: "${PORT:?}" "${BUSID:=1-1}" "${DRIVER:=cdc_ether}" "${PING_SIZES:=}" "${USBDESC:=0}"
+GUEST_DRIVER=$DRIVER
 HOST=$GUEST_HOST
 DEV=$GUEST_DEV
 LEASE=/tmp/lease.txt
@@ -29,15 +34,6 @@ echo 'hosts: files dns' > /etc/nsswitch.conf
 
 guest_udhcpc_script "$LEASE"
 lease_get() { guest_lease_get "$LEASE" "$1"; }
-
-# The USB device (sysfs dir) with idVendor 1209 / idProduct 0001.
-usb_dev() {
-  for d in /sys/bus/usb/devices/*; do
-    [ -f "$d/idVendor" ] || continue
-    [ "$(cat "$d/idVendor"):$(cat "$d/idProduct")" = 1209:0001 ] && { echo "$d"; return 0; }
-  done
-  return 1
-}
 
 fetch() {  # URL [wget options...] -> body on stdout, status in $?
   url=$1; shift
@@ -55,14 +51,14 @@ cycle() {
 
   ifn=$(guest_wait_ecm_if 0.1)       # 20 s bound
   t_if=$(guest_now_ms)
-  R "iface$n" "$([ -n "$ifn" ] && echo cdc_ether || echo none)"
+  R "iface$n" "$([ -n "$ifn" ] && echo "$DRIVER" || echo none)"
   say "iface$n=${ifn:-none} after $((t_if - t0)) ms"
   if [ -z "$ifn" ]; then
     dmesg | tail -n 40
     return 1
   fi
   R "mac$n" "$(cat "/sys/class/net/$ifn/address")"
-  d=$(usb_dev) && {
+  d=$(guest_usb_dev) && {
     R "serial$n" "$(cat "$d/serial" 2>/dev/null)"
     say "usb $d: $(cat "$d/manufacturer" 2>/dev/null) / $(cat "$d/product" 2>/dev/null) speed=$(cat "$d/speed")"
   }
@@ -114,10 +110,28 @@ st=$(fetch "http://$DEV/api/status"); rc=$?
 echo "$st"
 R status_hostname "$(echo "$st" | sed -n 's/.*"hostname":"\([^"]*\)".*/\1/p')"
 R status_leds "$(echo "$st" | tr -d ' \n' | sed -n 's/.*"leds":\[\([^]]*\)\].*/\1/p')"
+R status_class "$(echo "$st" | sed -n 's/.*"link":{[^}]*"class":"\([^"]*\)".*/\1/p')"
+R status_presses "$(echo "$st" | tr -d ' \n' | sed -n 's/.*"button_presses":\([0-9]*\).*/\1/p')"
 
 say "ping"
 out=$(timeout 15 ping -c 2 -W 3 "$DEV" 2>&1); echo "$out"
 R ping "$(echo "$out" | sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) packets received.*/\2\/\1/p')"
+for sz in $PING_SIZES; do
+  if [ "$sz" = frag ]; then
+    # MTU 576 for one ping: 1400 bytes of payload leave as three fragments
+    ip link set dev "$IFN" mtu 576
+    R ping_frag_mtu "$(cat "/sys/class/net/$IFN/mtu")"
+    out=$(timeout 15 ping -c 1 -W 3 -s 1400 "$DEV" 2>&1); echo "$out"
+    ip link set dev "$IFN" mtu 1500
+  else
+    out=$(timeout 15 ping -c 1 -W 3 -s "$sz" "$DEV" 2>&1); echo "$out"
+  fi
+  R "ping_$sz" "$(echo "$out" | sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) packets received.*/\2\/\1/p')"
+done
+if [ "$USBDESC" = 1 ]; then
+  say "usbdesc 1209:0001 (BOS + MS OS 2.0 set through usbfs)"
+  usbdesc 1209:0001
+fi
 
 say "usbip port / detach"
 out=$(timeout 10 usbip port 2>&1); echo "$out"

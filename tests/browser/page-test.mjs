@@ -86,6 +86,23 @@ try {
     else fail("device time did not advance from " + t1 + " (now " + t2 + ")");
   }
 
+  // the link's class from /api/status link.class ("tap" in this TAP-mode test)
+  const cl = (await api()).link.class;
+  const clt = await until(async () => { const t = await text("#class"); return /TAP|CDC-/.test(t) && t; });
+  if (cl === "tap" && clt && clt.includes("TAP")) ok("link class: /api/status link.class " + cl + ", page \"" + clt + "\"");
+  else fail("link class: /api/status link.class " + cl + ", page \"" + clt + "\"");
+
+  // the firmware update button asks first; saying no changes nothing
+  let asked = "";
+  const onDialog = async (d) => { asked = d.message(); await d.dismiss(); };
+  page.on("dialog", onDialog);
+  await page.click("#dfu");
+  await sleep(300);
+  page.off("dialog", onDialog);
+  const still = await api().catch(() => null);
+  if (/bootloader/i.test(asked) && still && still.hostname) ok("DFU button asks first (\"" + asked.slice(0, 40) + "...\"), cancel keeps the device running");
+  else fail("DFU button: dialog \"" + asked + "\", device " + (still ? "up" : "gone"));
+
   // an LED switch: the page and the device both change
   const s0 = await api();
   const want = s0.leds[2] ? 0 : 1;

@@ -58,6 +58,15 @@ bad --busid ""
 bad --busid "1 1"
 bad --serial "has space"
 bad --tap "a/b"
+bad --class rndis
+bad --class ""
+bad --class NCM
+bad --after-detach reboot
+bad --after-detach ""
+bad --class ncm --tap sim0
+grep -q -- "TAP mode has no USB class" "$tmp/err" || fail "--class + --tap message: $(cat "$tmp/err")"
+bad --class ncm --chip /nonexistent.elf
+grep -q -- "runs its image's class" "$tmp/err" || fail "--class + --chip message: $(cat "$tmp/err")"
 bad --frobnicate
 bad --ip
 bad stray-argument

@@ -182,7 +182,8 @@ while True:
         break
     rep += d
 s.close()
-assert len(rep) == 12 + 312 + 2 * 4, f"half-closed DEVLIST got {len(rep)} bytes"
+# op header, one 312-byte device record, 4 bytes per interface (CDC comm + data, DFU)
+assert len(rep) == 12 + 312 + 3 * 4, f"half-closed DEVLIST got {len(rep)} bytes"
 print("half-closed DEVLIST answered")
 
 # four idle connections (the whole table) must not lock out a new client
@@ -290,7 +291,7 @@ busnum, devnum, speed = struct.unpack(">III", rec[288:300])
 vid, pid_, bcd = struct.unpack(">HHH", rec[300:306])
 assert (busnum << 16 | devnum) == DEVID and speed == 2, (busnum, devnum, speed)
 assert (vid, pid_) == (0x1209, 0x0001), (hex(vid), hex(pid_))
-assert rec[311] == 2, rec[311]                          # bNumInterfaces
+assert rec[311] == 3, rec[311]                          # bNumInterfaces: CDC comm + data, DFU
 print("import ok: 1209:0001, full speed, busid echoed")
 
 # a second import while attached -> DEV_BUSY; DEVLIST keeps working

@@ -147,9 +147,26 @@ else
   no "link counters do not reflect the traffic: $(jq -c '.link' "$E2E_TMP/body" 2>/dev/null)"
 fi
 
+# POST /api/bootloader (issue 12): refused without confirm=yes; with it the
+# answer arrives, then the firmware enters the "ROM bootloader": the
+# simulator logs that and stops by itself with status 0.
+hc POST /api/bootloader -d 'confirm=no'
+expect "POST /api/bootloader without confirm=yes" 400 "$code"
+hc POST /api/bootloader -d 'confirm=yes'
+expect "POST /api/bootloader confirm=yes" 200 "$code"
+expect "bootloader answer" '{"bootloader":true,"in_ms":500}' "$(jq -c . "$E2E_TMP/body" 2>/dev/null)"
+for _ in $(seq 50); do kill -0 "$E2E_SIM_PID" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$E2E_SIM_PID" 2>/dev/null; then
+  no "simulator still running 5 s after POST /api/bootloader"
+  e2e_stop_pid "$E2E_SIM_PID" 5
+else
+  src=0; wait "$E2E_SIM_PID" || src=$?
+  expect "simulator exit status after POST /api/bootloader" 0 "$src"
+fi
+grep -q 'enter the ROM DFU bootloader' "$SIM_LOG" && ok "simulator logged the bootloader entry" ||
+  no "simulator did not log the bootloader entry"
+
 # ------------------------------------------------------------------ pcap
-e2e_stop_pid "$E2E_SIM_PID" 5
-expect "simulator exit status on SIGTERM" 0 "$E2E_STOP_RC"
 if [ -s "$PCAP" ]; then
   dump=$(tcpdump -r "$PCAP" -nn -A 2>&1 || true)
   summary=$(tcpdump -r "$PCAP" -nn 2>&1 || true)

@@ -125,6 +125,21 @@ e2e_sim_start() {
   e2e_track_pid "$E2E_SIM_PID"
 }
 
+# e2e_usbip_sim LOG [SIM ARGS...]: start the simulator exporting over USB/IP
+# on 127.0.0.1 (a free port, line-buffered so its first line shows up at
+# once) and wait for its export line; sets E2E_SIM_PID, E2E_PORT, E2E_BUSID.
+# Must run in the test's own shell (it tracks the simulator).
+e2e_usbip_sim() {
+  local log=$1 line secs=${E2E_SIM_START_TIMEOUT:-10}; shift
+  E2E_SIM_PREFIX="stdbuf -oL -eL" e2e_sim_start "$log" --listen 127.0.0.1:0 "$@"
+  line=$(e2e_wait_pid_line "$E2E_SIM_PID" "$log" '^stm32net-sim: exporting ' "$secs") || {
+    e2e_dump "simulator log" "$log"; e2e_fail "simulator did not print its export line within $secs s"; }
+  e2e_log "$line"
+  E2E_PORT=$(sed -n 's/^stm32net-sim: exporting [^ ]* on 127\.0\.0\.1:\([0-9][0-9]*\) .*/\1/p' <<<"$line")
+  E2E_BUSID=$(sed -n 's/^stm32net-sim: exporting \([^ ]*\) on .*/\1/p' <<<"$line")
+  [[ "$E2E_PORT" =~ ^[0-9]+$ ]] && [ "$E2E_PORT" -gt 0 ] || e2e_fail "cannot read the port from: $line"
+}
+
 # ----------------------------------------------------------- namespaces
 
 # e2e_netns_add NAME: a fresh namespace with loopback up, deleted on exit.
@@ -292,4 +307,25 @@ e2e_find_chromium() {
     command -v "$c" >/dev/null 2>&1 && { command -v "$c"; return 0; }
   done
   e2e_fail "chromium is not installed (Debian package 'chromium'; run: apt-get install chromium)"
+}
+
+# ----------------------------------------------------------- checks
+
+# e2e_ok / e2e_no MESSAGE: one check line ("ok" / "FAIL"); e2e_no sets
+# E2E_BAD=1, which the test turns into its exit status at the end.
+E2E_BAD=0
+e2e_ok() { printf '  ok    %s\n' "$*"; }
+e2e_no() { printf '  FAIL  %s\n' "$*"; E2E_BAD=1; }
+# e2e_expect NAME EXPECTED ACTUAL
+e2e_expect() { if [ "$2" = "$3" ]; then e2e_ok "$1: $3"; else e2e_no "$1: got \"$3\", expected \"$2\""; fi; }
+
+# e2e_tap_lease NS LOG [SIM ARGS...]: e2e_tap_sim, then one DHCP lease for
+# tap0 (busybox udhcpc; the host side becomes 192.168.7.2). Fails the test
+# without a lease. Like e2e_tap_sim, not for use in a subshell.
+e2e_tap_lease() {
+  local ns=$1
+  e2e_tap_sim "$@"
+  e2e_udhcpc_script "$E2E_TMP/udhcpc-lease.sh"
+  ip netns exec "$ns" timeout 30 busybox udhcpc -i tap0 -s "$E2E_TMP/udhcpc-lease.sh" -n -q -t 5 -T 2 -f \
+    >/dev/null 2>&1 || e2e_fail "udhcpc got no lease on tap0"
 }

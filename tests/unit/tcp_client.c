@@ -69,7 +69,7 @@ static void send_segment(tcp_client_t *c, uint8_t flags, const void *data, uint1
     put32(t + 8, (flags & F_ACK) ? c->rcv_nxt : 0);
     t[12] = (uint8_t)((TC_TCP / 4u) << 4);
     t[13] = flags;
-    put16(t + 14, 8192);
+    put16(t + 14, c->wnd);
     if (len > 0) {
         memcpy(t + TC_TCP, data, len);
     }
@@ -123,6 +123,15 @@ static bool handle_frame(tcp_client_t *c, const uint8_t *f, uint16_t flen)
         }
         return false;
     }
+    if (seq != c->rcv_nxt && dlen > 0 && (int32_t)(c->rcv_nxt - seq) > 0 &&
+        (int32_t)(seq + dlen - c->rcv_nxt) > 0) {
+        /* overlaps what we have (a probe byte resent in a bigger segment):
+         * keep only the new part (RFC 793 3.3, segment trimming) */
+        uint32_t skip = c->rcv_nxt - seq;
+        data += skip;
+        dlen = (uint16_t)(dlen - skip);
+        seq = c->rcv_nxt;
+    }
     if (seq != c->rcv_nxt) {
         return dlen > 0 || (flags & F_FIN);    /* duplicate: ACK again */
     }
@@ -140,11 +149,12 @@ static bool handle_frame(tcp_client_t *c, const uint8_t *f, uint16_t flen)
     return dlen > 0 || (flags & F_FIN);
 }
 
-/* Processes what lwIP sent so far; true if anything came. */
-static bool pump(tcp_client_t *c)
+/* Handles every frame lwIP sent so far (copied first: handling one may make
+ * lwIP send more); *frames = how many there were. Returns how many of them
+ * carried data or FIN for this connection (need an ACK). */
+static unsigned take(tcp_client_t *c, unsigned *frames)
 {
-    unsigned n = harness_out_count();
-    bool need_ack = false;
+    unsigned n = harness_out_count(), got = 0;
     static uint8_t copy[HARNESS_MAX_OUT][HARNESS_FRAME_MAX];
     static uint16_t lens[HARNESS_MAX_OUT];
     for (unsigned i = 0; i < n; i++) {
@@ -153,9 +163,17 @@ static bool pump(tcp_client_t *c)
     }
     harness_out_clear();
     for (unsigned i = 0; i < n; i++) {
-        need_ack |= handle_frame(c, copy[i], lens[i]);
+        got += handle_frame(c, copy[i], lens[i]);
     }
-    if (need_ack && c->established && !c->rst_received) {
+    *frames = n;
+    return got;
+}
+
+/* Processes what lwIP sent so far and ACKs it; true if anything came. */
+static bool pump(tcp_client_t *c)
+{
+    unsigned n;
+    if (take(c, &n) > 0 && c->established && !c->rst_received) {
         send_segment(c, F_ACK, NULL, 0);
     }
     return n > 0;
@@ -169,6 +187,7 @@ void tcp_client_init(tcp_client_t *c, uint16_t sport)
     memcpy(c->ip, fw_config.ip, 3);
     c->ip[3] = 2;
     c->sport = sport;
+    c->wnd = 8192;
     c->snd_nxt = 0x10000000u + (uint32_t)sport * 7919u;
     harness_arp_seed(c->ip, c->mac);
 }
@@ -181,6 +200,22 @@ void tcp_client_connect(tcp_client_t *c, uint16_t dport)
     pump(c);
     assert_true(c->established);
     assert_false(c->rst_received);
+}
+
+void tcp_client_segment(tcp_client_t *c, uint8_t flags, const void *data, uint16_t len)
+{
+    send_segment(c, flags, data, len);
+}
+
+bool tcp_client_pump(tcp_client_t *c)
+{
+    return pump(c);
+}
+
+unsigned tcp_client_take(tcp_client_t *c)
+{
+    unsigned n;
+    return take(c, &n);
 }
 
 void tcp_client_send(tcp_client_t *c, const void *data, uint16_t len)

@@ -25,6 +25,7 @@ typedef struct {
     bool established;
     bool fin_received;
     bool rst_received;
+    uint16_t wnd;             /* window we advertise (8192 after init) */
     size_t rx_len;
     uint8_t rx[TCP_CLIENT_RX_MAX + 1];   /* always NUL-terminated */
 } tcp_client_t;
@@ -38,6 +39,15 @@ void tcp_client_send(tcp_client_t *c, const void *data, uint16_t len);
 /* Processes captured frames (ACKing data and FIN) and lets lwIP's timers run
  * until the peer's FIN arrived or the bounded wait ends; true on FIN. */
 bool tcp_client_wait_fin(tcp_client_t *c);
+/* One raw segment with the given TCP flags (0x01 FIN, 0x02 SYN, 0x04 RST,
+ * 0x08 PSH, 0x10 ACK) at snd_nxt, acking rcv_nxt when ACK is set. */
+void tcp_client_segment(tcp_client_t *c, uint8_t flags, const void *data, uint16_t len);
+/* Reads what lwIP sent (data, FIN, RST for this connection; frames for
+ * others are dropped), ACKs it; true if any frame was there. */
+bool tcp_client_pump(tcp_client_t *c);
+/* Like tcp_client_pump() but sends no ACK (the test sends its own segment);
+ * returns how many frames carried data or FIN for this connection. */
+unsigned tcp_client_take(tcp_client_t *c);
 /* A RST from our side: the connection vanishes mid-request. */
 void tcp_client_abort(tcp_client_t *c);
 /* Our FIN (after the peer's), then lets the peer's TIME_WAIT (2 * TCP_MSL)

@@ -250,9 +250,9 @@ static void test_all_days_match_a_calendar_walk(void **state)
 static const char status_want[] =
     "{\"hostname\":\"stm32net\",\"ip\":\"192.168.7.1\",\"uptime_ms\":4294967396,"
     "\"time\":\"2023-11-14T22:13:20Z\",\"time_set\":true,\"leds\":[0,1,0,1],\"button\":1,"
-    "\"button_presses\":1,"
+    "\"button_presses\":1,\"mdns_name\":\"stm32net.local\","
     "\"link\":{\"rx_frames\":12,\"tx_frames\":34,\"rx_dropped\":5,\"tx_dropped\":4294967295,"
-    "\"rx_bytes\":1200,\"tx_bytes\":3400,\"rx_errors\":7,\"tx_errors\":8},"
+    "\"rx_bytes\":1200,\"tx_bytes\":3400,\"rx_errors\":7,\"tx_errors\":8,\"class\":\"ecm\"},"
     "\"iperf\":{\"sessions\":3,\"bytes\":4000000000}}";
 
 static void make_known_state(void)
@@ -359,6 +359,28 @@ static void test_buf_u64_extremes(void **state)
     assert_string_equal(buf, "0 18446744073709551615");
 }
 
+/* POST /api/bootloader's delay: due APP_BOOTLOADER_DELAY_MS after the
+ * request, not before, and only once */
+static void test_bootloader_delay(void **state)
+{
+    (void)state;
+    assert_false(app_bootloader_due());
+    fake_board_ms = 0xFFFFFF00u;   /* across the millisecond counter's wrap */
+    app_poll();
+    app_bootloader_request();
+    fake_board_ms += APP_BOOTLOADER_DELAY_MS - 1u;
+    app_poll();
+    assert_false(app_bootloader_due());
+    fake_board_ms += 1u;
+    assert_true(app_bootloader_due());
+    assert_false(app_bootloader_due());
+    app_init();                    /* a new start forgets a request */
+    app_bootloader_request();
+    app_init();
+    fake_board_ms += 10u * APP_BOOTLOADER_DELAY_MS;
+    assert_false(app_bootloader_due());
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -380,6 +402,7 @@ int main(void)
         cmocka_unit_test_setup(test_status_json_escapes_hostname, setup),
         cmocka_unit_test_setup(test_leds_json, setup),
         cmocka_unit_test_setup(test_buf_u64_extremes, setup),
+        cmocka_unit_test_setup(test_bootloader_delay, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

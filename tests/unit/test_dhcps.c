@@ -20,6 +20,7 @@
 #include "fake_board.h"
 #include "ident.h"
 #include "lwip_harness.h"
+#include "lwip/netif.h"
 #include "lwip/stats.h"
 #include "net.h"
 #include "stm32net_opt.h"
@@ -37,6 +38,9 @@ static const uint8_t MAC_B[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x0b};
 static const uint8_t MAC_C[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x0c};
 static const uint8_t MAC_D[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x0d};
 static const uint8_t MAC_E[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x0e};
+static const uint8_t MAC_F[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x0f};
+static const uint8_t MAC_G[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x10};
+static const uint8_t MAC_H[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x11};
 
 enum { DISCOVER = 1, OFFER, REQUEST, DECLINE, ACK, NAK, RELEASE, INFORM };
 enum { UDHCPC, DHCLIENT, SYSTEMD };
@@ -299,6 +303,20 @@ static void check_bcast(const reply_t *r)
     assert_memory_equal(r->dst_mac, BCAST_MAC, 6);
 }
 
+/* RFC 2131 4.1 for a client without an address: broadcast if it set the
+ * broadcast bit (dhclient's profile here), else unicast to its chaddr and
+ * yiaddr - without an ARP request first (it could not answer one). */
+static void check_to_client(const reply_t *r, int kind, const uint8_t mac[6],
+                            const uint8_t yiaddr[4])
+{
+    if (kind == DHCLIENT) {
+        check_bcast(r);
+    } else {
+        assert_memory_equal(r->dst_ip, yiaddr, 4);
+        assert_memory_equal(r->dst_mac, mac, 6);
+    }
+}
+
 /* Unicast to the client's address and MAC (RFC 2131 4.1: ciaddr set). */
 static void check_unicast(const reply_t *r, const uint8_t ip[4], const uint8_t mac[6])
 {
@@ -325,7 +343,7 @@ static void discover_offer(int kind, const uint8_t mac[6], uint32_t xid, const u
     send_bcast(mac, msg, n);
     get_reply(&r);
     check_reply(&r, OFFER, xid, mac, want, true);
-    check_bcast(&r);
+    check_to_client(&r, kind, mac, want);
     assert_memory_equal(r.m + 12, ZERO4, 4);   /* ciaddr 0 in OFFER */
 }
 
@@ -339,7 +357,7 @@ static void dora(int kind, const uint8_t mac[6], uint32_t xid, const uint8_t wan
     send_bcast(mac, msg, n);
     get_reply(&r);
     check_reply(&r, ACK, xid, mac, want, true);
-    check_bcast(&r);
+    check_to_client(&r, kind, mac, want);
     harness_assert_pools_clean();
 }
 
@@ -350,7 +368,7 @@ static void dora_profile(int kind)
     send_bcast(MAC_A, msg, n);
     get_reply(&r);
     check_reply(&r, OFFER, 0x11223344, MAC_A, IP2, true);
-    check_bcast(&r);
+    check_to_client(&r, kind, MAC_A, IP2);
     /* flags copied (RFC 2131 4.1), client id echoed (RFC 6842) */
     assert_int_equal(r.m[10], kind == DHCLIENT ? 0x80 : 0x00);
     if (kind != DHCLIENT) {
@@ -365,7 +383,7 @@ static void dora_profile(int kind)
     send_bcast(MAC_A, msg, n);
     get_reply(&r);
     check_reply(&r, ACK, 0x11223344, MAC_A, IP2, true);
-    check_bcast(&r);
+    check_to_client(&r, kind, MAC_A, IP2);
 
     uint8_t mac[6], ip[4];
     uint32_t left = 0;
@@ -395,7 +413,7 @@ static void test_same_client_same_address(void **s)
     dora(SYSTEMD, MAC_B, 4, IP3);
     /* after the lease ran out it is still remembered for the same client */
     harness_advance_ms(3601u * 1000u);
-    dora(UDHCPC, MAC_B, 5, IP3);
+    dora(SYSTEMD, MAC_B, 5, IP3);
     dora(UDHCPC, MAC_A, 6, IP2);
 }
 
@@ -538,7 +556,8 @@ static unsigned bound_slots(const uint8_t want_mac[6], uint8_t last_ip[4])
     return k;
 }
 
-/* RFC 2131 4.3.1/4.3.2, leases keyed by chaddr: one MAC holds one binding.
+/* RFC 2131 4.3.1/4.3.2, a client without option 61 is its chaddr: one MAC
+ * holds one binding.
  * INIT-REBOOT, SELECTING and RENEWING for other free addresses move it, they
  * do not collect more addresses; the other clients still get the rest. */
 static void test_one_binding_per_client(void **s)
@@ -559,7 +578,7 @@ static void test_one_binding_per_client(void **s)
         assert_memory_equal(ip, ips[k], 4);
     }
     /* SELECTING for yet another address (.3, free again) */
-    uint16_t n = client_msg(UDHCPC, REQUEST, MAC_A, 0x110, IP3, DEV_IP, ZERO4, msg);
+    uint16_t n = client_msg(DHCLIENT, REQUEST, MAC_A, 0x110, IP3, DEV_IP, ZERO4, msg);
     send_bcast(MAC_A, msg, n);
     get_reply(&r);
     check_reply(&r, ACK, 0x110, MAC_A, IP3, true);
@@ -576,7 +595,7 @@ static void test_one_binding_per_client(void **s)
     assert_memory_equal(ip, ips[2], 4);
 
     /* a DISCOVER of A's gets its one binding back, not an old slot */
-    discover_offer(UDHCPC, MAC_A, 0x111, NULL, ips[2]);
+    discover_offer(DHCLIENT, MAC_A, 0x111, NULL, ips[2]);
 
     /* the rest of the pool is free for others */
     discover_offer(SYSTEMD, MAC_B, 0x112, NULL, IP2);
@@ -614,9 +633,13 @@ static void test_release_then_rediscover(void **s)
     dora(UDHCPC, MAC_B, 2, IP3);
     assert_true(dhcps_lease_get(0, mac, ip, &left));
 
-    /* RFC 2131 4.4.6: ciaddr = the address, 53 + 54, unicast */
+    /* RFC 2131 4.4.6: ciaddr = the address, 53 + 54, unicast; the same
+     * client identifier as before (4.2), as udhcpc sends it */
+    uint8_t cid[7] = {1};
+    memcpy(cid + 1, MAC_A, 6);
     o_u8(&o, 53, RELEASE);
     o_add(&o, 54, 4, DEV_IP);
+    o_add(&o, 61, 7, cid);
     o_raw(&o, (const uint8_t *)"\xff", 1);
     uint16_t n = mk_bootp(msg, 1, MAC_A, 0x40, 0, IP2, &o, 300);
     send_dhcp(MAC_A, IP2, DEV_IP, msg, n);
@@ -626,6 +649,12 @@ static void test_release_then_rediscover(void **s)
     assert_true(dhcps_lease_get(1, mac, ip, &left));
 
     /* B releasing A's (already free) address changes nothing */
+    o.n = 0;
+    memcpy(cid + 1, MAC_B, 6);
+    o_u8(&o, 53, RELEASE);
+    o_add(&o, 54, 4, DEV_IP);
+    o_add(&o, 61, 7, cid);
+    o_raw(&o, (const uint8_t *)"\xff", 1);
     n = mk_bootp(msg, 1, MAC_B, 0x41, 0, IP2, &o, 300);
     send_dhcp(MAC_B, IP2, DEV_IP, msg, n);
     expect_no_reply();
@@ -997,6 +1026,178 @@ static void test_reinit_keeps_one_timer(void **s)
 
 /* ------------------------------------------------------------ fixture */
 
+/* ------------------------------------------------ RFC 2131 4.1, 4.2, pool full */
+
+/* 4.1: a client with no address and no broadcast bit gets its OFFER/ACK
+ * unicast to chaddr + yiaddr, and no ARP request goes out first (it could
+ * not answer one); the broadcast bit gets broadcast; a NAK is broadcast. */
+static void test_reply_addressing(void **s)
+{
+    (void)s;
+    reply_t r;
+    uint16_t n = client_msg(UDHCPC, DISCOVER, MAC_A, 0x4101, NULL, NULL, ZERO4, msg);
+    send_bcast(MAC_A, msg, n);
+    assert_int_equal(harness_out_count(), 1);   /* the OFFER only, no ARP */
+    get_reply(&r);
+    check_reply(&r, OFFER, 0x4101, MAC_A, IP2, true);
+    assert_memory_equal(r.dst_ip, IP2, 4);
+    assert_memory_equal(r.dst_mac, MAC_A, 6);
+    assert_int_equal(r.dport, 68);
+    /* the same with the broadcast bit: broadcast */
+    n = client_msg(UDHCPC, DISCOVER, MAC_A, 0x4102, NULL, NULL, ZERO4, msg);
+    msg[10] = 0x80;
+    send_bcast(MAC_A, msg, n);
+    get_reply(&r);
+    check_bcast(&r);
+    assert_int_equal(r.m[10], 0x80);
+    /* a unicast OFFER/ACK must not leave an ARP entry or a pbuf behind */
+    harness_assert_pools_clean();
+}
+
+/* 4.1: giaddr set means a relay agent; we serve no relays (dhcps.c says
+ * why): dropped and counted, nothing sent, nothing remembered. */
+static void test_relayed_request_dropped(void **s)
+{
+    (void)s;
+    const uint8_t relay[4] = {10, 9, 8, 7};
+    uint16_t n = client_msg(DHCLIENT, DISCOVER, MAC_A, 0x4201, NULL, NULL, ZERO4, msg);
+    memcpy(msg + 24, relay, 4);
+    send_dhcp(MAC_A, relay, DEV_IP, msg, n);
+    expect_no_reply();
+    assert_int_equal(dhcps_stats.relayed, 1);
+    assert_int_equal(dhcps_stats.offer, 0);
+    assert_int_equal(dhcps_stats.discover, 0);
+    dora(DHCLIENT, MAC_B, 0x4202, IP2);   /* the relayed client got no slot */
+}
+
+/* 4.2: the client identifier, when present, is the client: the same one
+ * from another MAC (a dock, a USB adapter moved to another port) gets the
+ * same binding; the page shows the newest MAC. Without option 61 the MAC is
+ * the client. */
+static void test_client_id_is_the_client(void **s)
+{
+    (void)s;
+    uint8_t mac[6], ip[4];
+    uint32_t left;
+    dora(SYSTEMD, MAC_A, 0x4301, IP2);
+    /* systemd's DUID carries MAC_A; the same identifier from MAC_B: */
+    uint8_t m2[1200];
+    uint16_t n = client_msg(SYSTEMD, DISCOVER, MAC_A, 0x4302, NULL, NULL, ZERO4, m2);
+    memcpy(m2 + 28, MAC_B, 6);           /* chaddr B, option 61 unchanged */
+    send_bcast(MAC_B, m2, n);
+    reply_t r;
+    get_reply(&r);
+    check_reply(&r, OFFER, 0x4302, MAC_B, IP2, true);
+    n = client_msg(SYSTEMD, REQUEST, MAC_A, 0x4303, IP2, DEV_IP, ZERO4, m2);
+    memcpy(m2 + 28, MAC_B, 6);
+    send_bcast(MAC_B, m2, n);
+    get_reply(&r);
+    check_reply(&r, ACK, 0x4303, MAC_B, IP2, true);
+    assert_true(dhcps_lease_get(0, mac, ip, &left));
+    assert_memory_equal(mac, MAC_B, 6);
+    assert_false(dhcps_lease_get(1, mac, ip, &left));   /* still one binding */
+    /* MAC_A without an identifier is another client */
+    dora(DHCLIENT, MAC_A, 0x4304, IP3);
+    /* and a different identifier from MAC_B too */
+    dora(UDHCPC, MAC_B, 0x4305, (const uint8_t[4]){192, 168, 7, 4});
+    harness_assert_pools_clean();
+}
+
+static void link_cycle(void)
+{
+    harness_advance_ms(2000);   /* every binding so far was heard before ... */
+    netif_set_link_down(netif_default);
+    netif_set_link_up(netif_default);   /* ... this link-up: a new host */
+    harness_out_clear();                /* lwIP's gratuitous ARP */
+}
+
+/* Pool full: while every client has been heard since the link came up,
+ * a new one gets nothing. After a replug (link down/up) the bindings of
+ * clients not heard since are taken, least recently heard first; a client
+ * that spoke after the replug keeps its address; pending offers of absent
+ * clients go before their bindings. */
+static void test_pool_full_reuses_absent_clients(void **s)
+{
+    (void)s;
+    const uint8_t ip4[4] = {192, 168, 7, 4}, ip5[4] = {192, 168, 7, 5};
+    dora(UDHCPC, MAC_A, 0x4401, IP2);
+    harness_advance_ms(1000);
+    dora(UDHCPC, MAC_B, 0x4402, IP3);
+    harness_advance_ms(1000);
+    discover_offer(UDHCPC, MAC_C, 0x4403, NULL, ip4);   /* an offer, not taken yet */
+    harness_advance_ms(1000);
+    dora(UDHCPC, MAC_D, 0x4404, ip5);
+    uint16_t n = client_msg(UDHCPC, DISCOVER, MAC_E, 0x4405, NULL, NULL, ZERO4, msg);
+    send_bcast(MAC_E, msg, n);
+    expect_no_reply();
+    assert_int_equal(dhcps_stats.pool_exhausted, 1);
+
+    link_cycle();
+    /* B renews after the replug: it is on the link */
+    harness_arp_seed(IP3, MAC_B);
+    n = client_msg(UDHCPC, REQUEST, MAC_B, 0x4406, NULL, NULL, IP3, msg);
+    send_dhcp(MAC_B, IP3, DEV_IP, msg, n);
+    reply_t r;
+    get_reply(&r);
+    check_reply(&r, ACK, 0x4406, MAC_B, IP3, true);
+
+    discover_offer(UDHCPC, MAC_E, 0x4407, NULL, ip4);   /* C's offer first */
+    dora(UDHCPC, MAC_F, 0x4408, IP2);                   /* then A: heard before D */
+    dora(UDHCPC, MAC_G, 0x4409, ip5);                   /* then D */
+    n = client_msg(UDHCPC, DISCOVER, MAC_H, 0x440a, NULL, NULL, ZERO4, msg);
+    send_bcast(MAC_H, msg, n);
+    expect_no_reply();                                  /* B, E, F, G are here */
+    assert_int_equal(dhcps_stats.pool_exhausted, 2);
+    /* A comes back asking for its old address: it is F's now */
+    n = client_msg(UDHCPC, REQUEST, MAC_A, 0x440b, IP2, NULL, ZERO4, msg);
+    send_bcast(MAC_A, msg, n);
+    get_reply(&r);
+    check_reply(&r, NAK, 0x440b, MAC_A, ZERO4, false);
+    harness_assert_pools_clean();
+}
+
+/* An offer nobody took is forgotten when it expires, so its address is
+ * the first to go again - before a binding that merely expired (whose
+ * client would like the address back). */
+static void test_expired_offer_goes_first(void **s)
+{
+    (void)s;
+    dora(UDHCPC, MAC_A, 0x4501, IP2);
+    discover_offer(UDHCPC, MAC_B, 0x4502, NULL, IP3);
+    harness_advance_ms(3601u * 1000u);   /* A's lease and B's offer both ran out */
+    discover_offer(UDHCPC, MAC_C, 0x4503, NULL, IP3);
+    dora(UDHCPC, MAC_A, 0x4504, IP2);    /* A gets its address back */
+    harness_assert_pools_clean();
+}
+
+/* A client identifier longer than the 32-octet pieces it is hashed in:
+ * every octet counts (one changed near the end is another client). */
+static void test_long_client_id(void **s)
+{
+    (void)s;
+    reply_t r;
+    uint8_t cid[40];
+    for (unsigned i = 0; i < sizeof cid; i++) {
+        cid[i] = (uint8_t)(i * 7u + 1u);
+    }
+    const uint8_t *macs[3] = {MAC_A, MAC_B, MAC_C};
+    const uint8_t *want[3] = {IP2, IP2, IP3};
+    for (unsigned k = 0; k < 3; k++) {
+        if (k == 2) {
+            cid[37] ^= 0x55;
+        }
+        opts_t o = {.n = 0};
+        o_u8(&o, 53, DISCOVER);
+        o_add(&o, 61, sizeof cid, cid);
+        o_raw(&o, (const uint8_t *)"\xff", 1);
+        uint16_t n = mk_bootp(msg, 1, macs[k], 0x4600 + k, 0x8000, ZERO4, &o, 300);
+        send_bcast(macs[k], msg, n);
+        get_reply(&r);
+        check_reply(&r, OFFER, 0x4600 + k, macs[k], want[k], true);
+    }
+    harness_assert_pools_clean();
+}
+
 static int setup(void **s)
 {
     (void)s;
@@ -1035,6 +1236,12 @@ int main(void)
         T(test_lease_expires_over_one_clock_wrap),
         T(test_expired_lease_stays_expired_across_wraps),
         T(test_reinit_keeps_one_timer),
+        T(test_reply_addressing),
+        T(test_relayed_request_dropped),
+        T(test_client_id_is_the_client),
+        T(test_pool_full_reuses_absent_clients),
+        T(test_expired_offer_goes_first),
+        T(test_long_client_id),
     };
     return cmocka_run_group_tests_name("dhcps", tests, NULL, NULL);
 }

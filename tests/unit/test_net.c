@@ -22,6 +22,9 @@
 #include "lwip_harness.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/memp.h"
+#include "lwip/stats.h"
+#include "lwip/ip4_frag.h"
 #include "net.h"
 #include "stm32net_opt.h"
 
@@ -29,6 +32,7 @@
 
 static unsigned dnss_inits, http_inits;
 void dnss_init(void) { dnss_inits++; }
+void mdns_init(void) { }
 void http_api_init(void) { http_inits++; }
 bool iperf_init(void) { return true; }
 
@@ -232,7 +236,12 @@ static void test_tx_fifo_overflow_counted(void **s)
     harness_assert_pools_clean();
 }
 
-static void test_rx_waits_while_pool_empty(void **s)
+/* Issue 10: whoever holds the pool (a TCP peer, a fragment set) must not
+ * hold back the frames behind it. A frame that finds no pbuf is dropped and
+ * counted at once, the link is free for the next one, and the first frame
+ * after the pool has room again is answered. (The old behaviour - leave the
+ * frame in the link until a pbuf is free - fails the first block.) */
+static void test_rx_drops_and_counts_while_pool_empty(void **s)
 {
     (void)s;
     struct pbuf *held[PBUF_POOL_SIZE + 1];
@@ -243,19 +252,25 @@ static void test_rx_waits_while_pool_empty(void **s)
     assert_int_equal(n, PBUF_POOL_SIZE);
     put_arp_request(2);
     net_poll();
-    net_poll();
-    assert_true(rx_has);                          /* left in the link: backpressure */
-    assert_int_equal(rx_releases, 0);
+    assert_false(rx_has);                         /* released: the link never waits */
+    assert_int_equal(rx_releases, 1);
     assert_int_equal(nsent, 0);
-    assert_int_equal(nhooked, 0);
-    assert_int_equal(link_stats.rx_dropped, 0);   /* nothing lost, nothing counted */
+    assert_int_equal(link_stats.rx_dropped, 1);   /* and counted */
+    assert_int_equal(nhooked, 1);                 /* the capture still shows it */
+    assert_false(hooked[0].tx);
+    put_arp_request(3);                           /* the next frame is not stuck behind it */
+    net_poll();
+    assert_false(rx_has);
+    assert_int_equal(link_stats.rx_dropped, 2);
     for (unsigned i = 0; i < n; i++) {
         pbuf_free(held[i]);
     }
+    put_arp_request(4);
     net_poll();
     assert_false(rx_has);
     assert_int_equal(nsent, 1);
-    assert_arp_reply(0, 2);
+    assert_arp_reply(0, 4);
+    assert_int_equal(link_stats.rx_dropped, 2);
     harness_assert_pools_clean();
 }
 
@@ -365,6 +380,215 @@ static void test_sleeptime_follows_timers(void **s)
 }
 
 /* The DHCP server is reachable through the glue: DISCOVER in, OFFER out. */
+/* ------------------------------------------------------------ IPv4 fragments */
+
+static uint16_t csum16(const uint8_t *b, size_t n)
+{
+    uint32_t sum = 0;
+    for (size_t i = 0; i + 1 < n; i += 2) {
+        sum += (uint32_t)((b[i] << 8) | b[i + 1]);
+    }
+    if (n & 1u) {
+        sum += (uint32_t)(b[n - 1] << 8);
+    }
+    while (sum >> 16) {
+        sum = (sum & 0xffffu) + (sum >> 16);
+    }
+    return (uint16_t)~sum;
+}
+
+/* The IP payload of an ICMP echo request (RFC 792) of `total` IP bytes. */
+static uint8_t echo_payload[1500];
+static void make_echo(uint16_t total, uint16_t seq)
+{
+    uint16_t n = (uint16_t)(total - 20u);
+    assert_true(n <= sizeof echo_payload);
+    memset(echo_payload, 0, 8);
+    echo_payload[0] = 8;                       /* echo request */
+    echo_payload[4] = 0x12;
+    echo_payload[5] = 0x34;
+    echo_payload[6] = (uint8_t)(seq >> 8);
+    echo_payload[7] = (uint8_t)seq;
+    for (uint16_t i = 8; i < n; i++) {
+        echo_payload[i] = (uint8_t)(i * 7u + seq);
+    }
+    uint16_t c = csum16(echo_payload, n);
+    echo_payload[2] = (uint8_t)(c >> 8);
+    echo_payload[3] = (uint8_t)c;
+}
+
+/* One fragment (RFC 791 3.2) of datagram `id` from host 2: payload bytes
+ * [off, off+len) of echo_payload; more = MF. Waits in the fake link. */
+static void put_fragment(uint16_t id, uint16_t off, uint16_t len, bool more)
+{
+    uint8_t mac[6];
+    host_mac(mac, 2);
+    uint8_t *f = rx_frame;
+    memcpy(f, dev_mac, 6);
+    memcpy(f + 6, mac, 6);
+    f[12] = 0x08;
+    f[13] = 0x00;
+    uint8_t *ip = f + 14;
+    memset(ip, 0, 20);
+    ip[0] = 0x45;
+    ip[2] = (uint8_t)((20 + len) >> 8);
+    ip[3] = (uint8_t)(20 + len);
+    ip[4] = (uint8_t)(id >> 8);
+    ip[5] = (uint8_t)id;
+    uint16_t fo = (uint16_t)((off / 8u) | (more ? 0x2000u : 0u));
+    ip[6] = (uint8_t)(fo >> 8);
+    ip[7] = (uint8_t)fo;
+    ip[8] = 64;
+    ip[9] = 1;                                 /* ICMP */
+    memcpy(ip + 12, "\xc0\xa8\x07\x02", 4);
+    memcpy(ip + 16, DEV_IP, 4);
+    uint16_t c = csum16(ip, 20);
+    ip[10] = (uint8_t)(c >> 8);
+    ip[11] = (uint8_t)c;
+    memcpy(ip + 20, echo_payload + off, len);
+    rx_len = (uint16_t)(14u + 20u + len);
+    if (rx_len < 60u) {
+        memset(f + rx_len, 0, 60u - rx_len);
+        rx_len = 60u;
+    }
+    assert_false(rx_has);
+    rx_has = true;
+}
+
+static unsigned pool_used(void)
+{
+    return lwip_stats.memp[MEMP_PBUF_POOL]->used;
+}
+
+/* the device knows host 2's MAC (as after any exchange), so a reply goes out
+ * at once instead of waiting for ARP */
+static void learn_host2(void)
+{
+    net_set_frame_hook(NULL);
+    put_arp_request(2);
+    net_poll();
+    nsent = 0;
+}
+
+/* sent[i] is the echo reply to a `total`-byte request made by make_echo() */
+static void assert_echo_reply(unsigned i, uint16_t total)
+{
+    assert_true(i < nsent);
+    const uint8_t *f = sent[i];
+    assert_int_equal(sent_len[i], 14u + total);
+    const uint8_t *ip = f + 14;
+    assert_int_equal((ip[2] << 8) | ip[3], total);
+    assert_int_equal(ip[9], 1);
+    assert_int_equal(csum16(ip, 20), 0);
+    assert_int_equal(ip[20], 0);               /* echo reply */
+    assert_int_equal(csum16(ip + 20, (size_t)(total - 20u)), 0);
+    assert_memory_equal(ip + 24, echo_payload + 4, (size_t)(total - 24u));  /* id, seq, data */
+}
+
+/* RFC 1122 3.3.2: a whole 1500-byte datagram arrives in fragments, in any
+ * order and split, and is answered; the pool is never used for them. */
+static void test_fragments_reassembled(void **s)
+{
+    (void)s;
+    learn_host2();
+    static const struct { uint16_t total; uint16_t piece; bool reverse; } cases[] = {
+        { 548, 176, false },      /* the issue's 548 bytes in three fragments */
+        { 1500, 736, false },     /* 1500 bytes in 2+1 */
+        { 1500, 496, true },      /* 1500 bytes in 3+1, last first */
+        { 1500, 1472, false },    /* 1480 + 8 */
+    };
+    for (unsigned k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        uint16_t total = cases[k].total, n = (uint16_t)(total - 20u), piece = cases[k].piece;
+        make_echo(total, (uint16_t)k);
+        unsigned nfrag = (n + piece - 1u) / piece;
+        nsent = 0;
+        for (unsigned j = 0; j < nfrag; j++) {
+            unsigned idx = cases[k].reverse ? nfrag - 1u - j : j;
+            uint16_t off = (uint16_t)(idx * piece);
+            uint16_t len = (uint16_t)((n - off) < piece ? (n - off) : piece);
+            put_fragment((uint16_t)(100 + k), off, len, idx + 1u < nfrag);
+            net_poll();
+            assert_false(rx_has);
+            if (j + 1u < nfrag) {
+                assert_int_equal(pool_used(), 0);   /* held in the heap, not the pool */
+                assert_int_equal(nsent, 0);
+            }
+        }
+        assert_int_equal(nsent, 1);
+        assert_echo_reply(0, total);
+    }
+    assert_int_equal(link_stats.rx_dropped, 0);
+    harness_assert_pools_clean();
+}
+
+/* An incomplete set times out (IP_REASS_MAXAGE) and its memory is freed. */
+static void test_incomplete_fragments_time_out(void **s)
+{
+    (void)s;
+    learn_host2();
+    make_echo(1500, 7);
+    put_fragment(200, 0, 496, true);
+    net_poll();
+    put_fragment(200, 496, 496, true);        /* the last one never comes */
+    net_poll();
+    assert_int_equal(lwip_stats.memp[MEMP_REASSDATA]->used, 1);
+    assert_true(lwip_stats.mem.used > 1000);
+    harness_advance_ms((IP_REASS_MAXAGE + 2u) * 1000u);
+    assert_int_equal(lwip_stats.memp[MEMP_REASSDATA]->used, 0);
+    /* RFC 792: time exceeded (code 1, reassembly) with the first fragment's head */
+    assert_int_equal(nsent, 1);
+    assert_int_equal(sent[0][14 + 20], 11);
+    assert_int_equal(sent[0][14 + 21], 1);
+    harness_assert_pools_clean();              /* heap back to idle */
+}
+
+/* A flood of fragments of ever new datagrams: the pool is never touched,
+ * the heap they take stays under NET_FRAG_BUDGET (the rest is dropped and
+ * counted), ARP is answered in between, and afterwards all is freed. */
+static void test_fragment_flood_cannot_take_the_pool(void **s)
+{
+    (void)s;
+    learn_host2();
+    make_echo(1500, 9);
+    size_t idle = lwip_stats.mem.used;
+    for (unsigned i = 0; i < 200; i++) {
+        put_fragment((uint16_t)(1000 + i / 2u), (uint16_t)((i % 2u) * 736u), 736, true);
+        net_poll();
+        assert_false(rx_has);
+        assert_int_equal(pool_used(), 0);
+        assert_true(lwip_stats.mem.used - idle <= 1900u);
+        if (i % 50u == 49u) {
+            nsent = 0;
+            put_arp_request(3);
+            net_poll();
+            /* still answered (beside it: ICMP time exceeded for evicted
+             * sets that had their first fragment, RFC 792) */
+            unsigned arp = nsent;
+            for (unsigned j = 0; j < nsent; j++) {
+                if (sent[j][12] == 0x08 && sent[j][13] == 0x06) {
+                    arp = j;
+                }
+            }
+            assert_arp_reply(arp, 3);
+        }
+    }
+    assert_true(link_stats.rx_dropped > 0);    /* the budget was hit and counted */
+    harness_advance_ms((IP_REASS_MAXAGE + 2u) * 1000u);
+    harness_assert_pools_clean();
+    nsent = 0;
+    /* and a real datagram still gets through afterwards */
+    make_echo(1500, 10);
+    put_fragment(3000, 0, 736, true);
+    net_poll();
+    put_fragment(3000, 736, 736, true);
+    net_poll();
+    put_fragment(3000, 1472, 8, false);
+    net_poll();
+    assert_int_equal(nsent, 1);
+    assert_echo_reply(0, 1500);
+    harness_assert_pools_clean();
+}
+
 static void test_dhcp_through_link(void **s)
 {
     (void)s;
@@ -375,6 +599,7 @@ static void test_dhcp_through_link(void **s)
     m[1] = 1;
     m[2] = 6;
     m[7] = 0x42;
+    m[10] = 0x80;   /* broadcast bit: the OFFER is broadcast (RFC 2131 4.1) */
     memcpy(m + 28, mac, 6);
     memcpy(m + 236, "\x63\x82\x53\x63\x35\x01\x01\xff", 8);
     static const uint8_t zero[4], bcast[4] = {255, 255, 255, 255}, bmac[6] = {255, 255, 255, 255, 255, 255};
@@ -431,13 +656,16 @@ int main(void)
         T(test_arp_request_gets_reply_and_hook_sees_both),
         T(test_tx_backpressure_keeps_order),
         T(test_tx_fifo_overflow_counted),
-        T(test_rx_waits_while_pool_empty),
+        T(test_rx_drops_and_counts_while_pool_empty),
         T(test_rx_bad_length_dropped),
         T(test_rx_one_byte_over_is_delivered),
         T(test_link_down_and_up),
         T(test_frame_too_long_counted),
         T(test_sleeptime_follows_timers),
         T(test_dhcp_through_link),
+        T(test_fragments_reassembled),
+        T(test_incomplete_fragments_time_out),
+        T(test_fragment_flood_cannot_take_the_pool),
     };
     return cmocka_run_group_tests_name("net", tests, NULL, NULL);
 }

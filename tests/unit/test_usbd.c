@@ -125,8 +125,8 @@ static const uint8_t want_dev[18] = {
     (uint8_t)USBD_BCD_DEVICE, (uint8_t)(USBD_BCD_DEVICE >> 8), 1, 2, 3, 1,
 };
 
-static const uint8_t want_cfg[80] = {
-    0x09, 0x02, 0x50, 0x00, 0x02, 0x01, 0x00, 0x80, 0x32,
+static const uint8_t want_cfg[98] = {
+    0x09, 0x02, 0x62, 0x00, 0x03, 0x01, 0x00, 0x80, 0x32,
     0x09, 0x04, 0x00, 0x00, 0x01, 0x02, 0x06, 0x00, 0x00,
     0x05, 0x24, 0x00, 0x20, 0x01,
     0x05, 0x24, 0x06, 0x00, 0x01,
@@ -136,6 +136,9 @@ static const uint8_t want_cfg[80] = {
     0x09, 0x04, 0x01, 0x01, 0x02, 0x0A, 0x00, 0x00, 0x00,
     0x07, 0x05, 0x02, 0x02, 0x40, 0x00, 0x00,
     0x07, 0x05, 0x82, 0x02, 0x40, 0x00, 0x00,
+    /* DFU 1.1 runtime interface 2 (FE/01/01) and its functional descriptor */
+    0x09, 0x04, 0x02, 0x00, 0x00, 0xFE, 0x01, 0x01, 0x05,
+    0x09, 0x21, 0x0B, 0xE8, 0x03, 0x00, 0x08, 0x10, 0x01,
 };
 
 static void assert_string_desc(const uint8_t *d, int len, const char *ascii)
@@ -192,8 +195,8 @@ static void test_linux_enumeration(void **state)
     assert_memory_equal(rx, want_dev, 18);
     assert_int_equal(GET_DESC(USB_DT_CONFIGURATION, 0, 9), 9);
     assert_memory_equal(rx, want_cfg, 9);
-    assert_int_equal(GET_DESC(USB_DT_CONFIGURATION, 0, rx[2] | (rx[3] << 8)), 80);
-    assert_memory_equal(rx, want_cfg, 80);
+    assert_int_equal(GET_DESC(USB_DT_CONFIGURATION, 0, rx[2] | (rx[3] << 8)), 98);
+    assert_memory_equal(rx, want_cfg, 98);
 
     /* strings as Linux reads them: wLength 255 */
     assert_int_equal(GET_DESC(USB_DT_STRING, 0, 255), 4);
@@ -297,10 +300,10 @@ static void test_request_stalls_change_nothing(void **state)
 
     configure();
     /* nonexistent interface / alt setting / endpoint */
-    assert_stalled_and_recovers(fake_udc_control_out(0x01, USB_REQ_SET_INTERFACE, 0, 2, 0, NULL));
+    assert_stalled_and_recovers(fake_udc_control_out(0x01, USB_REQ_SET_INTERFACE, 0, USB_NUM_INTERFACES, 0, NULL));
     assert_stalled_and_recovers(fake_udc_control_out(0x01, USB_REQ_SET_INTERFACE, 2, USB_ITF_DATA, 0, NULL));
     assert_stalled_and_recovers(fake_udc_control_out(0x01, USB_REQ_SET_INTERFACE, 1, USB_ITF_COMM, 0, NULL));
-    assert_stalled_and_recovers(fake_udc_control_in(0x81, USB_REQ_GET_INTERFACE, 0, 2, 1, rx));
+    assert_stalled_and_recovers(fake_udc_control_in(0x81, USB_REQ_GET_INTERFACE, 0, USB_NUM_INTERFACES, 1, rx));
     assert_stalled_and_recovers(fake_udc_control_in(0x81, USB_REQ_GET_STATUS, 0, 0x0100, 2, rx));
     assert_stalled_and_recovers(fake_udc_control_out(0x01, USB_REQ_SET_FEATURE, 0, USB_ITF_COMM, 0, NULL));
     assert_stalled_and_recovers(fake_udc_control_in(0x82, USB_REQ_GET_STATUS, 0, 0x03, 2, rx));
@@ -314,7 +317,7 @@ static void test_request_stalls_change_nothing(void **state)
     assert_int_equal(tc.set_itf, 0);
 
     /* class requests: bad interface, endpoint recipient, class says no, too long */
-    assert_stalled_and_recovers(fake_udc_control_out(0x21, 0x43, 0, 2, 0, NULL));
+    assert_stalled_and_recovers(fake_udc_control_out(0x21, 0x43, 0, USB_NUM_INTERFACES, 0, NULL));
     assert_stalled_and_recovers(fake_udc_control_out(0x22, 0x43, 0, USB_EP_NOTIFY, 0, NULL));
     tc.reply = -1;
     assert_stalled_and_recovers(fake_udc_control_out(0x21, 0x44, 0, USB_ITF_COMM, 0, NULL));
@@ -342,7 +345,7 @@ static void test_wlength_clamping(void **state)
     assert_memory_equal(rx, want_cfg, 70);
     assert_int_equal(GET_DESC(USB_DT_STRING, 3, 2), 2);
     assert_int_equal(rx[0], 50);
-    assert_int_equal(GET_DESC(USB_DT_CONFIGURATION, 0, 1000), 80);
+    assert_int_equal(GET_DESC(USB_DT_CONFIGURATION, 0, 1000), 98);
     /* the data stage asked of the controller is the clamped length */
     int i = fake_udc_find(FAKE_UDC_XFER, 0x80, fake_udc_count(FAKE_UDC_XFER, 0x80) - 1u);
     assert_true(i >= 0);
@@ -390,9 +393,9 @@ static void test_ep0_zlp_rules(void **state)
     assert_int_equal(GET_DESC(USB_DT_CONFIGURATION, 0, 64), 64);
     assert_false(fake_udc_last_zlp);
     assert_int_equal(fake_udc_count(FAKE_UDC_XFER, 0x80), 1);
-    /* 80 bytes to wLength 255: ends with a 16-byte short packet, no ZLP */
+    /* 98 bytes to wLength 255: ends with a 34-byte short packet, no ZLP */
     fake_udc_log_clear();
-    assert_int_equal(GET_DESC(USB_DT_CONFIGURATION, 0, 255), 80);
+    assert_int_equal(GET_DESC(USB_DT_CONFIGURATION, 0, 255), 98);
     assert_false(fake_udc_last_zlp);
     assert_int_equal(fake_udc_last_packets, 2);
     assert_int_equal(fake_udc_count(FAKE_UDC_XFER, 0x80), 1);

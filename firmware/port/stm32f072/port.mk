@@ -7,13 +7,21 @@
 #   make flash      dfu-util via the ROM bootloader (PROGRAMMER=openocd|stlink)
 #
 # FW_LTO=0 turns link-time optimisation off; FW_STACK sets the stack reserve.
+# USB_CLASS=ecm|ncm is the class the board starts with (default ecm, in
+# build/firmware; ncm in build/firmware-ncm; the user
+# button held at plug-in selects the other one for that run).
 
 PORT_DIR := firmware/port/stm32f072
 PORT_SRCS := $(PORT_DIR)/startup.c $(PORT_DIR)/clock.c $(PORT_DIR)/board.c \
              $(PORT_DIR)/udc_stm32.c $(PORT_DIR)/stm32_pma.c $(PORT_DIR)/stm32_epr.c
 PORT_LD := $(PORT_DIR)/stm32f072.ld
 
-FW_OUT := $(BUILD)/firmware
+USB_CLASS ?= ecm
+ifeq ($(filter ecm ncm,$(USB_CLASS)),)
+  $(error USB_CLASS=$(USB_CLASS): expected ecm or ncm)
+endif
+# an NCM-default image has its own folder, so both can exist side by side
+FW_OUT := $(BUILD)/firmware$(if $(filter ncm,$(USB_CLASS)),-ncm)
 FW_ELF := $(FW_OUT)/stm32net.elf
 FW_LTO ?= 1
 FW_STACK ?= 2048
@@ -22,7 +30,8 @@ FW_OBJCOPY := $(CROSS_PREFIX)objcopy
 
 FW_ARCH := -mcpu=cortex-m0 -mthumb
 FW_CFLAGS := $(CSTD) $(FW_ARCH) -Os -g -ffunction-sections -fdata-sections \
-             $(if $(filter 1,$(FW_LTO)),-flto) -DSTM32NET_FIRMWARE $(INCLUDES)
+             $(if $(filter 1,$(FW_LTO)),-flto) -DSTM32NET_FIRMWARE \
+             -DSTM32NET_USB_CLASS=$(if $(filter ncm,$(USB_CLASS)),1,0) $(INCLUDES)
 FW_LDFLAGS := $(FW_ARCH) -Os $(if $(filter 1,$(FW_LTO)),-flto -flto-partition=one) -nostartfiles \
               --specs=nano.specs -T$(PORT_LD) -Wl,--gc-sections \
               -Wl,--defsym=__stack_size=$(FW_STACK) -Wl,-Map=$(FW_OUT)/stm32net.map \
@@ -64,8 +73,7 @@ size: firmware
 PROGRAMMER ?= dfu
 flash: firmware
 ifeq ($(PROGRAMMER),dfu)
-	@command -v dfu-util >/dev/null || { echo "make flash: needs dfu-util (apt-get install dfu-util)" >&2; exit 2; }
-	dfu-util -a 0 -s 0x08000000:leave -D $(FW_OUT)/stm32net.bin
+	@sh scripts/flash-dfu.sh $(FW_OUT)/stm32net.bin
 else ifeq ($(PROGRAMMER),openocd)
 	@command -v openocd >/dev/null || { echo "make flash: needs openocd (apt-get install openocd)" >&2; exit 2; }
 	openocd -f board/stm32f0discovery.cfg -c "program $(FW_ELF) verify reset exit"

@@ -1,0 +1,459 @@
+/*
+ * chip_bench.c - `make bench`'s figures for the flashed image on the emulated
+ * STM32F072: exact instruction counts and a cycle estimate (see chip.h) for
+ * reset to the main loop, an enumeration, ICMP echo of 64/590/1514-byte
+ * frames, one HTTP GET / and the stack high-water mark.
+ *   build/chip-bench ELF STACK_RESERVE_BYTES
+ * Output: one line per figure, "chip <metric> <value> <unit>", nothing else on
+ * stdout (errors on stderr, exit 1), so runs can be compared.
+ *
+ * Layer: tooling (host only). Runs the chip in virtual time (deterministic:
+ * the same ELF gives the same numbers) and plays the host itself through the
+ * bridge's scheduler (control transfers) and the chip backend (bulk packets);
+ * no kernel, no sockets. The enumeration is the request sequence Linux's
+ * usbcore and cdc_ether send (USB 2.0 9.4; CDC ECM 1.2 6.2.4), not a capture.
+ * Limits: every wait is bounded; IPv4 only; one TCP connection, no loss.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chip.h"
+#include "chip_backend.h"
+#include "usbip_sched.h"
+
+#define SPIN_MAX 20000u          /* chip passes allowed while waiting for one frame */
+#define FRAME_MAX 1600u
+
+static uint8_t host_mac[6], dev_mac[6];
+static const uint8_t host_ip[4] = {192, 168, 7, 2}, dev_ip[4] = {192, 168, 7, 1};
+static uint8_t ep_in, ep_out;    /* bulk endpoints of the CDC data interface */
+static uint8_t cfg_desc[512];
+static uint16_t cfg_len;
+
+static void die(const char *what)
+{
+    fprintf(stderr, "chip-bench: %s\n", what);
+    if (chip_faulted()) {
+        chip_fault_report(stderr);
+    }
+    exit(1);
+}
+
+/* one chip pass; virtual time jumps to the next event when it sleeps */
+static void step(void)
+{
+    chip_state_t s = chip_run(200000);
+    if (s == CHIP_FAULT) {
+        die("chip fault");
+    }
+    if (s == CHIP_IDLE) {
+        chip_advance_idle();
+    }
+}
+
+static void poll_fn(void)
+{
+    step();
+}
+
+static void metric(const char *name, uint64_t v, const char *unit)
+{
+    printf("chip %s %llu %s\n", name, (unsigned long long)v, unit);
+}
+
+typedef struct {
+    uint64_t insns, cycles;
+} mark_t;
+
+static mark_t mark(void)
+{
+    return (mark_t){chip_stats()->instructions, chip_stats()->cycles};
+}
+
+static void report(const char *name, mark_t m)
+{
+    char n[96];
+    snprintf(n, sizeof n, "%s_insns", name);
+    metric(n, chip_stats()->instructions - m.insns, "instructions");
+    snprintf(n, sizeof n, "%s_cycles", name);
+    metric(n, chip_stats()->cycles - m.cycles, "cycles");
+}
+
+static int ctl(uint8_t type, uint8_t req, uint16_t value, uint16_t index, uint8_t *data,
+               uint16_t len)
+{
+    uint8_t s[8] = {type, req, (uint8_t)value, (uint8_t)(value >> 8), (uint8_t)index,
+                    (uint8_t)(index >> 8), (uint8_t)len, (uint8_t)(len >> 8)};
+    return usbip_sched_control_sync(s, data, len);
+}
+
+static int hexval(uint16_t c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Linux's order (hub_port_init, usb_new_device, cdc_ether's bind) */
+static void enumerate(void)
+{
+    uint8_t d[255];
+    chip_backend.bus_reset();
+    step();
+    if (ctl(0x80, 6, 0x0100, 0, d, 64) < 8) {
+        die("GET_DESCRIPTOR(device, 64) failed");
+    }
+    chip_backend.bus_reset();
+    step();
+    if (ctl(0x00, 5, 2, 0, NULL, 0) != 0) {
+        die("SET_ADDRESS failed");
+    }
+    step();
+    if (ctl(0x80, 6, 0x0100, 0, d, 18) != 18) {
+        die("GET_DESCRIPTOR(device) failed");
+    }
+    uint8_t iman = d[14], iprod = d[15], iser = d[16];
+    if (ctl(0x80, 6, 0x0200, 0, cfg_desc, 9) != 9) {
+        die("GET_DESCRIPTOR(config, 9) failed");
+    }
+    cfg_len = (uint16_t)(cfg_desc[2] | (cfg_desc[3] << 8));
+    if (cfg_len > sizeof cfg_desc || ctl(0x80, 6, 0x0200, 0, cfg_desc, cfg_len) != cfg_len) {
+        die("GET_DESCRIPTOR(config) failed");
+    }
+    (void)ctl(0x80, 6, 0x0300, 0, d, 255);
+    uint8_t idx[3] = {iprod, iman, iser};
+    for (unsigned i = 0; i < 3u; i++) {
+        if (idx[i] != 0u) {
+            (void)ctl(0x80, 6, (uint16_t)(0x0300 | idx[i]), 0x0409, d, 255);
+        }
+    }
+    if (ctl(0x00, 9, cfg_desc[5], 0, NULL, 0) != 0) {
+        die("SET_CONFIGURATION failed");
+    }
+    /* the ECM functional descriptor's iMACAddress, the data interface, its endpoints */
+    uint8_t imac = 0, data_if = 0xFF, cur_if = 0, cur_alt = 0, cur_class = 0;
+    for (unsigned off = 0; off + 2u <= cfg_len && cfg_desc[off] >= 2u; off += cfg_desc[off]) {
+        const uint8_t *p = &cfg_desc[off];
+        if (p[1] == 0x24u && p[2] == 0x0Fu) {
+            imac = p[3];
+        } else if (p[1] == 0x04u) {
+            cur_if = p[2];
+            cur_alt = p[3];
+            cur_class = p[5];
+            if (cur_class == 0x0Au && cur_alt == 1u) {
+                data_if = cur_if;
+            }
+        } else if (p[1] == 0x05u) {
+            usbip_sched_set_mps(p[2], (uint16_t)((p[4] | (p[5] << 8)) & 0x7FF));
+            if (cur_class == 0x0Au && cur_alt == 1u && (p[3] & 3u) == 2u) {
+                if (p[2] & 0x80u) {
+                    ep_in = p[2] & 0x0Fu;
+                } else {
+                    ep_out = p[2] & 0x0Fu;
+                }
+            }
+        }
+    }
+    if (imac == 0u || data_if == 0xFFu || ep_in == 0u || ep_out == 0u) {
+        die("no CDC-ECM data interface in the configuration");
+    }
+    int n = ctl(0x80, 6, (uint16_t)(0x0300 | imac), 0x0409, d, 255);
+    if (n < 26) {
+        die("iMACAddress string unreadable");
+    }
+    for (unsigned i = 0; i < 6u; i++) {
+        int hi = hexval(d[2 + 4 * i]), lo = hexval(d[4 + 4 * i]);
+        if (hi < 0 || lo < 0) {
+            die("iMACAddress is not 12 hex digits");
+        }
+        host_mac[i] = (uint8_t)(hi << 4 | lo);
+    }
+    if (ctl(0x01, 11, 1, data_if, NULL, 0) != 0) {
+        die("SET_INTERFACE(data, 1) failed");
+    }
+    /* SET_ETHERNET_PACKET_FILTER: directed | broadcast | all multicast */
+    (void)ctl(0x21, 0x43, 0x000E, cfg_desc[9 + 2], NULL, 0);
+}
+
+/* ------------------------------------------------------------- frames */
+
+static void send_frame(const uint8_t *f, uint16_t len)
+{
+    uint16_t off = 0;
+    for (;;) {
+    uint16_t n = (uint16_t)(len - off < 64 ? len - off : 64);
+        unsigned spins = 0;
+        int r;
+        while ((r = chip_backend.out(ep_out, f + off, n)) == USBIP_BE_NAK) {
+            if (++spins > SPIN_MAX) {
+                die("bulk OUT NAKed for too long");
+            }
+            step();
+        }
+        if (r != USBIP_BE_ACK) {
+            die("bulk OUT refused");
+        }
+        off = (uint16_t)(off + n);
+        if (n < 64u) {
+            return;  /* short packet (or ZLP) ended the frame */
+        }
+        /* off == len after a full packet: the loop sends the ZLP next */
+    }
+}
+
+/* next frame from the device (ECM: ends with a short packet); 0 if none came */
+static uint16_t recv_frame(uint8_t *f)
+{
+    uint16_t len = 0;
+    for (unsigned spins = 0; spins < SPIN_MAX; spins++) {
+        uint16_t n = 0;
+        int r = chip_backend.in(ep_in, f + len, (uint16_t)(FRAME_MAX - len), &n);
+        if (r == USBIP_BE_NAK) {
+            step();
+            continue;
+        }
+        if (r != USBIP_BE_ACK) {
+            die("bulk IN failed");
+        }
+        len = (uint16_t)(len + n);
+        if (n < 64u) {
+            return len;
+        }
+    }
+    return 0;
+}
+
+static uint16_t csum(const uint8_t *p, size_t n, uint32_t sum)
+{
+    for (size_t i = 0; i + 1u < n; i += 2u) {
+        sum += (uint32_t)(p[i] << 8 | p[i + 1u]);
+    }
+    if (n & 1u) {
+        sum += (uint32_t)(p[n - 1u] << 8);
+    }
+    while (sum >> 16) {
+        sum = (sum & 0xFFFFu) + (sum >> 16);
+    }
+    return (uint16_t)~sum;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static size_t eth_ip(uint8_t *f, uint8_t proto, uint16_t ip_len)
+{
+    memcpy(f, dev_mac, 6);
+    memcpy(f + 6, host_mac, 6);
+    put16(f + 12, 0x0800);
+    uint8_t *ip = f + 14;
+    memset(ip, 0, 20);
+    ip[0] = 0x45;
+    put16(ip + 2, ip_len);
+    ip[8] = 64;
+    ip[9] = proto;
+    memcpy(ip + 12, host_ip, 4);
+    memcpy(ip + 16, dev_ip, 4);
+    put16(ip + 10, csum(ip, 20, 0));
+    return 34;
+}
+
+static void arp(void)
+{
+    uint8_t f[FRAME_MAX];
+    memset(f, 0xFF, 6);
+    memcpy(f + 6, host_mac, 6);
+    put16(f + 12, 0x0806);
+    const uint8_t hdr[8] = {0, 1, 8, 0, 6, 4, 0, 1};
+    memcpy(f + 14, hdr, 8);
+    memcpy(f + 22, host_mac, 6);
+    memcpy(f + 28, host_ip, 4);
+    memset(f + 32, 0, 6);
+    memcpy(f + 38, dev_ip, 4);
+    send_frame(f, 42);
+    for (unsigned i = 0; i < 50u; i++) {
+        uint16_t n = recv_frame(f);
+        if (n >= 42u && f[12] == 0x08 && f[13] == 0x06 && f[21] == 2) {
+            memcpy(dev_mac, f + 22, 6);
+            return;
+        }
+    }
+    die("no ARP reply");
+}
+
+static void echo(uint16_t frame_len, uint16_t seq)
+{
+    uint8_t f[FRAME_MAX];
+    size_t h = eth_ip(f, 1, (uint16_t)(frame_len - 14u));
+    uint8_t *icmp = f + h;
+    size_t icmp_len = frame_len - h;
+    memset(icmp, 0, icmp_len);
+    icmp[0] = 8;
+    put16(icmp + 4, 0x5354);
+    put16(icmp + 6, seq);
+    for (size_t i = 8; i < icmp_len; i++) {
+        icmp[i] = (uint8_t)i;
+    }
+    put16(icmp + 2, csum(icmp, icmp_len, 0));
+    send_frame(f, frame_len);
+    for (unsigned i = 0; i < 50u; i++) {
+        uint16_t n = recv_frame(f);
+        if (n == frame_len && f[23] == 1 && f[34] == 0 && (f[40] << 8 | f[41]) == seq) {
+            return;
+        }
+    }
+    die("no echo reply");
+}
+
+/* one HTTP/1.0 GET / over a hand-driven TCP connection */
+static uint32_t http_get(void)
+{
+    uint8_t f[FRAME_MAX];
+    uint32_t iss = 1000, snd = iss, rcv = 0, body = 0;
+    const char *req = "GET / HTTP/1.0\r\nHost: 192.168.7.1\r\n\r\n";
+    enum { SYN_SENT, ESTAB, DONE } st = SYN_SENT;
+    bool sent_req = false;
+    /* tcp(flags, payload) */
+#define TCP_SEND(flags, data, dlen)                                                         \
+    do {                                                                                    \
+        size_t h_ = eth_ip(f, 6, (uint16_t)(20u + 20u + (dlen)));                           \
+        uint8_t *t_ = f + h_;                                                               \
+        memset(t_, 0, 20);                                                                  \
+        put16(t_, 40000);                                                                   \
+        put16(t_ + 2, 80);                                                                  \
+        t_[4] = (uint8_t)(snd >> 24); t_[5] = (uint8_t)(snd >> 16);                         \
+        t_[6] = (uint8_t)(snd >> 8); t_[7] = (uint8_t)snd;                                  \
+        t_[8] = (uint8_t)(rcv >> 24); t_[9] = (uint8_t)(rcv >> 16);                         \
+        t_[10] = (uint8_t)(rcv >> 8); t_[11] = (uint8_t)rcv;                                \
+        t_[12] = 0x50;                                                                      \
+        t_[13] = (uint8_t)(flags);                                                          \
+        put16(t_ + 14, 8192);                                                               \
+        memcpy(t_ + 20, (data), (dlen));                                                    \
+        uint8_t ph_[12];                                                                    \
+        memcpy(ph_, host_ip, 4);                                                            \
+        memcpy(ph_ + 4, dev_ip, 4);                                                         \
+        ph_[8] = 0; ph_[9] = 6;                                                             \
+        put16(ph_ + 10, (uint16_t)(20u + (dlen)));                                          \
+        uint16_t c0_ = (uint16_t)~csum(ph_, 12, 0);                                         \
+        put16(t_ + 16, csum(t_, 20u + (dlen), c0_));                                        \
+        send_frame(f, (uint16_t)(h_ + 20u + (dlen)));                                       \
+    } while (0)
+    TCP_SEND(0x02, "", 0u);  /* SYN */
+    snd++;
+    for (unsigned i = 0; i < 400u && st != DONE; i++) {
+        uint16_t n = recv_frame(f);
+        if (n < 54u || f[12] != 0x08 || f[13] != 0x00 || f[23] != 6) {
+            continue;
+        }
+        const uint8_t *ip = f + 14;
+        unsigned ihl = (ip[0] & 0x0Fu) * 4u;
+        uint16_t tot = (uint16_t)(ip[2] << 8 | ip[3]);
+        const uint8_t *t = ip + ihl;
+        unsigned thl = (t[12] >> 4) * 4u;
+        uint32_t seq = (uint32_t)t[4] << 24 | (uint32_t)t[5] << 16 | (uint32_t)t[6] << 8 | t[7];
+        uint8_t fl = t[13];
+        uint32_t dlen = tot - ihl - thl;
+        if (st == SYN_SENT && (fl & 0x12u) == 0x12u) {
+            rcv = seq + 1u;
+            st = ESTAB;
+            TCP_SEND(0x18, req, strlen(req));  /* ACK + PSH with the request */
+            snd += (uint32_t)strlen(req);
+            sent_req = true;
+            continue;
+        }
+        if (st != ESTAB || !sent_req) {
+            continue;
+        }
+        if (seq == rcv) {
+            rcv += dlen;
+            body += dlen;
+            if (fl & 0x01u) {
+                rcv++;  /* FIN */
+                TCP_SEND(0x11, "", 0u);  /* FIN + ACK */
+                snd++;
+                st = DONE;
+                break;
+            }
+        }
+        if (dlen != 0u) {
+            TCP_SEND(0x10, "", 0u);  /* ACK what we have */
+        }
+    }
+#undef TCP_SEND
+    if (st != DONE) {
+        die("HTTP GET / did not complete");
+    }
+    for (unsigned i = 0; i < 20u; i++) {
+        step();  /* the final ACK reaches lwIP */
+    }
+    return body;
+}
+
+int main(int argc, char **argv)
+{
+    char err[256];
+    if (argc != 3) {
+        fprintf(stderr, "usage: chip-bench FIRMWARE.elf STACK_RESERVE_BYTES\n");
+        return 2;
+    }
+    unsigned long reserve = strtoul(argv[2], NULL, 10);
+    if (chip_open(argv[1], CHIP_TIME_VIRTUAL, NULL, err, sizeof err) != 0) {
+        fprintf(stderr, "chip-bench: %s\n", err);
+        return 2;
+    }
+    uint32_t sp0 = 0;
+    (void)chip_read_mem(CHIP_FLASH_BASE, &sp0, 4);
+    usbip_sched_init(&chip_backend, poll_fn);
+
+    mark_t m = mark();
+    for (unsigned i = 0; i < 100u && chip_run(100000) != CHIP_IDLE; i++) {
+        if (chip_faulted()) {
+            die("chip fault during boot");
+        }
+    }
+    report("reset_to_main_loop", m);
+
+    m = mark();
+    enumerate();
+    report("enumeration", m);
+
+    for (unsigned i = 0; i < 50u; i++) {
+        step();  /* let the link come up */
+    }
+    arp();
+    static const uint16_t sizes[3] = {64, 590, 1514};
+    uint64_t cyc1514 = 0;
+    for (unsigned i = 0; i < 3u; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "icmp_echo_%u", sizes[i]);
+        echo(sizes[i], (uint16_t)(100u + i));  /* warm: ARP cache, pools */
+        m = mark();
+        echo(sizes[i], (uint16_t)(200u + i));
+        report(name, m);
+        if (sizes[i] == 1514u) {
+            cyc1514 = chip_stats()->cycles - m.cycles;
+        }
+    }
+    if (cyc1514 != 0u) {
+        /* one echo = a 1514-byte frame received and one sent */
+        uint64_t fps = 48000000u / cyc1514;
+        metric("echo_1514_per_s_at_48mhz", fps, "frames/s");
+        metric("echo_1514_cpu_limit_kbit_s", fps * 1514u * 8u / 1000u, "kbit/s");
+        metric("fs_bulk_bus_limit_kbit_s", 9728, "kbit/s");
+    }
+
+    m = mark();
+    uint32_t body = http_get();
+    report("http_get", m);
+    metric("http_get_bytes", body, "bytes");
+
+    uint32_t low = chip_stats()->lowest_sp;
+    printf("chip stack_lowest_sp 0x%08x address\n", (unsigned)low);
+    metric("stack_peak", sp0 - low, "bytes");
+    metric("stack_reserve", reserve, "bytes");
+    metric("stack_headroom", reserve > (sp0 - low) ? reserve - (sp0 - low) : 0u, "bytes");
+    chip_close();
+    return 0;
+}

@@ -1,0 +1,197 @@
+/*
+ * test_chip_cpu.c - the emulated Cortex-M0 (sim/chip/chip_cpu.c): exception
+ * entry and return, stack alignment, EXC_RETURN, IPSR, PRIMASK, priorities
+ * and preemption, WFI wake-up, SVC, SysTick in virtual time, SYSRESETREQ,
+ * and every kind of fault ending the run with a report.
+ *
+ * Layer: unit test (host). Links chip_cpu.c, chip_elf.c, the peripheral models
+ * and Unicorn. The images are tiny Thumb programs (tests/unit/chip_img/NAME.S,
+ * assembled by the build) whose handlers leave their observations in
+ * registers; each test names the ARMv6-M ARM rule it checks.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "chip.h"
+
+static void load(const char *name, chip_time_mode_t mode)
+{
+    char path[256], err[256];
+    snprintf(path, sizeof path, "%s/%s.elf", CHIP_IMG_DIR, name);
+    int r = chip_open(path, mode, NULL, err, sizeof err);
+    if (r != 0) {
+        fprintf(stderr, "%s\n", err);
+    }
+    assert_int_equal(r, 0);
+}
+
+/* runs until the image sleeps with nothing pending */
+static chip_state_t run_to_idle(void)
+{
+    chip_state_t s = CHIP_BUSY;
+    for (unsigned i = 0; i < 100u && s == CHIP_BUSY; i++) {
+        s = chip_run(100000);
+    }
+    return s;
+}
+
+/* B1.5.6 entry (8-word frame, alignment, xPSR bit 9, LR = EXC_RETURN, IPSR)
+ * and B1.5.8 return (frame popped, padding removed, SP restored). */
+static void test_entry_and_return(void **state)
+{
+    (void)state;
+    load("exc", CHIP_TIME_VIRTUAL);
+    assert_int_equal(run_to_idle(), CHIP_IDLE);
+    assert_int_equal(chip_cpu_reg(4), 2);                  /* two PendSVs */
+    assert_int_equal(chip_cpu_reg(6), 0x20001000u - 32u);  /* aligned: no padding */
+    assert_int_equal(chip_cpu_reg(5), (0x20000FFCu - 32u) & ~7u);  /* padded to 8 */
+    assert_true(chip_cpu_reg(10) & (1u << 9));            /* stacked xPSR says so */
+    assert_true(chip_cpu_reg(10) & (1u << 24));           /* and keeps T */
+    assert_int_equal(chip_cpu_reg(7), 0xFFFFFFF9u);        /* from Thread mode, MSP */
+    assert_int_equal(chip_cpu_reg(11), 14);                /* IPSR = PendSV */
+    assert_int_equal(chip_cpu_reg(2), 0);                  /* r2 restored from the frame */
+    assert_int_equal(chip_cpu_reg(9), 11);                 /* IPSR = SVCall */
+    assert_int_equal(chip_cpu_reg(8), 0x080000D6u);        /* after_svc: the next instruction */
+    assert_int_equal(chip_cpu_reg(0), 0x5A);               /* and it ran after the return */
+    assert_int_equal(chip_cpu_reg(13), 0x20001000u);       /* SP back where it was */
+    assert_int_equal(chip_cpu_reg(16) & 0x3Fu, 0);         /* Thread mode again */
+    assert_int_equal(chip_stats()->exceptions, 3);
+    assert_false(chip_faulted());
+}
+
+/* B1.5.4 / B1.5.19: PRIMASK holds a pending exception back, WFI still wakes
+ * on it; a higher priority preempts a running handler (nested EXC_RETURN). */
+static void test_primask_wfi_priorities(void **state)
+{
+    (void)state;
+    load("prio", CHIP_TIME_VIRTUAL);
+    assert_int_equal(run_to_idle(), CHIP_IDLE);
+    assert_int_equal(chip_cpu_reg(6), 7);           /* PendSV ran only after CPSIE */
+    assert_int_equal(chip_cpu_reg(4), 0x2123);      /* PendSV, IRQ0, nested PendSV, IRQ0 end */
+    assert_int_equal(chip_cpu_reg(7), 0xFFFFFFF1u); /* nested: return to Handler mode */
+    assert_false(chip_faulted());
+}
+
+/* SysTick (B3.3) in virtual time: 1 ms ticks, WFI skips to the next one;
+ * the same image gives the same instruction count (determinism). */
+static void test_systick_virtual_time(void **state)
+{
+    (void)state;
+    uint64_t insns[2];
+    for (unsigned round = 0; round < 2u; round++) {
+        load("systick", CHIP_TIME_VIRTUAL);
+        while (chip_now_ns() < 10500000u) {
+            chip_state_t s = chip_run(100000);
+            assert_int_not_equal(s, CHIP_FAULT);
+            if (s == CHIP_IDLE) {
+                chip_advance_idle();
+            }
+        }
+        assert_int_equal(chip_cpu_reg(4), 10);
+        insns[round] = chip_stats()->instructions;
+    }
+    assert_int_equal(insns[0], insns[1]);
+}
+
+/* SCB.AIRCR SYSRESETREQ with VECTKEY: a reset that keeps SRAM and starts
+ * again from the vector table. */
+static void test_sysresetreq(void **state)
+{
+    (void)state;
+    load("reset", CHIP_TIME_VIRTUAL);
+    assert_int_equal(run_to_idle(), CHIP_IDLE);
+    uint32_t boots = 0;
+    assert_true(chip_read_mem(0x20000000u, &boots, 4));
+    assert_int_equal(boots, 2);
+}
+
+static void expect_fault(const char *img, const char *text, bool addr_line)
+{
+    load(img, CHIP_TIME_VIRTUAL);
+    assert_int_equal(run_to_idle(), CHIP_FAULT);
+    assert_true(chip_faulted());
+    char buf[2048] = "";
+    FILE *f = fmemopen(buf, sizeof buf, "w");
+    assert_non_null(f);
+    chip_fault_report(f);
+    fclose(f);
+    if (strstr(buf, text) == NULL) {
+        fprintf(stderr, "report for %s:\n%s", img, buf);
+    }
+    assert_non_null(strstr(buf, text));
+    assert_non_null(strstr(buf, " PC 0x"));
+    assert_non_null(strstr(buf, " LR 0x"));
+    assert_non_null(strstr(buf, "xPSR 0x"));
+    assert_non_null(strstr(buf, " r12 0x"));
+    if (addr_line) {
+        assert_non_null(strstr(buf, "faulting address"));
+    }
+}
+
+static void test_fault_unmapped(void **state)
+{
+    (void)state;
+    expect_fault("fault1", "read of unmapped memory", true);
+}
+
+static void test_fault_flash_write(void **state)
+{
+    (void)state;
+    expect_fault("fault2", "write to flash", true);
+}
+
+static void test_fault_undefined(void **state)
+{
+    (void)state;
+    expect_fault("fault3", "undefined instruction", false);
+}
+
+static void test_fault_hardfault_handler(void **state)
+{
+    (void)state;
+    expect_fault("fault4", "HardFault handler reached", false);
+}
+
+static void test_fault_unmodelled_register(void **state)
+{
+    (void)state;
+    expect_fault("fault5", "not a modelled register", true);
+}
+
+static void test_fault_clock_off(void **state)
+{
+    (void)state;
+    expect_fault("fault6", "not clocked", true);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    chip_close();
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_entry_and_return),
+        cmocka_unit_test(test_primask_wfi_priorities),
+        cmocka_unit_test(test_systick_virtual_time),
+        cmocka_unit_test(test_sysresetreq),
+        cmocka_unit_test(test_fault_unmapped),
+        cmocka_unit_test(test_fault_flash_write),
+        cmocka_unit_test(test_fault_undefined),
+        cmocka_unit_test(test_fault_hardfault_handler),
+        cmocka_unit_test(test_fault_unmodelled_register),
+        cmocka_unit_test(test_fault_clock_off),
+    };
+    int r = cmocka_run_group_tests(tests, NULL, NULL);
+    (void)teardown(NULL);
+    return r;
+}

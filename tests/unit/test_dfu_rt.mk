@@ -1,0 +1,4 @@
+UNIT_TESTS += dfu_rt
+test_dfu_rt_SRCS := firmware/usb/dfu_rt.c firmware/usb/ecm.c firmware/usb/ncm.c firmware/usb/usb_buf.c \
+                    firmware/usb/usb_cdc.c firmware/usb/usbd.c firmware/usb/usb_desc.c firmware/ident.c \
+                    firmware/link_stats.c tests/unit/fake_udc.c tests/unit/fake_board.c

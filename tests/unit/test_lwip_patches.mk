@@ -1,0 +1,6 @@
+UNIT_TESTS += lwip_patches
+test_lwip_patches_SRCS := firmware/net/http_srv.c firmware/net/http_api.c firmware/net/http_info.c firmware/net/dhcps.c firmware/net/net_mem.c \
+                          firmware/app/app.c firmware/net/mdns_name.c firmware/config.c firmware/ident.c firmware/link_stats.c \
+                          firmware/net/sys_arch.c tests/unit/fake_board.c tests/unit/lwip_harness.c \
+                          tests/unit/tcp_client.c
+test_lwip_patches_LWIP := 1
