@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Benchmark (make bench): prints measured numbers for the simulator, it does
 # not pass or fail and is not part of make test.
-#   scripts/bench.sh [tap|usb|all]      (default all)
+#   scripts/bench.sh [tap|usb|chip-usb|all]      (default all)
 # tap: the simulator's lwIP stack behind tap0 in a private network namespace,
 #      a Linux client (curl, dig, busybox ping) on the other end of the link.
 # usb: the simulator exported over USB/IP on 127.0.0.1, attached by a real
 #      Linux kernel in a QEMU TCG guest (scripts/guest/bench-guest.sh); those
 #      numbers include the emulation overhead and are only comparable to runs
 #      on the same machine.
+# chip-usb: the same guest run against the flashed image on the emulated chip
+#      (--chip build/firmware/stm32net.elf; CHIP_ELF= names another image).
 # Layer: tooling, host side. Needs root for tap/all (namespaces, TAP), build/stm32net-sim
 # and the tools scripts/deps.sh installs (iproute2, curl, dig, busybox, qemu,
 # cpio, gzip, iperf). Throughput: "throughput sim tap|ecm rx|tx <Mbit/s>"
-# lines from iperf 2 against the device's lwiperf (IPERF_S seconds a way). Reuses tests/e2e/lib.sh for cleanup, TAP and guest helpers.
+# lines from iperf 2 against the device's lwiperf (IPERF_S seconds a way).
+# Reuses tests/e2e/lib.sh for cleanup, TAP and guest helpers.
 # Network: only loopback, the QEMU guest and namespace stm32net-bench-<pid>,
 # which is deleted on exit (EXIT trap). Every loop is bounded in count and by
 # timeout; the whole run takes well under 2 minutes.
@@ -24,14 +27,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=/dev/null
 source "$here/../tests/e2e/lib.sh"
 
-usage() { echo "usage: $0 [tap|usb|all]" >&2; exit 2; }
+usage() { echo "usage: $0 [tap|usb|chip-usb|all]" >&2; exit 2; }
 [ $# -le 1 ] || usage
 MODE=${1:-all}
-case "$MODE" in tap|usb|all) ;; *) usage ;; esac
+case "$MODE" in tap|usb|chip-usb|all) ;; *) usage ;; esac
 
 # Only TAP mode needs root (ip netns, a TAP device); the USB/IP run uses
 # loopback and an unprivileged QEMU.
-if [ "$MODE" != usb ] && [ "$(id -u)" -ne 0 ]; then
+if [ "$MODE" != usb ] && [ "$MODE" != chip-usb ] && [ "$(id -u)" -ne 0 ]; then
   echo "bench: needs root: TAP mode creates a network namespace and a TAP device in it" >&2
   echo "bench: (run it as root, or '$0 usb', which needs no root)" >&2
   exit 2
@@ -39,7 +42,7 @@ fi
 e2e_need_sim
 e2e_need ip timeout stdbuf awk sort
 case "$MODE" in tap|all) e2e_need curl dig busybox iperf ;; esac
-case "$MODE" in usb|all) e2e_need qemu-system-x86_64 cpio gzip ;; esac
+case "$MODE" in usb|chip-usb|all) e2e_need qemu-system-x86_64 cpio gzip ;; esac
 e2e_init
 
 DEV=192.168.7.1
@@ -150,12 +153,15 @@ bench_tap() {
 }
 
 # ================================================================ USB/IP mode
+# bench_usb DEVICE [SIM ARGS]: DEVICE names the throughput lines (sim: the
+# host-built firmware; chip: the flashed ELF on the emulated STM32F072).
 bench_usb() {
-  local log=$E2E_TMP/sim-usb.log console=$E2E_TMP/console.log script=$E2E_TMP/bench-guest.sh
+  local dev=$1; shift
+  local log=$E2E_TMP/sim-usb-$dev.log console=$E2E_TMP/console-$dev.log script=$E2E_TMP/bench-guest-$dev.sh
   local line port busid start qrc pings=50 fetches=50
-  echo "USB/IP + real kernel (QEMU TCG guest; absolute numbers include emulation overhead):"
+  echo "USB/IP + real kernel, device $dev (QEMU TCG guest; absolute numbers include emulation overhead):"
   e2e_guest_build >/dev/null
-  E2E_SIM_PREFIX="stdbuf -oL -eL" e2e_sim_start "$log" --listen 127.0.0.1:0
+  E2E_SIM_PREFIX="stdbuf -oL -eL" e2e_sim_start "$log" --listen 127.0.0.1:0 "$@"
   line=$(e2e_wait_pid_line "$E2E_SIM_PID" "$log" '^stm32net-sim: exporting ' 10) || {
     e2e_dump "simulator log" "$log"; echo "bench: simulator did not start" >&2; return 1; }
   port=$(sed -n 's/^stm32net-sim: exporting [^ ]* on 127\.0\.0\.1:\([0-9][0-9]*\) .*/\1/p' <<<"$line")
@@ -186,13 +192,19 @@ bench_usb() {
   row "guest boot + run (wall)" "1 sample" "$guest_s s"
   # cdc_ether in the guest's kernel over USB/IP, unpaced (no full-speed
   # schedule yet): the figure is bound by the guest's emulation.
-  echo "throughput sim ecm rx $(mbit "${g[iperf_rx_bps]:-}")"
-  echo "throughput sim ecm tx $(mbit "${g[iperf_tx_bps]:-}")"
+  echo "throughput $dev ecm rx $(mbit "${g[iperf_rx_bps]:-}")"
+  echo "throughput $dev ecm tx $(mbit "${g[iperf_tx_bps]:-}")"
   e2e_stop_pid "$E2E_SIM_PID" 5
 }
 
 rc=0
 case "$MODE" in tap|all) bench_tap || rc=1 ;; esac
-case "$MODE" in usb|all) bench_usb || rc=1 ;; esac
+case "$MODE" in usb|all) bench_usb sim || rc=1 ;; esac
+# the emulated chip (sim/chip/, Unicorn) running the flashed image, same guest run
+CHIP_ELF=${CHIP_ELF:-$here/../build/firmware/stm32net.elf}
+case "$MODE" in chip-usb|all)
+  if [ -f "$CHIP_ELF" ]; then bench_usb chip --chip "$CHIP_ELF" || rc=1
+  else echo "bench: no $CHIP_ELF for the chip run (make firmware)" >&2; rc=1; fi ;;
+esac
 echo "bench: done"
 exit $rc
