@@ -5,7 +5,8 @@
  *
  * Layer: sim (host only). May use any POSIX/Linux header.
  * Assumptions: one thread. Each loop pass: poll() (timeout = lwIP's next timer,
- * at most SIM_POLL_MAX_MS, 0 while URBs are moving), socket/TAP work,
+ * at most SIM_POLL_MAX_MS, 0 while URBs are moving, with --pace fs at most
+ * until the next 1 ms frame a waiting URB may use), socket/TAP work,
  * fw_poll(), then the bridge retries NAKed URBs.
  * --chip ELF runs the flashed image itself on the emulated STM32F072
  * (sim/chip) behind the same USB/IP bridge instead of the host-built firmware.
@@ -17,6 +18,7 @@
  * the environment fails (port in use, no /dev/net/tun, --pcap file not
  * writable), 3 when the emulated chip faulted (the report is on stderr).
  */
+#define _GNU_SOURCE /* ppoll: --pace wakes at the next 1 ms frame, finer than poll()'s ms */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -85,6 +87,11 @@ static void usage(FILE *f)
             "  --hostname NAME     the device's DNS name (default stm32net)\n"
             "  --zone NAME         its DNS zone and DHCP domain (default usb)\n"
             "  --serial STR        unique ID source: changes serial number and MACs\n"
+            "  --pace fs|none      fs: move USB packets on the full-speed bus schedule (1 ms\n"
+            "                      frames, at most 19 bulk packets of 64 bytes per frame for\n"
+            "                      both directions, control first, the interrupt endpoint\n"
+            "                      polled at its bInterval), for throughput figures; none\n"
+            "                      (default): as fast as the device answers\n"
             "  --verbose           log every URB\n"
             "  --version           print the version and exit\n"
             "  --help              this text\n"
@@ -212,7 +219,7 @@ static void sim_fw_poll(void)
 int main(int argc, char **argv)
 {
     enum { O_LISTEN = 256, O_BUSID, O_TAP, O_CHIP, O_PCAP, O_IP, O_HOSTNAME, O_ZONE, O_SERIAL,
-           O_VERBOSE, O_VERSION, O_HELP, O_PCAP_USB, O_CLASS, O_AFTER_DETACH };
+           O_VERBOSE, O_VERSION, O_HELP, O_PCAP_USB, O_CLASS, O_AFTER_DETACH, O_PACE };
     static const struct option opts[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"busid", required_argument, NULL, O_BUSID},
@@ -226,6 +233,7 @@ int main(int argc, char **argv)
         {"hostname", required_argument, NULL, O_HOSTNAME},
         {"zone", required_argument, NULL, O_ZONE},
         {"serial", required_argument, NULL, O_SERIAL},
+        {"pace", required_argument, NULL, O_PACE},
         {"verbose", no_argument, NULL, O_VERBOSE},
         {"version", no_argument, NULL, O_VERSION},
         {"help", no_argument, NULL, O_HELP},
@@ -241,6 +249,7 @@ int main(int argc, char **argv)
     const char *serial = NULL;
     bool verbose = false;
     bool replug = false;     /* --after-detach replug */
+    usbip_pace_t pace = USBIP_PACE_NONE;
     bool usbip_opt = false;  /* --listen or --busid given */
     const char *class_opt = NULL;
     int o;
@@ -335,6 +344,15 @@ int main(int argc, char **argv)
             }
             serial = optarg;
             break;
+        case O_PACE:
+            if (strcmp(optarg, "fs") == 0) {
+                pace = USBIP_PACE_FS;
+            } else if (strcmp(optarg, "none") == 0) {
+                pace = USBIP_PACE_NONE;
+            } else {
+                bad("--pace '%s': expected fs (full-speed bus schedule) or none", optarg);
+            }
+            break;
         case O_VERBOSE:
             verbose = true;
             break;
@@ -366,6 +384,9 @@ int main(int argc, char **argv)
     }
     if (tap != NULL && pcap_usb != NULL) {
         bad("--pcap-usb '%s': there is no USB in TAP mode (--pcap captures the frames)", pcap_usb);
+    }
+    if (tap != NULL && pace != USBIP_PACE_NONE) {
+        bad("--pace '%s': there is no USB bus to pace in TAP mode", "fs");
     }
     if (tap != NULL && usbip_opt) {
         bad("--tap '%s': --listen and --busid apply to USB/IP only, not to TAP mode", tap);
@@ -436,6 +457,11 @@ int main(int argc, char **argv)
             sim_pcap_usb_close();
             return chip != NULL && chip_sim_faulted() ? 3 : 1;
         }
+        usbip_sched_set_pace(pace, NULL);
+        if (pace == USBIP_PACE_FS) {
+            fprintf(stderr, "stm32net-sim: --pace fs: USB packets on the full-speed frame schedule "
+                            "(1 ms frames, at most 19 bulk packets of 64 bytes each)\n");
+        }
         inet_ntop(AF_INET, &listen_addr, addr, sizeof addr);
         if ((ntohl(listen_addr.s_addr) >> 24) != 127u) {
             fprintf(stderr, "stm32net-sim: WARNING: listening on %s, not loopback: USB/IP has "
@@ -496,7 +522,13 @@ int main(int argc, char **argv)
         uint32_t sleep = chip != NULL ? (uint32_t)chip_sim_timeout_ms(SIM_POLL_MAX_MS)
                                       : net_sleeptime_ms();
         int timeout = busy ? 0 : (sleep < SIM_POLL_MAX_MS ? (int)sleep : SIM_POLL_MAX_MS);
-        int r = poll(fds, n, timeout);
+        struct timespec ts = {timeout / 1000, (long)(timeout % 1000) * 1000000L};
+        int32_t pace_us = tap == NULL ? usbip_sched_wait_us() : -1;
+        if (pace_us >= 0 && (int64_t)pace_us < (int64_t)timeout * 1000) {
+            ts.tv_sec = 0;  /* --pace: wake when the next frame gives bus time */
+            ts.tv_nsec = (long)pace_us * 1000L;
+        }
+        int r = ppoll(fds, n, &ts, NULL);
         if (r < 0 && errno != EINTR) {
             fprintf(stderr, "stm32net-sim: poll: %s\n", strerror(errno));
             break;

@@ -13,14 +13,36 @@
  *   pending; URBs of one endpoint complete in order; ep0 never waits for bulk.
  * - The packet size of an endpoint is the device's wMaxPacketSize (USB 2.0
  *   9.6.6), as the backend reports it or as read from its descriptors.
+ * - Paced (USBIP_PACE_FS, usbip_sched.h): one transaction at a time, charged
+ *   to the current 1 ms frame's 1500 bytes of bus time (payload + 13 bytes,
+ *   USB 2.0 tables 5-7/5-9); a transaction is only started if its largest
+ *   possible packet still fits the frame (a host controller does the same
+ *   near the end of a frame, USB 2.0 11.3: no transaction may cross EOF).
+ *   Frames follow the wall clock (now_us / 1000): a frame the process slept
+ *   through is gone, as on the bus, and nothing is moved "per tick".
+ *   Limits of the model: a NAK costs no bus time (on a real bus a NAKed OUT
+ *   still took its data packet's time, a NAKed IN a token and handshake), so
+ *   the paced figure is an upper bound of what the bus would carry; the
+ *   bridge's own control transfers (descriptors at start, SET_ADDRESS on
+ *   import) run unpaced.
  */
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
 
 #include "usb/udc.h"
 #include "usbip_sched.h"
 
 #define SYNC_POLLS 200u /* device passes allowed for one internal control transfer */
+
+/* Full speed: 12 Mbit/s = 1500 bytes of bus time per 1 ms frame; 13 bytes of
+ * protocol overhead per transaction (sync, PIDs, address/endpoint, CRCs,
+ * inter-packet delay: USB 2.0 tables 5-7 and 5-9). 19 x (64 + 13) = 1463 <=
+ * 1500 < 20 x 77: the table's 19 max-size bulk transactions per frame. */
+#define FS_FRAME_US    1000u
+#define FS_FRAME_BYTES 1500u
+#define FS_TXN_OVERHEAD 13u
+#define EP_TYPE_INTERRUPT 3u /* bmAttributes bits 1..0, USB 2.0 table 9-13 */
 
 enum { ST_SETUP, ST_DATA, ST_STATUS, ST_BULK };
 
@@ -30,6 +52,17 @@ static usbip_urb_t urbs[USBIP_MAX_URBS];
 static usbip_urb_t sync_urb;
 static uint32_t urb_order;
 static uint16_t desc_mps[2][16];  /* [IN][epnum] from the endpoint descriptors */
+static uint8_t desc_type[2][16];  /* bmAttributes & 3 */
+static uint8_t desc_interval[2][16];
+
+/* The paced schedule's state (usbip_sched_set_pace). */
+static usbip_pace_t pace;
+static uint64_t (*pace_now)(void);
+static usbip_sched_frame_t fr;       /* the current frame's use of the bus */
+static bool fr_valid;
+static uint64_t next_poll[2][16];    /* interrupt endpoints: next frame to poll */
+static uint64_t wake_us;             /* when a waiting URB may move; 0: none waits */
+static unsigned rr_start;            /* round-robin start among bulk URBs */
 
 void usbip_sched_init(const usbip_backend_t *b, void (*poll)(void))
 {
@@ -37,6 +70,39 @@ void usbip_sched_init(const usbip_backend_t *b, void (*poll)(void))
     dev_poll = poll;
     memset(urbs, 0, sizeof urbs);
     memset(desc_mps, 0, sizeof desc_mps);
+    memset(desc_type, 0, sizeof desc_type);
+    memset(desc_interval, 0, sizeof desc_interval);
+    memset(next_poll, 0, sizeof next_poll);
+    fr_valid = false;
+    wake_us = 0;
+}
+
+static uint64_t monotonic_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+void usbip_sched_set_pace(usbip_pace_t p, uint64_t (*now_us)(void))
+{
+    pace = p;
+    pace_now = now_us != NULL ? now_us : monotonic_us;
+    fr_valid = false;
+    wake_us = 0;
+    memset(next_poll, 0, sizeof next_poll);
+}
+
+void usbip_sched_set_ep(uint8_t ep, uint8_t bmAttributes, uint8_t bInterval)
+{
+    unsigned d = (ep & 0x80u) ? 1u : 0u;
+    desc_type[d][ep & 0x0Fu] = (uint8_t)(bmAttributes & 3u);
+    desc_interval[d][ep & 0x0Fu] = bInterval != 0u ? bInterval : 1u;
+}
+
+void usbip_sched_frame_info(usbip_sched_frame_t *out)
+{
+    *out = fr;
 }
 
 const usbip_backend_t *usbip_sched_backend(void)
@@ -157,31 +223,40 @@ static void urb_after_packet(usbip_urb_t *u, int r, uint16_t n, uint16_t out_mps
     }
 }
 
-/* Moves packets until a NAK or the end; true if any packet moved. NAK: the
- * URB waits (a bulk IN URB is never answered empty); STALL in any stage:
+/* Offers u's next packet. False on a NAK (nothing moved); true when the
+ * packet was answered, with *n = the bytes it carried. STALL in any stage:
  * -EPIPE, as Linux HCDs report it; no handshake: -EPROTO. */
+static bool urb_one(usbip_urb_t *u, uint16_t *n)
+{
+    uint16_t out_mps;
+    int r = urb_packet(u, n, &out_mps);
+    if (r == USBIP_BE_NAK) {
+        return false;
+    }
+    if (r == USBIP_BE_STALL) {
+        urb_finish(u, -USBIP_EPIPE);
+    } else if (r == USBIP_BE_ERROR) {
+        urb_finish(u, -USBIP_EPROTO);
+    } else {
+        if (u->stage == ST_DATA || u->stage == ST_BULK) {
+            u->pos = (uint16_t)(u->pos + *n);
+        }
+        urb_after_packet(u, r, *n, out_mps);
+    }
+    return true;
+}
+
+/* Moves packets until a NAK or the end; true if any packet moved. NAK: the
+ * URB waits (a bulk IN URB is never answered empty). */
 static bool urb_step(usbip_urb_t *u)
 {
     bool moved = false;
     while (!u->done) {
-        uint16_t n, out_mps;
-        int r = urb_packet(u, &n, &out_mps);
-        if (r == USBIP_BE_NAK) {
+        uint16_t n;
+        if (!urb_one(u, &n)) {
             return moved;
         }
         moved = true;
-        if (r == USBIP_BE_STALL) {
-            urb_finish(u, -USBIP_EPIPE);
-            break;
-        }
-        if (r == USBIP_BE_ERROR) {
-            urb_finish(u, -USBIP_EPROTO);
-            break;
-        }
-        if (u->stage == ST_DATA || u->stage == ST_BULK) {
-            u->pos = (uint16_t)(u->pos + n);
-        }
-        urb_after_packet(u, r, n, out_mps);
     }
     return moved;
 }
@@ -296,8 +371,142 @@ static bool is_pipe_head(const usbip_urb_t *u)
     return true;
 }
 
+enum { CL_INTR, CL_CTRL, CL_BULK };
+
+static unsigned urb_class(const usbip_urb_t *u)
+{
+    if (u->epnum == 0u) {
+        return CL_CTRL;
+    }
+    unsigned d = u->dir == USBIP_DIR_IN ? 1u : 0u;
+    return desc_type[d][u->epnum & 0x0Fu] == EP_TYPE_INTERRUPT ? CL_INTR : CL_BULK;
+}
+
+/* The bus time a host controller must still have in the frame before it
+ * starts u's next transaction: a data packet may be as long as the
+ * endpoint's wMaxPacketSize (USB 2.0 5.8.4: bulk bandwidth is reckoned in
+ * max-size transactions, which is why table 5-9 says 19 per frame), so that
+ * is what has to fit; SETUP (8 bytes) and a status stage (0 bytes) have a
+ * known size. The frame is then charged what the packet really carried. */
+static uint32_t urb_cost_bound(const usbip_urb_t *u)
+{
+    uint32_t p;
+    switch (u->stage) {
+    case ST_SETUP:
+        p = 8u;
+        break;
+    case ST_DATA:
+        p = UDC_EP0_MPS;
+        break;
+    case ST_STATUS:
+        p = 0u;
+        break;
+    default: {
+        uint16_t mps = ep_mps(u->dir == USBIP_DIR_IN ? (uint8_t)(UDC_EP_IN | u->epnum) : u->epnum);
+        p = mps != 0u ? mps : 64u;
+        break;
+    }
+    }
+    return p + FS_TXN_OVERHEAD;
+}
+
+static void wake_at(uint64_t t)
+{
+    if (wake_us == 0u || t < wake_us) {
+        wake_us = t;
+    }
+}
+
+/* Serves the URBs of one class in the current frame: interrupt endpoints
+ * once each when their poll is due, control and bulk one transaction per
+ * URB per round (round robin: both bulk directions share the frame) until
+ * the frame is full or every one NAKs. */
+static bool paced_serve(unsigned cls)
+{
+    bool any = false;
+    for (;;) {
+        bool round = false;
+        for (unsigned k = 0; k < USBIP_MAX_URBS; k++) {
+            usbip_urb_t *u = &urbs[(rr_start + k) % USBIP_MAX_URBS];
+            if (!u->used || u->done || urb_class(u) != cls || !is_pipe_head(u)) {
+                continue;
+            }
+            unsigned d = u->dir == USBIP_DIR_IN ? 1u : 0u;
+            uint64_t *np = &next_poll[d][u->epnum & 0x0Fu];
+            if (cls == CL_INTR && fr.frame < *np) {
+                wake_at(*np * FS_FRAME_US);  /* USB 2.0 5.7.4: polled at its period */
+                continue;
+            }
+            uint32_t need = urb_cost_bound(u);
+            if (fr.frame_bytes + need > FS_FRAME_BYTES) {
+                wake_at((fr.frame + 1u) * FS_FRAME_US);  /* no room left in this frame */
+                continue;
+            }
+            uint16_t n = 0;
+            bool acked = urb_one(u, &n);
+            if (cls == CL_INTR) {
+                /* one poll per bInterval frames, answered or NAKed */
+                *np = fr.frame + desc_interval[d][u->epnum & 0x0Fu];
+                if (u->used && !u->done) {
+                    wake_at(*np * FS_FRAME_US);
+                }
+            }
+            if (!acked) {
+                continue;  /* a NAK: no bus time charged (see the header) */
+            }
+            fr.frame_bytes += (uint32_t)n + FS_TXN_OVERHEAD;
+            if (cls == CL_INTR) {
+                fr.frame_intr++;
+            } else if (cls == CL_CTRL) {
+                fr.frame_ctrl++;
+            } else {
+                fr.frame_bulk++;
+            }
+            round = any = true;
+        }
+        if (!round || cls == CL_INTR) {
+            return any;
+        }
+    }
+}
+
+static bool paced_step(void)
+{
+    uint64_t now = pace_now();
+    uint64_t frame = now / FS_FRAME_US;
+    if (!fr_valid || frame != fr.frame) {
+        memset(&fr, 0, sizeof fr);
+        fr.frame = frame;
+        fr_valid = true;
+        rr_start = (rr_start + 1u) % USBIP_MAX_URBS;
+    }
+    wake_us = 0;
+    /* Periodic first, then control (its 10% is guaranteed by going before
+     * bulk, USB 2.0 5.5.4), then bulk with what is left (5.8.4). */
+    bool moved = paced_serve(CL_INTR);
+    moved = paced_serve(CL_CTRL) || moved;
+    moved = paced_serve(CL_BULK) || moved;
+    return moved;
+}
+
+int32_t usbip_sched_wait_us(void)
+{
+    if (pace == USBIP_PACE_NONE || wake_us == 0u) {
+        return -1;
+    }
+    uint64_t now = pace_now();
+    if (wake_us <= now) {
+        return 0;
+    }
+    uint64_t d = wake_us - now;
+    return d > 1000000u ? 1000000 : (int32_t)d;
+}
+
 bool usbip_sched_step(void)
 {
+    if (pace == USBIP_PACE_FS) {
+        return paced_step();
+    }
     bool moved = false;
     /* Two passes: a URB that completes in the first lets the next one of
      * its pipe start in the second. */

@@ -148,6 +148,8 @@ static int read_descriptors(void)
         if (type == 0x05u && blen >= 7u) {
             /* USB 2.0 9.6.6: the packet size a host controller uses */
             usbip_sched_set_mps(c[off + 2u], (uint16_t)(le16(c + off + 4u) & 0x07FFu));
+            /* the transfer type and the polling period, for the paced schedule */
+            usbip_sched_set_ep(c[off + 2u], c[off + 3u], c[off + 6u]);
         }
         off += blen;
     }

@@ -14,7 +14,10 @@
  *    ADDRn_RX, COUNTn_RX's count field updated, CTR_RX set, DTOG_RX flipped,
  *    STAT_RX to NAK. NAK/STALL answer as named, DISABLED does not answer.
  *    A DATA PID that does not match DTOG_RX is a retransmission: ACKed and
- *    dropped (USB 2.0 8.6.3). On a control endpoint with EP_KIND
+ *    dropped (USB 2.0 8.6.3). SETUP is cleared by an OUT only when CTR_RX
+ *    was 0: "kept frozen while CTR_RX is at 1" (30.6.2, SETUP bit), so the
+ *    CPU still learns that its pending reception was a SETUP. On a control
+ *    endpoint with EP_KIND
  *    (STATUS_OUT) an OUT with data is answered STALL (30.6.2 EP_KIND).
  *  - SETUP (30.5.2 "Control transfers"): accepted on a CONTROL endpoint in
  *    any STAT_RX state but DISABLED, like an OUT, and then DTOG_TX = 1,
@@ -43,6 +46,9 @@
  *    software enables it), ISTR.RESET set.
  *  - DADDR (30.6.1): the device answers a token only when EF is set and ADD
  *    equals the token's address.
+ *  - ISTR.RESET (30.6.1, RM0008 23.5.2 word for word): "reception and
+ *    transmission are disabled until the RESET bit is cleared": while
+ *    software has not cleared RESET, no token gets an answer.
  *  - FNR: FN counts SOFs, LCK after two consecutive SOFs, RXDP = 1 while
  *    attached (idle J state of a full-speed bus).
  *  - BCDR: DPPU (bit 15) is the D+ pull-up: no pull-up, no device on the bus.
@@ -282,7 +288,8 @@ void usbfs_host_sof(usbfs_t *u)
 /* EPnR answering (addr, ep), or -1 when the token is not for us */
 static int match(const usbfs_t *u, uint8_t addr, uint8_t ep)
 {
-    if (!usbfs_attached(u) || !(u->daddr & USBFS_DADDR_EF) || (u->daddr & 0x7Fu) != addr) {
+    if (!usbfs_attached(u) || !(u->daddr & USBFS_DADDR_EF) || (u->daddr & 0x7Fu) != addr ||
+        (u->istr_flags & USBFS_ISTR_RESET)) {
         return -1;
     }
     for (unsigned n = 0; n < USBFS_NUM_EPR; n++) {
@@ -376,8 +383,10 @@ usbfs_result_t usbfs_host_out(usbfs_t *u, uint8_t addr, uint8_t ep, bool data1,
     }
     e = set_stat_rx(e, USBFS_STAT_NAK);
     e ^= USBFS_EPR_DTOG_RX;
+    if (!(e & USBFS_EPR_CTR_RX)) {
+        e &= (uint16_t)~USBFS_EPR_SETUP;  /* frozen while CTR_RX is 1 (30.6.2 SETUP) */
+    }
     e |= USBFS_EPR_CTR_RX;
-    e &= (uint16_t)~USBFS_EPR_SETUP;
     u->epr[n] = e;
     return USBFS_ACK;
 }

@@ -22,7 +22,7 @@ fail() { echo "10-sim-cli: FAIL: $*" >&2; exit 1; }
 
 # --help: exit 0, lists every option
 timeout 5 "$SIM" --help >"$tmp/help" || fail "--help exit status $?"
-for o in --listen --busid --tap --pcap --ip --hostname --zone --serial --verbose --version --help; do
+for o in --listen --busid --tap --pcap --ip --hostname --zone --serial --pace --verbose --version --help; do
   grep -q -- "$o" "$tmp/help" || fail "--help does not list $o"
 done
 # --version: one line with a version number
@@ -67,6 +67,11 @@ bad --class ncm --tap sim0
 grep -q -- "TAP mode has no USB class" "$tmp/err" || fail "--class + --tap message: $(cat "$tmp/err")"
 bad --class ncm --chip /nonexistent.elf
 grep -q -- "runs its image's class" "$tmp/err" || fail "--class + --chip message: $(cat "$tmp/err")"
+bad --pace hs
+bad --pace ""
+bad --pace
+bad --pace fs --tap sim0
+grep -q -- "--pace" "$tmp/err" || fail "--pace + --tap message: $(cat "$tmp/err")"
 bad --frobnicate
 bad --ip
 bad stray-argument

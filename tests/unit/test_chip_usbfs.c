@@ -352,6 +352,47 @@ static void test_bus_reset(void **state)
     assert_int_equal(u.epr[0], 0x3220);
 }
 
+/* 30.6.2 SETUP bit: frozen while CTR_RX is 1. An OUT that completes while
+ * the SETUP's CTR_RX is still pending leaves SETUP set; once CTR_RX was
+ * cleared, the next OUT clears it. */
+static void test_setup_bit_frozen_while_ctr_rx(void **state)
+{
+    (void)state;
+    const uint8_t s[8] = {0x00, 9, 1, 0, 0, 0, 0, 0};
+    assert_int_equal(usbfs_host_setup(&u, 5, s), USBFS_ACK);
+    assert_true(u.epr[0] & USBFS_EPR_SETUP);
+    wr(USBFS_EPR(0), (uint16_t)(((u.epr[0] & USBFS_EPR_STAT_RX) ^ (USBFS_STAT_VALID << 12)) |
+                                (USBFS_TYPE_CONTROL << 9) | USBFS_EPR_CTR_RX | USBFS_EPR_CTR_TX));
+    assert_int_equal(stat_rx(0), USBFS_STAT_VALID);
+    assert_int_equal(usbfs_host_out(&u, 5, 0, true, NULL, 0), USBFS_ACK);
+    assert_true(u.epr[0] & USBFS_EPR_SETUP);          /* CTR_RX was 1: frozen */
+    wr(USBFS_EPR(0), (uint16_t)(((u.epr[0] & USBFS_EPR_STAT_RX) ^ (USBFS_STAT_VALID << 12)) |
+                                (USBFS_TYPE_CONTROL << 9) | USBFS_EPR_CTR_TX));  /* CTR_RX cleared */
+    assert_int_equal(usbfs_host_out(&u, 5, 0, false, NULL, 0), USBFS_ACK);
+    assert_false(u.epr[0] & USBFS_EPR_SETUP);
+}
+
+/* 30.6.1 ISTR.RESET: reception and transmission stay disabled until software
+ * clears RESET, even with EF and the endpoints set up again. */
+static void test_deaf_while_reset_pending(void **state)
+{
+    (void)state;
+    const uint8_t s[8] = {0x80, 6, 0, 1, 0, 0, 18, 0};
+    uint8_t buf[64];
+    uint16_t len;
+    bool d1;
+    usbfs_host_bus_reset(&u);
+    wr(USBFS_DADDR, USBFS_DADDR_EF | 5u);  /* the driver's reset handler, RESET not cleared yet */
+    epr_set(0, USBFS_TYPE_CONTROL << 9, USBFS_STAT_VALID, USBFS_STAT_VALID, false, false);
+    epr_set(1, (USBFS_TYPE_BULK << 9) | 2u, USBFS_STAT_VALID, USBFS_STAT_VALID, false, false);
+    assert_int_equal(usbfs_host_setup(&u, 5, s), USBFS_TIMEOUT);
+    assert_int_equal(usbfs_host_out(&u, 5, 2, false, buf, 4), USBFS_TIMEOUT);
+    assert_int_equal(usbfs_host_in(&u, 5, 2, buf, 64, &len, &d1), USBFS_TIMEOUT);
+    wr(USBFS_ISTR, (uint16_t)~USBFS_ISTR_RESET);  /* rc_w0 */
+    assert_int_equal(usbfs_host_setup(&u, 5, s), USBFS_ACK);
+    assert_int_equal(usbfs_host_out(&u, 5, 2, false, buf, 4), USBFS_ACK);
+}
+
 /* FNR counts SOFs, LCK after two, RXDP while attached; SOF flag in ISTR */
 static void test_fnr_sof(void **state)
 {
@@ -405,6 +446,8 @@ int main(void)
         cmocka_unit_test_setup(test_status_out, setup_dev),
         cmocka_unit_test_setup(test_in, setup_dev),
         cmocka_unit_test_setup(test_bus_reset, setup_dev),
+        cmocka_unit_test_setup(test_setup_bit_frozen_while_ctr_rx, setup_dev),
+        cmocka_unit_test_setup(test_deaf_while_reset_pending, setup_dev),
         cmocka_unit_test_setup(test_fnr_sof, setup_dev),
         cmocka_unit_test_setup(test_bcdr, setup_dev),
         cmocka_unit_test_setup(test_unsupported_modes, setup_dev),

@@ -1,10 +1,11 @@
 /* test_stm32_epr.c - USB_EPnR write helpers (port/stm32f072/stm32_epr.c)
  * against a model of the register's write semantics (RM0091 30.6.2): toggle
  * bits flip on 1, rc_w0 bits clear on 0, SETUP is read-only, others plain.
- * Part 2 runs the driver that uses them (udc_stm32.c) against a small model
- * of the USB peripheral built on the same register model: EPnR, ISTR, the
- * BTABLE and packet memory, with a "host" that sends SETUP/IN/OUT tokens the
- * way the hardware reacts to them (RM0091 30.5.2). */
+ * Part 2 runs the driver that uses them (udc_stm32.c) on the emulated chip's
+ * model of the USB peripheral (sim/chip/usbfs.c via usbfs_hooks.c): EPnR,
+ * ISTR, the BTABLE and packet memory, with a "host" that sends SETUP/IN/OUT
+ * tokens the way the hardware reacts to them (RM0091 30.5.2). Part 3 checks
+ * that model's rules once more from the driver's side of the hooks. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,7 +17,7 @@
 #include "port/stm32f072/stm32_pma.h"
 #include "port/stm32f072/stm32f072.h"
 #include "usb/udc.h"
-#include "model_usbfs.h"
+#include "usbfs_hooks.h"
 
 #define T_STAT_TX 0x0030u
 #define T_DTOG_TX 0x0040u
@@ -32,7 +33,7 @@
 /* The register as the hardware treats a write: the model's rule (RM0091
  * 30.6.2), independent of the helpers' own masks, so a wrong mask in the
  * header shows up here. */
-#define model_write model_usbfs_epr_write
+#define model_write usbfs_hooks_epr_write
 
 typedef uint16_t (*set_fn)(uint16_t, unsigned);
 
@@ -131,13 +132,12 @@ static void test_known_words(void **state)
 
 void USB_IRQHandler(void);
 
-/* The peripheral: tests/unit/model_usbfs.c (RM0091 ch. 30). The host helpers
+/* The peripheral: sim/chip/usbfs.c through tests/unit/usbfs_hooks.c (RM0091
+ * ch. 30; the emulated chip runs the same model). The host helpers
  * below send one token and then let the CPU take the interrupt it raised. */
-#define m_epr     model_usbfs_epr
-#define m_istr    model_usbfs_istr
-#define m_usb     model_usbfs_reg
-#define m_pma     model_usbfs_pma
-#define m_race_ep model_usbfs_race_ep
+#define m_epr     usbfs_hooks_dev.epr
+#define m_istr    usbfs_hooks_dev.istr_flags
+#define m_race_ep usbfs_hooks_race_ep
 
 static udc_event_t m_ev[32];
 static unsigned m_nev;
@@ -148,19 +148,19 @@ void udc_event_cb(const udc_event_t *ev)
     m_ev[m_nev++] = *ev;
 }
 
-#define M_CNTR   m_usb[0x40 / 2]
-#define M_DADDR  m_usb[0x4C / 2]
-#define M_BCDR   m_usb[0x58 / 2]
-#define BT(n, i) m_pma[(8u * (n) + 2u * (i)) / 2u]   /* i: 0 ADDR_TX 1 COUNT_TX 2 ADDR_RX 3 COUNT_RX */
+#define M_CNTR   (*usbfs_hooks_field(USBFS_CNTR))
+#define M_DADDR  (*usbfs_hooks_field(USBFS_DADDR))
+#define M_BCDR   (*usbfs_hooks_field(USBFS_BCDR))
+#define BT(n, i) usbfs_hooks_bt((n), (i))   /* i: 0 ADDR_TX 1 COUNT_TX 2 ADDR_RX 3 COUNT_RX */
 
-static unsigned stat_tx(unsigned n) { return model_usbfs_stat_tx(n); }
-static unsigned stat_rx(unsigned n) { return model_usbfs_stat_rx(n); }
-static unsigned dtog_tx(unsigned n) { return model_usbfs_dtog_tx(n); }
-static unsigned dtog_rx(unsigned n) { return model_usbfs_dtog_rx(n); }
-#define pma_put model_usbfs_pma_put
+static unsigned stat_tx(unsigned n) { return usbfs_hooks_stat_tx(n); }
+static unsigned stat_rx(unsigned n) { return usbfs_hooks_stat_rx(n); }
+static unsigned dtog_tx(unsigned n) { return usbfs_hooks_dtog_tx(n); }
+static unsigned dtog_rx(unsigned n) { return usbfs_hooks_dtog_rx(n); }
+#define pma_put usbfs_hooks_pma_put
 
-enum { H_ACK = MODEL_USBFS_ACK, H_NAK = MODEL_USBFS_NAK, H_STALL = MODEL_USBFS_STALL,
-       H_NONE = MODEL_USBFS_NONE };
+enum { H_ACK = USBFS_ACK, H_NAK = USBFS_NAK, H_STALL = USBFS_STALL,
+       H_NONE = USBFS_TIMEOUT };
 
 static void h_set_stat(unsigned n, unsigned shift, unsigned v)
 {
@@ -170,7 +170,7 @@ static void h_set_stat(unsigned n, unsigned shift, unsigned v)
 /* the CPU takes the USB interrupt (bounded: a driver that never clears a flag fails) */
 static void irq(void)
 {
-    for (unsigned i = 0; i < 4u && model_usbfs_irq_pending(); i++) {
+    for (unsigned i = 0; i < 4u && usbfs_hooks_irq_pending(); i++) {
         USB_IRQHandler();
     }
 }
@@ -179,7 +179,7 @@ static void irq(void)
 static int host_setup(const uint8_t s[8])
 {
     unsigned before = m_nev;
-    int r = (int)model_usbfs_setup(s);
+    int r = (int)usbfs_hooks_setup(s);
     irq();
     if (m_nev > before && m_ev[m_nev - 1u].type == UDC_EVT_SETUP) {
         udc_ep0_answer(m_ev[m_nev - 1u].seq);
@@ -189,21 +189,21 @@ static int host_setup(const uint8_t s[8])
 
 static int host_in(unsigned n, uint8_t *d, uint16_t *len, unsigned *pid)
 {
-    int r = (int)model_usbfs_in(n, d, 64, len, pid);
+    int r = (int)usbfs_hooks_in(n, d, 64, len, pid);
     irq();
     return r;
 }
 
 static int host_out(unsigned n, const uint8_t *d, uint16_t len, unsigned *pid)
 {
-    int r = (int)model_usbfs_out(n, d, len, pid);
+    int r = (int)usbfs_hooks_out(n, d, len, pid);
     irq();
     return r;
 }
 
 static void host_bus_reset(void)
 {
-    model_usbfs_bus_reset();
+    usbfs_hooks_bus_reset();
     irq();
 }
 
@@ -211,7 +211,7 @@ static void host_bus_reset(void)
 static int drv_setup(void **state)
 {
     (void)state;
-    model_usbfs_reset();
+    usbfs_hooks_reset();
     m_nev = 0;
     udc_init();
     udc_connect();
@@ -446,7 +446,7 @@ static void test_drv_status_in_before_next_setup(void **state)
     h_set_stat(0, 4, STM32_EPR_STAT_NAK);
     m_epr[0] ^= T_DTOG_TX;
     pma_put(BT(0, 2), req, 8);
-    BT(0, 3) = (uint16_t)((BT(0, 3) & 0xFC00u) | 8u);
+    usbfs_hooks_bt_set(0, 3, (uint16_t)((BT(0, 3) & 0xFC00u) | 8u));
     m_epr[0] = (uint16_t)(m_epr[0] | T_CTR_TX | T_CTR_RX | T_SETUP);
     USB_IRQHandler();
     assert_int_equal(m_nev, before + 2u);
@@ -463,7 +463,7 @@ static void test_drv_bad_setup_length_stalls(void **state)
     unsigned before = m_nev;
     /* a 5-byte "SETUP": nothing reported, the control transfer is refused */
     pma_put(BT(0, 2), req, 8);
-    BT(0, 3) = (uint16_t)((BT(0, 3) & 0xFC00u) | 5u);
+    usbfs_hooks_bt_set(0, 3, (uint16_t)((BT(0, 3) & 0xFC00u) | 5u));
     m_epr[0] = (uint16_t)(m_epr[0] | T_CTR_RX | T_SETUP);
     USB_IRQHandler();
     assert_int_equal(m_nev, before);
@@ -593,7 +593,15 @@ static void test_drv_suspend_resume(void **state)
     assert_int_equal(m_ev[before + 1u].type, UDC_EVT_RESUME);
 }
 
-/* =================================== part 3: the model's own RM0091 rules */
+/* =================================== part 3: the model's RM0091 rules, through the hooks */
+
+/* The pull-up on, the transceiver on and the driver's interrupt masks: a
+ * host sees the device (usbfs_attached) and the line follows the flags. */
+static void attach(void)
+{
+    M_CNTR = USB_CNTR_CTRM | USB_CNTR_RESETM | USB_CNTR_SUSPM | USB_CNTR_WKUPM;
+    M_BCDR = USB_BCDR_DPPU;
+}
 
 /* RM0091 30.5.2 "Control transfers": a SETUP sets DTOG_TX to 1, DTOG_RX to 0
  * for its DATA0 (1 after it) and both STAT fields to NAK, whatever they were;
@@ -603,25 +611,26 @@ static void test_model_setup_sets_both_directions(void **state)
     (void)state;
     const uint8_t s[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     uint8_t got[8];
-    model_usbfs_reset();
+    usbfs_hooks_reset();
+    attach();
     M_DADDR = 0x80;
     m_epr[0] = (uint16_t)((STM32_EPR_TYPE_CONTROL << 9) | (1u << 12) | (3u << 4));  /* RX STALL, TX VALID, DATA0 */
-    BT(0, 2) = 0x100;
-    BT(0, 3) = 0x8400u;
-    assert_int_equal(model_usbfs_setup(s), MODEL_USBFS_ACK);
+    usbfs_hooks_bt_set(0, 2, 0x100);
+    usbfs_hooks_bt_set(0, 3, 0x8400u);
+    assert_int_equal(usbfs_hooks_setup(s), USBFS_ACK);
     assert_int_equal(stat_tx(0), STM32_EPR_STAT_NAK);
     assert_int_equal(stat_rx(0), STM32_EPR_STAT_NAK);
     assert_int_equal(dtog_tx(0), 1);
     assert_int_equal(dtog_rx(0), 1);
     assert_int_equal(m_epr[0] & (T_SETUP | T_CTR_RX), T_SETUP | T_CTR_RX);
     assert_int_equal(BT(0, 3) & 0x3FFu, 8);
-    model_usbfs_pma_get(0x100, got, 8);
+    usbfs_hooks_pma_get(0x100, got, 8);
     assert_memory_equal(got, s, 8);
     /* disabled: no handshake at all; not a control endpoint: ignored too */
     m_epr[0] = (uint16_t)(STM32_EPR_TYPE_CONTROL << 9);
-    assert_int_equal(model_usbfs_setup(s), MODEL_USBFS_NONE);
+    assert_int_equal(usbfs_hooks_setup(s), USBFS_TIMEOUT);
     m_epr[0] = (uint16_t)((STM32_EPR_TYPE_BULK << 9) | (2u << 12));
-    assert_int_equal(model_usbfs_setup(s), MODEL_USBFS_NONE);
+    assert_int_equal(usbfs_hooks_setup(s), USBFS_TIMEOUT);
 }
 
 /* RM0091 30.5.2: while CTR_RX is still set the SETUP is discarded without a
@@ -633,22 +642,23 @@ static void test_model_setup_discarded_while_ctr_rx(void **state)
     const uint8_t a[8] = {0xA}, b[8] = {0xB};
     uint8_t got[8];
     unsigned pid;
-    model_usbfs_reset();
+    usbfs_hooks_reset();
+    attach();
     M_DADDR = 0x80;
     m_epr[0] = (uint16_t)((STM32_EPR_TYPE_CONTROL << 9) | (2u << 12) | (2u << 4));
-    BT(0, 2) = 0x100;
-    BT(0, 3) = 0x8400u;
-    assert_int_equal(model_usbfs_setup(a), MODEL_USBFS_ACK);
-    assert_int_equal(model_usbfs_setup(b), MODEL_USBFS_NONE);
-    model_usbfs_pma_get(0x100, got, 8);
+    usbfs_hooks_bt_set(0, 2, 0x100);
+    usbfs_hooks_bt_set(0, 3, 0x8400u);
+    assert_int_equal(usbfs_hooks_setup(a), USBFS_ACK);
+    assert_int_equal(usbfs_hooks_setup(b), USBFS_TIMEOUT);
+    usbfs_hooks_pma_get(0x100, got, 8);
     assert_int_equal(got[0], 0xA);
     /* an OUT completing while CTR_RX (of the SETUP) is pending keeps SETUP set */
     h_set_stat(0, 12, STM32_EPR_STAT_VALID);
-    assert_int_equal(model_usbfs_out(0, NULL, 0, &pid), MODEL_USBFS_ACK);
+    assert_int_equal(usbfs_hooks_out(0, NULL, 0, &pid), USBFS_ACK);
     assert_int_equal(m_epr[0] & T_SETUP, T_SETUP);
-    m_epr[0] = model_usbfs_epr_write(m_epr[0], (uint16_t)(m_epr[0] & ~T_CTR_RX & ~0x7070u));
+    m_epr[0] = usbfs_hooks_epr_write(m_epr[0], (uint16_t)(m_epr[0] & ~T_CTR_RX & ~0x7070u));
     h_set_stat(0, 12, STM32_EPR_STAT_VALID);
-    assert_int_equal(model_usbfs_out(0, NULL, 0, &pid), MODEL_USBFS_ACK);
+    assert_int_equal(usbfs_hooks_out(0, NULL, 0, &pid), USBFS_ACK);
     assert_int_equal(m_epr[0] & T_SETUP, 0);
 }
 
@@ -661,24 +671,25 @@ static void test_model_bus_reset_and_ef(void **state)
     uint8_t got[64];
     uint16_t len;
     unsigned pid;
-    model_usbfs_reset();
+    usbfs_hooks_reset();
+    attach();
     m_epr[0] = (uint16_t)((STM32_EPR_TYPE_CONTROL << 9) | (3u << 12) | (3u << 4));
-    BT(0, 0) = 0x140;
-    BT(0, 1) = 0;
-    BT(0, 2) = 0x100;
-    BT(0, 3) = 0x8400u;
+    usbfs_hooks_bt_set(0, 0, 0x140);
+    usbfs_hooks_bt_set(0, 1, 0);
+    usbfs_hooks_bt_set(0, 2, 0x100);
+    usbfs_hooks_bt_set(0, 3, 0x8400u);
     M_DADDR = 0x85;
-    assert_int_equal(model_usbfs_in(0, got, 64, &len, &pid), MODEL_USBFS_ACK);
-    model_usbfs_bus_reset();
+    assert_int_equal(usbfs_hooks_in(0, got, 64, &len, &pid), USBFS_ACK);
+    usbfs_hooks_bus_reset();
     assert_int_equal(m_epr[0], 0);
     assert_int_equal(M_DADDR, 0);
     m_epr[0] = (uint16_t)((STM32_EPR_TYPE_CONTROL << 9) | (2u << 12) | (3u << 4));
-    assert_int_equal(model_usbfs_setup(s), MODEL_USBFS_NONE);      /* RESET pending */
+    assert_int_equal(usbfs_hooks_setup(s), USBFS_TIMEOUT);      /* RESET pending */
     stm32_test_istr_write((uint16_t)~USB_ISTR_RESET);
-    assert_int_equal(model_usbfs_setup(s), MODEL_USBFS_NONE);      /* EF still 0 */
-    assert_int_equal(model_usbfs_in(0, got, 64, &len, &pid), MODEL_USBFS_NONE);
+    assert_int_equal(usbfs_hooks_setup(s), USBFS_TIMEOUT);      /* EF still 0 */
+    assert_int_equal(usbfs_hooks_in(0, got, 64, &len, &pid), USBFS_TIMEOUT);
     M_DADDR = 0x80;
-    assert_int_equal(model_usbfs_setup(s), MODEL_USBFS_ACK);
+    assert_int_equal(usbfs_hooks_setup(s), USBFS_ACK);
 }
 
 /* RM0091 30.5.2: IN/OUT answers by STAT; a completed transaction flips DTOG,
@@ -689,35 +700,36 @@ static void test_model_in_out_tokens_and_istr(void **state)
     uint8_t d[4] = {1, 2, 3, 4}, got[64];
     uint16_t len;
     unsigned pid;
-    model_usbfs_reset();
+    usbfs_hooks_reset();
+    attach();
     M_DADDR = 0x80;
     memset(m_epr, 0, sizeof m_epr);
-    BT(2, 0) = 0x200; BT(2, 1) = 3; BT(2, 2) = 0x240; BT(2, 3) = 0x8400u;
-    static const int answer[4] = {MODEL_USBFS_NONE, MODEL_USBFS_STALL, MODEL_USBFS_NAK, MODEL_USBFS_ACK};
+    usbfs_hooks_bt_set(2, 0, 0x200); usbfs_hooks_bt_set(2, 1, 3); usbfs_hooks_bt_set(2, 2, 0x240); usbfs_hooks_bt_set(2, 3, 0x8400u);
+    static const int answer[4] = {USBFS_TIMEOUT, USBFS_STALL, USBFS_NAK, USBFS_ACK};
     for (unsigned st = 0; st < 3u; st++) {
-        m_epr[2] = (uint16_t)((st << 4) | (st << 12));
-        assert_int_equal(model_usbfs_in(2, got, 64, &len, &pid), answer[st]);
-        assert_int_equal(model_usbfs_out(2, d, 4, &pid), answer[st]);
-        assert_false(model_usbfs_irq_pending());
+        m_epr[2] = (uint16_t)((st << 4) | (st << 12) | 2u);   /* EA 2 */
+        assert_int_equal(usbfs_hooks_in(2, got, 64, &len, &pid), answer[st]);
+        assert_int_equal(usbfs_hooks_out(2, d, 4, &pid), answer[st]);
+        assert_false(usbfs_hooks_irq_pending());
     }
-    m_epr[2] = (uint16_t)((3u << 4) | (3u << 12) | T_DTOG_RX);
-    assert_int_equal(model_usbfs_out(2, d, 4, &pid), MODEL_USBFS_ACK);
+    m_epr[2] = (uint16_t)((3u << 4) | (3u << 12) | T_DTOG_RX | 2u);
+    assert_int_equal(usbfs_hooks_out(2, d, 4, &pid), USBFS_ACK);
     assert_int_equal(pid, 1);
     assert_int_equal(dtog_rx(2), 0);
     assert_int_equal(stat_rx(2), STM32_EPR_STAT_NAK);
     assert_int_equal(BT(2, 3), 0x8404u);
     assert_int_equal(stm32_test_istr_read(), USB_ISTR_CTR | USB_ISTR_DIR | 2u);
-    assert_int_equal(model_usbfs_in(2, got, 64, &len, &pid), MODEL_USBFS_ACK);
+    assert_int_equal(usbfs_hooks_in(2, got, 64, &len, &pid), USBFS_ACK);
     assert_int_equal(len, 3);
     assert_int_equal(pid, 0);
     assert_int_equal(dtog_tx(2), 1);
     assert_int_equal(stat_tx(2), STM32_EPR_STAT_NAK);
-    m_epr[2] = model_usbfs_epr_write(m_epr[2], (uint16_t)(T_CTR_TX));  /* CTR_RX written 0: cleared */
+    m_epr[2] = usbfs_hooks_epr_write(m_epr[2], (uint16_t)(T_CTR_TX));  /* CTR_RX written 0: cleared */
     assert_int_equal(stm32_test_istr_read(), USB_ISTR_CTR | 2u);      /* only CTR_TX: DIR 0 */
     /* ISTR's RESET/SUSP/WKUP are rc_w0 */
-    model_usbfs_istr = USB_ISTR_RESET | USB_ISTR_SUSP;
+    usbfs_hooks_dev.istr_flags = USB_ISTR_RESET | USB_ISTR_SUSP;
     stm32_test_istr_write((uint16_t)~USB_ISTR_SUSP);
-    assert_int_equal(model_usbfs_istr, USB_ISTR_RESET);
+    assert_int_equal(usbfs_hooks_dev.istr_flags, USB_ISTR_RESET);
 }
 
 /* =================================== part 4: chip-only defects (issue 9) */
@@ -761,7 +773,7 @@ static void test_drv_clear_stall_race_out(void **state)
     unsigned pid;
     assert_true(udc_ep_open(0x01, UDC_EP_BULK, 64));
     assert_true(udc_ep_xfer(0x01, buf, 64));
-    BT(1, 3) = (uint16_t)(BT(1, 3) & 0xFC00u);   /* the racing packet is a ZLP */
+    usbfs_hooks_bt_set(1, 3, (uint16_t)(BT(1, 3) & 0xFC00u));   /* the racing packet is a ZLP */
     unsigned before = m_nev;
     m_race_ep = 1;
     udc_ep_clear_stall(0x01);
@@ -782,11 +794,11 @@ static void test_drv_back_to_back_setup_not_torn(void **state)
     (void)state;
     const uint8_t a[8] = {0x80, 6, 0, 1, 0, 0, 0x12, 0};
     const uint8_t b[8] = {0x00, 5, 0x22, 0, 0, 0, 0, 0};
-    memcpy(model_usbfs_setup_bytes, b, 8);
-    model_usbfs_setup_at_pma = 2;      /* while the driver reads A's second half-word */
+    memcpy(usbfs_hooks_setup_bytes, b, 8);
+    usbfs_hooks_setup_at_pma = 2;      /* while the driver reads A's second half-word */
     unsigned before = m_nev;
     assert_int_equal(host_setup(a), H_ACK);
-    assert_int_equal(model_usbfs_setup_result, H_NONE);
+    assert_int_equal(usbfs_hooks_setup_result, H_NONE);
     assert_int_equal(m_nev, before + 1u);
     assert_int_equal(m_ev[before].type, UDC_EVT_SETUP);
     assert_memory_equal(m_ev[before].setup, a, 8);
@@ -807,21 +819,21 @@ static void test_drv_reply_not_armed_after_newer_setup_latched(void **state)
     uint16_t len;
     unsigned pid;
     assert_int_equal(host_setup(a), H_ACK);
-    memcpy(model_usbfs_setup_bytes, b, 8);
-    model_usbfs_setup_at_epr0 = 1;
+    memcpy(usbfs_hooks_setup_bytes, b, 8);
+    usbfs_hooks_setup_at_epr0 = 1;
     (void)udc_ep_xfer(0x80, reply, 18);
-    assert_int_equal(model_usbfs_setup_result, H_ACK);
+    assert_int_equal(usbfs_hooks_setup_result, H_ACK);
     /* the host's IN token comes before the CPU has taken the interrupt */
-    assert_int_not_equal(model_usbfs_in(0, got, 64, &len, &pid), MODEL_USBFS_ACK);
+    assert_int_not_equal(usbfs_hooks_in(0, got, 64, &len, &pid), USBFS_ACK);
     udc_ep_stall(0x80);                                        /* stale STALL: refused too */
-    assert_int_not_equal(model_usbfs_in(0, got, 64, &len, &pid), MODEL_USBFS_STALL);
+    assert_int_not_equal(usbfs_hooks_in(0, got, 64, &len, &pid), USBFS_STALL);
     irq();
     assert_int_equal(m_ev[m_nev - 1u].type, UDC_EVT_SETUP);
     assert_memory_equal(m_ev[m_nev - 1u].setup, b, 8);
     assert_int_equal(stat_tx(0), STM32_EPR_STAT_NAK);
     /* latched before the call: refused at once */
     udc_ep0_answer(m_ev[m_nev - 1u].seq);
-    assert_int_equal(model_usbfs_setup(a), MODEL_USBFS_ACK);
+    assert_int_equal(usbfs_hooks_setup(a), USBFS_ACK);
     assert_false(udc_ep_xfer(0x80, reply, 18));
     assert_int_equal(stat_tx(0), STM32_EPR_STAT_NAK);
     udc_ep_stall(0x00);

@@ -6,10 +6,9 @@
  * below through a small port of operations; an implementation joins by giving
  * that port (test_udc_conf_<name>.c) and linking its controller:
  *   fake_udc.c (unit tests' fake), hal_stub/udc_sim.c (simulator), and
- *   port/stm32f072/udc_stm32.c on a register model of the USB FS peripheral
- *   (tests/unit/model_usbfs.c today; any other model, e.g. sim/chip's, that
- *   implements the STM32NET_UNIT_TEST register hooks can drive it the same
- *   way with its own port).
+ *   port/stm32f072/udc_stm32.c on the USB FS peripheral model the emulated
+ *   chip runs (sim/chip/usbfs.c, through the STM32NET_UNIT_TEST register
+ *   hooks in tests/unit/usbfs_hooks.c).
  * Host operations only change the bus side; pump() lets the controller react
  * (the chip: take the pending USB interrupt; others: nothing), and the suite
  * calls it after every host operation.
