@@ -4,8 +4,9 @@
  * in order, and nothing more: bulk OUT and IN transfers of every length
  * 0..130 (1..3 packets, odd and even) into and out of buffers at offsets
  * 0..3, checked byte for byte against what the model's host sent or got,
- * with guard bytes around the RAM buffer. The model (model_usbfs.c) checks
- * that every packet-memory access is a half-word one (RM0091 30.6). */
+ * with guard bytes around the RAM buffer. The model (sim/chip/usbfs.c via
+ * usbfs_hooks.c) refuses any packet-memory access the peripheral does not
+ * take (RM0091 30.6). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "model_usbfs.h"
+#include "usbfs_hooks.h"
 #include "usb/udc.h"
 
 void USB_IRQHandler(void);
@@ -31,19 +32,19 @@ void udc_event_cb(const udc_event_t *e)
 
 static void pump(void)
 {
-    for (unsigned i = 0; i < 4u && model_usbfs_irq_pending(); i++) {
+    for (unsigned i = 0; i < 4u && usbfs_hooks_irq_pending(); i++) {
         USB_IRQHandler();
     }
-    assert_false(model_usbfs_irq_pending());
+    assert_false(usbfs_hooks_irq_pending());
 }
 
 static int setup_fn(void **state)
 {
     (void)state;
-    model_usbfs_reset();
+    usbfs_hooks_reset();
     udc_init();
     udc_connect();
-    model_usbfs_bus_reset();
+    usbfs_hooks_bus_reset();
     pump();
     assert_true(udc_ep_open(0x01, UDC_EP_BULK, 64));
     assert_true(udc_ep_open(0x81, UDC_EP_BULK, 64));
@@ -73,7 +74,7 @@ static void test_out_every_length_and_offset(void **state)
             unsigned sent = 0, pid = 0;
             do {
                 unsigned n = len - sent < 64u ? len - sent : 64u;
-                assert_int_equal(model_usbfs_out(1, host + sent, (uint16_t)n, &pid), MODEL_USBFS_ACK);
+                assert_int_equal(usbfs_hooks_out(1, host + sent, (uint16_t)n, &pid), USBFS_ACK);
                 pump();
                 sent += n;
                 if (n < 64u) {
@@ -111,7 +112,7 @@ static void test_in_every_length_and_offset(void **state)
             uint16_t n = 0;
             do {
                 memset(got + have, 0x5A, 64);
-                assert_int_equal(model_usbfs_in(1, got + have, 64, &n, &pid), MODEL_USBFS_ACK);
+                assert_int_equal(usbfs_hooks_in(1, got + have, 64, &n, &pid), USBFS_ACK);
                 pump();
                 have += n;
             } while (n == 64u && have < len);
