@@ -8,7 +8,7 @@
 # Network: namespace stm32net-iperf-<pid> holds the simulator's tap0 and the
 # client; deleted on exit, nothing leaves it.
 set -euo pipefail
-E2E_NAME=39-iperf
+E2E_NAME=33-iperf
 source "$(dirname "$0")/lib.sh"
 
 e2e_need_root
