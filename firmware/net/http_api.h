@@ -26,6 +26,6 @@
 /* one response: 192 bytes reserved for the header + the JSON, whose worst
  * case is /api/status with every counter at 2^32-1 (about 430 bytes plus
  * the members other modules add) or /api/info (HTTP_INFO_JSON_MAX) */
-#define HTTP_API_RESP_MAX   688u
+#define HTTP_API_RESP_MAX   744u   /* 688 + 56 for the iperf member (net/iperf.c) */
 
 #endif

@@ -13,6 +13,7 @@
 #include "app/app.h"
 #include "config.h"
 #include "fake_board.h"
+#include "net/iperf.h"
 #include "http_api.h"
 #include "lwip/apps/fs.h"
 #include "link_stats.h"
@@ -315,7 +316,7 @@ static void test_status(void **state)
     assert_body_contains(&r, "\"leds\":[0,0,0,0],\"button\":0,");
     assert_body_contains(&r, "\"link\":{\"rx_frames\":");
     assert_body_contains(&r, "\"tx_dropped\":");
-    assert_body_contains(&r, ",\"class\":\"ecm\"}}");
+    assert_body_contains(&r, ",\"class\":\"ecm\"},\"iperf\":{\"sessions\":0,\"bytes\":0}}");
 
     fake_board_button = true;
     get("/api/status?x=1", &r);     /* a query does not change the resource */
@@ -723,6 +724,7 @@ static void test_status_worst_case_fits(void **state)
     fw_config.hostname[CONFIG_NAME_MAX - 1u] = 0;
     memcpy(fw_config.ip, (uint8_t[]){192, 168, 7, 1}, 4);
     memset(&link_stats, 0xFF, sizeof link_stats);   /* every counter at 2^32-1 */
+    memset(&iperf_stats, 0xFF, sizeof iperf_stats);
     fake_board_button = true;
     fake_board_presses = 0xFFFFFFFFu;   /* app_init saw 0: 2^32-1 presses */
     fake_board_ms = 0xFFFFFFFFu;
@@ -730,10 +732,12 @@ static void test_status_worst_case_fits(void **state)
     get("/api/status", &r);
     memcpy(fw_config.hostname, saved, sizeof saved);
     memset(&link_stats, 0, sizeof link_stats);
+    memset(&iperf_stats, 0, sizeof iperf_stats);
     assert_int_equal(r.status, 200);
     assert_json(&r);
     assert_body_contains(&r, "\"button_presses\":4294967295,");
-    assert_body_contains(&r, "\"tx_errors\":4294967295,\"class\":\"ecm\"}");
+    assert_body_contains(&r, "\"tx_errors\":4294967295,\"class\":\"ecm\"},");
+    assert_body_contains(&r, "\"iperf\":{\"sessions\":4294967295,\"bytes\":4294967295}}");
     /* the mDNS name of the longest hostname (a conflict suffix adds <= 4, mdns_name.h) */
     assert_body_contains(&r, "\"mdns_name\":\"wwwwwwwwwwwwwwwwwwwwwwwwwwwwwww.local\"");
     /* every member is in now (link.class included): at least 40 bytes stay
