@@ -15,6 +15,8 @@
 #include "fake_board.h"
 #include "http_api.h"
 #include "lwip/apps/fs.h"
+#include "lwip/mem.h"
+#include "lwip/stats.h"
 #include "link_stats.h"
 #include "lwip_harness.h"
 #include "net.h"
@@ -684,6 +686,10 @@ static void test_response_buffer_held_gives_503(void **state)
     assert_int_equal(fs_open_custom(&held, "/api/status"), 1);
     assert_true(held.len > 0 && memcmp(held.data, "HTTP/1.0 200 OK\r\n", 17) == 0);
     assert_int_equal(fs_open_custom(&held, "/index.html"), 0);   /* not ours */
+    /* the held response is a heap block trimmed to its length (http_api.c) */
+    assert_true(lwip_stats.mem.used >= (mem_size_t)held.len &&
+                lwip_stats.mem.used <= (mem_size_t)held.len + 32u);   /* + lwIP's block header */
+    check_pools = false;   /* that block is in use on purpose until fs_close */
 
     get("/api/status", &r);
     assert_error(&r, 503, "busy");
@@ -694,6 +700,7 @@ static void test_response_buffer_held_gives_503(void **state)
     assert_int_equal(r.status, 200);
 
     fs_close_custom(&held);
+    check_pools = true;    /* the block is back: the heap is at idle again */
     post("/api/led", "n=1&state=on", &r);
     assert_int_equal(r.status, 200);
     assert_true(fake_board_leds[1]);
