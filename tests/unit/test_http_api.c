@@ -706,6 +706,32 @@ static void test_response_buffer_held_gives_503(void **state)
     assert_true(fake_board_leds[1]);
 }
 
+/* The response is a heap block (http_api.c): when the heap has no
+ * HTTP_API_RESP_MAX block free (fragments or other send queues hold it),
+ * the answer is the constant 503 and a POST's action does not run; the
+ * heap back, the same requests succeed. */
+static void test_heap_short_gives_503(void **state)
+{
+    (void)state;
+    resp_t r;
+    /* leave less than one response block, but room for the 503's copy */
+    void *hog = mem_malloc((mem_size_t)(MEM_SIZE - lwip_stats.mem.used - 600u));
+    assert_non_null(hog);
+    check_pools = false;   /* the hog is in use on purpose */
+    get("/api/status", &r);
+    assert_error(&r, 503, "busy");
+    post("/api/led", "n=1&state=on", &r);
+    assert_error(&r, 503, "busy");
+    assert_no_change();
+    mem_free(hog);
+    check_pools = true;
+    get("/api/status", &r);
+    assert_int_equal(r.status, 200);
+    post("/api/led", "n=1&state=on", &r);
+    assert_int_equal(r.status, 200);
+    assert_true(fake_board_leds[1]);
+}
+
 static void test_many_requests_no_leak(void **state)
 {
     (void)state;
@@ -816,6 +842,7 @@ int main(void)
         T(test_overlong_and_incomplete_requests),
         T(test_directory_paths),
         T(test_response_buffer_held_gives_503),
+        T(test_heap_short_gives_503),
         T(test_many_requests_no_leak),
         T(test_status_worst_case_fits),
     };
