@@ -2,7 +2,8 @@
 # cross-compile check of the portable firmware and the end-to-end tests.
 #
 #   make run     build and start the simulator (installs what it needs)
-#   make test    all tests: unit (ASan+UBSan), cross check, chip image size, end to end
+#   make test    all tests: unit (ASan+UBSan), fuzz corpus replay, cross check, chip image size, end to end
+#   make fuzz [FUZZ_SECONDS=300]   every libFuzzer target (tests/fuzz/fuzz.mk)
 #   make firmware / size / flash   STM32F072 image, budget check, dfu-util (PROGRAMMER=openocd|stlink)
 #   make screenshot [OUT=file.png] the web page in headless Chromium;  make bench  benchmarks
 #
@@ -75,12 +76,14 @@ FSDATA_C := $(BUILD)/gen/fsdata_stm32net.c
 -include firmware/app/web.mk
 # The STM32F072 build (make firmware / size / flash) lives with its port.
 -include firmware/port/stm32f072/port.mk
+# libFuzzer targets: make fuzz, make fuzz-replay (tests/fuzz/fuzz.mk).
+-include tests/fuzz/fuzz.mk
 
-.PHONY: all deps lwip unit cross-check sim run test e2e clean help guest screenshot docs-screenshot bench
+.PHONY: all deps lwip unit cross-check sim run test e2e clean help guest screenshot docs-screenshot bench soak
 all: sim
 
 help:
-	@sed -n '3,11p' Makefile
+	@sed -n '3,12p' Makefile
 
 deps:
 	@bash scripts/deps.sh
@@ -174,6 +177,7 @@ e2e: sim firmware
 
 test: deps
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory fuzz-replay
 	@$(MAKE) --no-print-directory cross-check
 	@$(MAKE) --no-print-directory size
 	@$(MAKE) --no-print-directory e2e
@@ -192,6 +196,10 @@ $(CHIP_BENCH): $(patsubst %.c,$(BUILD)/sim/%.o,$(CHIP_BENCH_SRCS))
 bench: sim firmware $(CHIP_BENCH)
 	@$(CHIP_BENCH) $(FW_ELF) $(FW_STACK)
 	@if [ "$(MODE)" != chip ]; then bash scripts/bench.sh $(or $(MODE),all); fi
+
+# Long mixed load and faults in TAP mode (scripts/soak.sh). Needs root.
+soak: sim
+	@bash scripts/soak.sh
 
 screenshot: sim
 	@bash scripts/screenshot.sh $(or $(OUT),$(BUILD)/screenshot.png)

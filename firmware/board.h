@@ -24,11 +24,25 @@ bool board_button_read(void);           /* true while the user button is pressed
  * the button level first or how rarely the app looks. Wraps at 2^32. */
 uint32_t board_button_presses(void);
 /* Why the chip last reset, as a short lower-case word for people
- * ("power-on", "pin", "software", "watchdog", ...; "unknown" if none). */
+ * ("power-on", "pin", "software", "watchdog", "fault", ...; "unknown" if none). */
 const char *board_reset_cause(void);
 void board_idle(void);                  /* wait for the next interrupt/event */
 void board_enter_bootloader(void);      /* ROM DFU bootloader; may not return */
 /* A broken invariant of our own (never untrusted input): stop, never return. */
 void board_panic(const char *msg, const char *file, int line);
+
+/* ---- recovery: watchdog, reset cause, stack use ---- */
+
+/* After a reset by one of our fault handlers (board_reset_cause() then says
+ * "fault"): true, with the faulting instruction (stacked PC), the stacked LR
+ * and the exception number (ARMv6-M B1.5.2: 2 NMI, 3 HardFault, 11 SVCall,
+ * 14 PendSV, 15 SysTick, 16 + n IRQ n). False after any other reset. */
+bool board_fault_record(uint32_t *pc, uint32_t *lr, uint32_t *exception);
+/* Restarts the watchdog's count; called from the main loop only, so a loop
+ * that stops running resets the chip. A no-op where there is no watchdog. */
+void board_watchdog_feed(void);
+/* Stack reserve and the most of it ever used since start-up (high-water mark
+ * of the paint); both 0 where this is not known (the simulator). */
+void board_stack_usage(uint32_t *used, uint32_t *size);
 
 #endif

@@ -95,6 +95,7 @@ int main(void)
 {
     fw_init();
     for (;;) {
+        board_watchdog_feed();   /* only here: a wedged loop must starve the watchdog */
         fw_poll();
         board_idle();
     }

@@ -13,6 +13,7 @@
  * - Reset cause: a process start is a power-on.
  * - board_enter_bootloader(): there is no ROM here: logged and remembered;
  *   the simulator then unplugs and stops (board_host_bootloader_requested()).
+ * - no fault record; watchdog feed: a no-op; stack use: unknown.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,4 +155,25 @@ void board_panic(const char *msg, const char *file, int line)
 {
     fprintf(stderr, "stm32net-sim: PANIC %s at %s:%d\n", msg, file, line);
     abort();
+}
+
+/* Recovery: a process start is a power-on (board_reset_cause()); a crash
+ * ends the process, so there is never a fault record; there is no watchdog
+ * (the host OS watches); the stack is the OS's, so its use is not reported. */
+bool board_fault_record(uint32_t *pc, uint32_t *lr, uint32_t *exception)
+{
+    (void)pc;
+    (void)lr;
+    (void)exception;
+    return false;
+}
+
+void board_watchdog_feed(void)
+{
+}
+
+void board_stack_usage(uint32_t *used, uint32_t *size)
+{
+    *used = 0u;
+    *size = 0u;
 }

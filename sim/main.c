@@ -11,8 +11,9 @@
  * --chip ELF runs the flashed image itself on the emulated STM32F072
  * (sim/chip) behind the same USB/IP bridge instead of the host-built firmware.
  * Exit status: 0 after SIGINT/SIGTERM or a DFU_DETACH / POST /api/bootloader
- * (the chip would enter its ROM bootloader: the simulator unplugs and stops,
- * unless --after-detach replug), 2 for a bad command line (one message
+ * (the chip would enter its ROM bootloader - with --chip it does, up to the
+ * stub ROM's reset code: the simulator unplugs and stops, unless
+ * --after-detach replug), 2 for a bad command line (one message
  * on stderr; also --tap combined with the USB/IP-only --listen/--busid/--class
  * or with --chip, --class with --chip, or an ELF that cannot be loaded), 1 when
  * the environment fails (port in use, no /dev/net/tun, --pcap file not
@@ -189,9 +190,12 @@ static void install_signals(void)
 
 /* --after-detach replug: what a user sees when the ROM bootloader is left
  * without an image: the cable is out (every USB/IP connection closes), and a
- * second later the application is there again to be attached. The firmware's
- * network state is kept (a real chip would start afresh: not modelled). */
-static int sim_replug(bool usb, const usbip_server_cfg_t *cfg, struct in_addr addr, uint16_t port)
+ * second later the application is there again to be attached. The host
+ * build keeps the firmware's network state (a real chip would start afresh:
+ * not modelled); the emulated chip (chip) does start afresh: it is reset and
+ * runs its image from the vector table again. */
+static int sim_replug(bool usb, bool chip, const usbip_server_cfg_t *cfg, struct in_addr addr,
+                      uint16_t port)
 {
     struct timespec one_s = {1, 0};
     if (usb) {
@@ -199,11 +203,18 @@ static int sim_replug(bool usb, const usbip_server_cfg_t *cfg, struct in_addr ad
     }
     fprintf(stderr, "stm32net-sim: unplugged; back in 1 s (--after-detach replug)\n");
     (void)nanosleep(&one_s, NULL);
-    board_host_bootloader_clear();
-    if (!usb) {
-        return 0;
+    if (chip) {
+        if (chip_sim_restart() != 0) {
+            errno = EIO;
+            return -1;
+        }
+    } else {
+        board_host_bootloader_clear();
+        if (!usb) {
+            return 0;
+        }
+        udc_connect();  /* the application's pull-up, as after its reset */
     }
-    udc_connect();  /* the application's pull-up, as after its reset */
     if (usbip_server_init(cfg) != 0 || usbip_server_listen(addr, port, NULL) != 0) {
         return -1;
     }
@@ -507,6 +518,7 @@ int main(int argc, char **argv)
     }
 
     bool busy = false;
+    bool chip_detached = false;  /* --chip: the image entered the ROM bootloader */
     sig_atomic_t buttons_seen = 0;
     while (!stop_signal) {
         struct pollfd fds[USBIP_POLLFD_MAX + 1u];
@@ -553,6 +565,18 @@ int main(int argc, char **argv)
                 chip_sim_report();
                 break;
             }
+            if (st == 2) {  /* the chip entered its ROM bootloader: as a DFU detach */
+                if (!replug) {
+                    chip_detached = true;
+                    break;  /* the cable is pulled (USB/IP connections close), exit 0 */
+                }
+                if (sim_replug(true, true, &cfg, listen_addr, bound) != 0) {
+                    fprintf(stderr, "stm32net-sim: replug failed: %s\n", strerror(errno));
+                    return chip_sim_faulted() ? 3 : 1;
+                }
+                busy = true;
+                continue;
+            }
             bool moved = usbip_server_run();
             busy = moved || st > 0;
             continue;
@@ -563,7 +587,7 @@ int main(int argc, char **argv)
             if (!replug) {
                 break;  /* the cable is pulled (USB/IP connections close), exit 0 */
             }
-            if (sim_replug(tap == NULL, &cfg, listen_addr, bound) != 0) {
+            if (sim_replug(tap == NULL, false, &cfg, listen_addr, bound) != 0) {
                 fprintf(stderr, "stm32net-sim: replug failed: %s\n", strerror(errno));
                 return 1;
             }
@@ -583,7 +607,7 @@ int main(int argc, char **argv)
     }
     sim_pcap_close();
     sim_pcap_usb_close();
-    if (board_host_bootloader_requested()) {
+    if (board_host_bootloader_requested() || chip_detached) {
         fprintf(stderr, "stm32net-sim: stopped (DFU detach)\n");
         return 0;
     }

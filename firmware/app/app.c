@@ -339,6 +339,39 @@ static void app_counter_put(app_buf_t *b, const char *name, uint32_t v, bool las
     }
 }
 
+static void app_hex32_put(app_buf_t *b, uint32_t v)
+{
+    static const char hex[] = "0123456789abcdef";
+    app_buf_str(b, "\"0x");
+    for (int sh = 28; sh >= 0; sh -= 4) {
+        app_buf_char(b, hex[(v >> sh) & 0xFu]);
+    }
+    app_buf_char(b, '"');
+}
+
+/* ,"fault_pc":"0x080012ab","stack_used":812 in /api/info, after "reset"
+ * (/api/status has no room left for them, and the cause is here already).
+ * fault_pc only after a reset by a fault handler ("reset" then says
+ * "fault"; the record's lr and exception number stay with
+ * board_fault_record() for a debugger); stack_used is the stack's high-water
+ * mark in bytes, null where the board does not know it (the simulator). */
+static void app_recovery_put(app_buf_t *b)
+{
+    uint32_t pc, lr, exc, used = 0, size = 0;
+
+    if (board_fault_record(&pc, &lr, &exc)) {
+        app_buf_str(b, ",\"fault_pc\":");
+        app_hex32_put(b, pc);
+    }
+    app_buf_str(b, ",\"stack_used\":");
+    board_stack_usage(&used, &size);
+    if (size == 0u) {
+        app_buf_str(b, "null");
+    } else {
+        app_buf_u64(b, used);
+    }
+}
+
 size_t app_status_json(char *buf, size_t room)
 {
     app_buf_t b;
@@ -411,4 +444,5 @@ void app_info_put(app_buf_t *b)
     app_buf_str(b, serial);
     app_buf_str(b, "\",\"reset\":");
     app_buf_json_str(b, board_reset_cause(), 24u);
+    app_recovery_put(b);
 }

@@ -25,7 +25,7 @@
 
 #define HTTP_API_BODY_MAX   64u    /* longest accepted POST body */
 /* one response: 192 bytes reserved for the header + the JSON, whose worst
- * case is /api/status with every counter at 2^32-1 (about 400 bytes plus
+ * case is /api/status with every counter at 2^32-1 (about 430 bytes plus
  * the members other modules add) or /api/info (HTTP_INFO_JSON_MAX). It is
  * a block of lwIP's heap (MEM_SIZE), taken while one response is made and
  * trimmed to the response's length, not static RAM (http_api.c) */

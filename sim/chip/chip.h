@@ -14,8 +14,9 @@
  * the faulting instruction's own.
  * Limits: no analogue behaviour or timing (bus timing, CRS trimming, clock
  * start-up times), no suspend/low-power modes beyond WFI, no PSP (process
- * stack), no ROM bootloader (system memory reads as erased apart from the
- * unique ID; executing it ends the run), no debug or DMA peripherals. Any
+ * stack), no ROM bootloader: system memory holds a stub vector table whose
+ * reset code the CPU recognises (the run ends with CHIP_ROM; the ROM's own
+ * DFU device is not modelled), no debug or DMA peripherals. Any
  * access outside the modelled memory, any fault the M0 would raise, and
  * reaching the HardFault handler end the run: chip_run() returns
  * CHIP_FAULT and chip_fault_report() tells what and where.
@@ -37,6 +38,12 @@
 #define CHIP_SYSMEM_BASE 0x1FFFC800u    /* system memory (ROM bootloader), AN2606 */
 #define CHIP_SYSMEM_END 0x1FFFF800u     /* option bytes follow at 0x1FFFF800 */
 #define CHIP_UID_ADDR 0x1FFFF7ACu       /* 96-bit unique ID, RM0091 33.1 */
+/* The stub ROM in system memory (chip_sysmem.c): its vector table's initial
+ * SP (word at 0x1FFFC800) and reset code (word at 0x1FFFC804, minus the
+ * Thumb bit), and where every other ROM vector points. Our values, not ST's. */
+#define CHIP_ROM_STUB_SP 0x20002F00u
+#define CHIP_ROM_STUB_ENTRY (CHIP_SYSMEM_BASE + 0xC0u)
+#define CHIP_ROM_STUB_TRAP (CHIP_SYSMEM_BASE + 0xC2u)
 
 typedef enum {
     CHIP_TIME_LIVE = 0,     /* SysTick follows the host's monotonic clock */
@@ -47,7 +54,21 @@ typedef enum {
     CHIP_BUSY = 0,   /* the instruction budget ran out: call again soon */
     CHIP_IDLE = 1,   /* WFI with nothing to do until chip_next_event_ns() */
     CHIP_FAULT = 2,  /* the run is over: see chip_fault_report() */
+    CHIP_ROM = 3,    /* the CPU reached the ROM bootloader's reset code: see
+                        chip_rom_entry(); stays so until chip_reset() */
 } chip_state_t;
+
+/* How the ROM bootloader was entered (CHIP_ROM): the PC reached (the stub's
+ * reset code, via its absolute address or the alias at 0), MSP and xPSR at
+ * that moment, the two words system memory holds at 0x1FFFC800/4, and
+ * whether the last reset before it was a system reset (AIRCR.SYSRESETREQ)
+ * with the instructions run since. */
+typedef struct {
+    uint32_t pc, msp, xpsr;
+    uint32_t rom_sp, rom_reset;
+    bool after_sysreset;
+    uint64_t insns_since_reset;
+} chip_rom_entry_t;
 
 /* Figures for `make bench` (cycle estimate: ARMv6-M timings of the Cortex-M0
  * TRM - loads/stores 2, taken branches 3, exception entry and return 16 each
@@ -81,12 +102,17 @@ uint64_t chip_now_ns(void);
 
 bool chip_faulted(void);
 void chip_fault_report(FILE *f);
+/* true (and *e filled, e may be NULL) once the ROM bootloader was entered */
+bool chip_rom_entry(chip_rom_entry_t *e);
+/* "stm32net-sim: chip: entered ROM bootloader (PC 0x..., MSP 0x...) ..." */
+void chip_rom_report(FILE *f);
 
 const chip_stats_t *chip_stats(void);
 void chip_stats_reset(void);
 
 /* For tests and reports: core register r0..r15 (16 = xPSR, 17 = PRIMASK)
- * and a copy of memory (flash, SRAM) - false outside them. */
+ * and a copy of memory (flash, SRAM, system memory, the alias at 0 as
+ * MEM_MODE maps it) - false outside them. */
 uint32_t chip_cpu_reg(unsigned r);
 bool chip_read_mem(uint32_t addr, void *buf, uint32_t n);
 

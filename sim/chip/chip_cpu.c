@@ -33,6 +33,17 @@
  *    0; with PRIMASK set it wakes up without taking it.
  *  - SCB.AIRCR.SYSRESETREQ resets the chip: peripherals reset, SRAM kept,
  *    SP and PC from the vector table.
+ *  - Address 0 aliases what SYSCFG_CFGR1.MEM_MODE selects (RM0091 2.5 and
+ *    9.1.1: main flash, system memory or SRAM): the vector table is read
+ *    through it, and it is remapped between two blocks after a change, so
+ *    from the next branch or ISB on (an ISB ends a block, and is what
+ *    software is asked to issue after changing the memory map).
+ *  - System memory (0x1FFFC800..0x1FFFF7FF) is mapped as read-only,
+ *    executable memory holding the stub ROM (chip_sysmem.c). The first block
+ *    at the stub's reset code is not run: the run ends with CHIP_ROM, "the
+ *    ROM bootloader was entered", PC and MSP recorded (AN2606's entry: SP
+ *    from 0x1FFFC800, PC from 0x1FFFC804). Executing anything else there is
+ *    a fault (e.g. an exception through the ROM's table: not modelled).
  * Faults (end the run, non-zero exit): unmapped or protected accesses
  * (flash is read-only), unmodelled registers, undefined instructions, BKPT,
  * SVC or exceptions that would escalate to HardFault, a vector without the
@@ -53,6 +64,14 @@
 static uc_engine *uc;
 static uint8_t flash[CHIP_FLASH_SIZE];
 static uint8_t sram[CHIP_SRAM_SIZE];
+static uint8_t sysmem[CHIP_SYSMEM_END - CHIP_SYSMEM_BASE];   /* the stub ROM + UID */
+static unsigned alias_mode;          /* what is mapped at 0: 0 flash, 1 sysmem, 3 SRAM */
+static bool last_reset_soft;         /* the last reset was SYSRESETREQ */
+static uint64_t insns_at_reset;
+static struct {
+    bool on;
+    chip_rom_entry_t e;
+} rom;
 static uint32_t flash_used;
 static chip_stats_t stats;
 static bool sleeping;
@@ -227,16 +246,37 @@ static void decode_block(const uint8_t *code, uint32_t size, blk_t *b)
     b->kind = kind;
 }
 
+/* RM0091 9.1.1 MEM_MODE: x0 main flash, 01 system memory, 11 SRAM at 0 */
+static uint8_t *alias_base(void)
+{
+    return alias_mode == 1u ? sysmem : alias_mode == 3u ? sram : flash;
+}
+
+static unsigned mem_mode_wanted(void)
+{
+    unsigned m = chip_syscfg_mem_mode();
+    return (m & 1u) ? m : 0u;   /* x0: main flash */
+}
+
+static uint32_t alias_size(void)
+{
+    return alias_mode == 1u ? (uint32_t)sizeof sysmem
+         : alias_mode == 3u ? CHIP_SRAM_SIZE : CHIP_FLASH_SIZE;
+}
+
 static const uint8_t *code_at(uint32_t addr, uint32_t size)
 {
     if (addr >= CHIP_FLASH_BASE && addr - CHIP_FLASH_BASE + size <= CHIP_FLASH_SIZE) {
         return flash + (addr - CHIP_FLASH_BASE);
     }
-    if (addr + size <= CHIP_FLASH_SIZE) {
-        return flash + addr;  /* the alias at 0 */
+    if (addr + size <= alias_size()) {
+        return alias_base() + addr;  /* the alias at 0 */
     }
     if (addr >= CHIP_SRAM_BASE && addr - CHIP_SRAM_BASE + size <= CHIP_SRAM_SIZE) {
         return sram + (addr - CHIP_SRAM_BASE);
+    }
+    if (addr >= CHIP_SYSMEM_BASE && addr - CHIP_SYSMEM_BASE + size <= sizeof sysmem) {
+        return sysmem + (addr - CHIP_SYSMEM_BASE);
     }
     return NULL;
 }
@@ -246,7 +286,8 @@ static void account(uint32_t addr, uint32_t size)
     blk_t local, *b = &local;
     const uint8_t *code = code_at(addr, size);
     uint32_t fo = addr >= CHIP_FLASH_BASE ? addr - CHIP_FLASH_BASE : addr;
-    bool cacheable = code != NULL && addr < CHIP_SRAM_BASE && fo < CHIP_FLASH_SIZE;
+    bool cacheable = code != NULL && addr < CHIP_SRAM_BASE && fo < CHIP_FLASH_SIZE &&
+                     (addr >= CHIP_FLASH_BASE || alias_mode == 0u);
     if (cacheable) {
         b = &blk_cache[fo / 2u];
         if (b->size != size || b->insns == 0u) {
@@ -294,7 +335,7 @@ static bool in_sram(uint32_t a, uint32_t n)
 static uint32_t vector(unsigned n)
 {
     uint32_t v;
-    memcpy(&v, flash + 4u * n, 4);  /* MEM_MODE 00: main flash aliased at 0 */
+    memcpy(&v, alias_base() + 4u * n, 4);  /* through the alias at 0 (no VTOR on ARMv6-M) */
     return v;
 }
 
@@ -407,6 +448,52 @@ static void sample_lines(void)
     chip_nvic_irq_line(CHIP_IRQ_USB, usbfs_irq(u));
 }
 
+/* the CPU fetches from system memory: the stub's reset code is "the ROM
+ * bootloader entered" (AN2606), anything else there is not modelled */
+static void rom_enter(uint32_t pc, uint32_t rom_addr)
+{
+    if (rom_addr != CHIP_ROM_STUB_ENTRY) {
+        char why[128];
+        snprintf(why, sizeof why, "execution in system memory at 0x%08x, not at the stub ROM's "
+                 "reset code 0x%08x (the ROM is not modelled)", rom_addr, CHIP_ROM_STUB_ENTRY);
+        set_fault(pc, why, false, 0);
+        return;
+    }
+    rom.on = true;
+    rom.e.pc = pc;
+    rom.e.msp = reg(UC_ARM_REG_SP);   /* CONTROL.SPSEL is 0: we have no PSP (see chip.h) */
+    rom.e.xpsr = reg(UC_ARM_REG_XPSR);
+    memcpy(&rom.e.rom_sp, sysmem, 4);
+    memcpy(&rom.e.rom_reset, sysmem + 4, 4);
+    rom.e.after_sysreset = last_reset_soft;
+    rom.e.insns_since_reset = stats.instructions >= insns_at_reset  /* chip_stats_reset() */
+                              ? stats.instructions - insns_at_reset : stats.instructions;
+    stop();
+}
+
+bool chip_rom_entry(chip_rom_entry_t *e)
+{
+    if (rom.on && e != NULL) {
+        *e = rom.e;
+    }
+    return rom.on;
+}
+
+void chip_rom_report(FILE *f)
+{
+    if (!rom.on) {
+        return;
+    }
+    fprintf(f, "stm32net-sim: chip: entered ROM bootloader (PC 0x%08x, MSP 0x%08x, IPSR %u) "
+               "%llu instructions after a %s reset; system memory holds SP 0x%08x at 0x%08x "
+               "and reset vector 0x%08x at 0x%08x\n",
+            rom.e.pc, rom.e.msp, rom.e.xpsr & 0x3Fu, (unsigned long long)rom.e.insns_since_reset,
+            rom.e.after_sysreset ? "system (SYSRESETREQ)" : "power-on", rom.e.rom_sp,
+            CHIP_SYSMEM_BASE, rom.e.rom_reset, CHIP_SYSMEM_BASE + 4u);
+    fprintf(f, "stm32net-sim: chip: the ROM bootloader itself (its DFU device 0483:df11) is "
+               "not modelled: the chip stops here\n");
+}
+
 static void hook_block(uc_engine *e, uint64_t address, uint32_t size, void *ud)
 {
     (void)e;
@@ -414,6 +501,11 @@ static void hook_block(uc_engine *e, uint64_t address, uint32_t size, void *ud)
     uint32_t addr = (uint32_t)address;
     /* A stop requested here keeps the block from running (PC stays at its
      * start), so a block is counted only once we let it run. */
+    uint32_t rom_addr = alias_mode == 1u && addr < sizeof sysmem ? addr + CHIP_SYSMEM_BASE : addr;
+    if (rom_addr >= CHIP_SYSMEM_BASE && rom_addr < CHIP_SYSMEM_END) {
+        rom_enter(addr, rom_addr);
+        return;
+    }
     if (addr == hardfault_pc) {
         set_fault(addr, "HardFault handler reached (or a handler sharing its address)", false, 0);
         return;
@@ -425,8 +517,9 @@ static void hook_block(uc_engine *e, uint64_t address, uint32_t size, void *ud)
     if (chip_periph_attention) {
         chip_periph_attention = false;
         sample_lines();
-        if (chip_scb_reset_requested() || chip_periph_failure() != NULL) {
-            stop();
+        if (chip_scb_reset_requested() || chip_periph_failure() != NULL ||
+            mem_mode_wanted() != alias_mode) {
+            stop();  /* the run loop resets, reports or remaps address 0 */
             return;
         }
     }
@@ -494,8 +587,10 @@ static bool hook_invalid(uc_engine *e, uc_mem_type type, uint64_t address, int s
     case UC_MEM_WRITE_UNMAPPED: what = "write to unmapped memory"; break;
     case UC_MEM_FETCH_UNMAPPED: what = "instruction fetch from unmapped memory (or the ROM "
                                        "bootloader, which is not modelled)"; break;
-    case UC_MEM_WRITE_PROT:     what = "write to flash (read-only without the FLASH "
-                                       "programming sequence)"; break;
+    case UC_MEM_WRITE_PROT:     what = address >= CHIP_SYSMEM_BASE && address < CHIP_SYSMEM_END
+                                       ? "write to system memory (ROM)"
+                                       : "write to flash (read-only without the FLASH "
+                                         "programming sequence)"; break;
     case UC_MEM_FETCH_PROT:     what = "instruction fetch from a non-executable region"; break;
     default:                    what = "memory access fault"; break;
     }
@@ -530,7 +625,7 @@ static void mmio_write(uc_engine *e, uint64_t offset, unsigned size, uint64_t va
 static const struct {
     uint32_t base, size;
 } mmio_regions[] = {
-    {0x1FFFC000u, 0x4000u},  /* system memory + UID (option bytes: unmodelled) */
+    {0x1FFFF800u, 0x0800u},  /* option bytes: unmodelled, every access faults */
     {0x40005000u, 0x2000u},  /* USB registers, USB SRAM, CRS */
     {0x40010000u, 0x1000u},  /* SYSCFG */
     {0x40021000u, 0x1000u},  /* RCC */
@@ -541,6 +636,7 @@ static const struct {
 
 static int engine_open(char *err, size_t errlen)
 {
+    alias_mode = 0u;
     uc_err r = uc_open(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS, &uc);
     if (r != UC_ERR_OK) {
         snprintf(err, errlen, "unicorn: %s", uc_strerror(r));
@@ -551,7 +647,9 @@ static int engine_open(char *err, size_t errlen)
     if ((r = uc_ctl_set_cpu_model(uc, UC_CPU_ARM_CORTEX_M0)) != UC_ERR_OK ||
         (r = uc_mem_map_ptr(uc, 0x00000000u, CHIP_FLASH_SIZE, UC_PROT_READ | UC_PROT_EXEC, flash)) != UC_ERR_OK ||
         (r = uc_mem_map_ptr(uc, CHIP_FLASH_BASE, CHIP_FLASH_SIZE, UC_PROT_READ | UC_PROT_EXEC, flash)) != UC_ERR_OK ||
-        (r = uc_mem_map_ptr(uc, CHIP_SRAM_BASE, CHIP_SRAM_SIZE, UC_PROT_ALL, sram)) != UC_ERR_OK) {
+        (r = uc_mem_map_ptr(uc, CHIP_SRAM_BASE, CHIP_SRAM_SIZE, UC_PROT_ALL, sram)) != UC_ERR_OK ||
+        (r = uc_mem_map_ptr(uc, CHIP_SYSMEM_BASE, sizeof sysmem, UC_PROT_READ | UC_PROT_EXEC,
+                            sysmem)) != UC_ERR_OK) {
         snprintf(err, errlen, "unicorn set-up: %s", uc_strerror(r));
         return -1;
     }
@@ -573,6 +671,34 @@ static int engine_open(char *err, size_t errlen)
     return 0;
 }
 
+/* Follows SYSCFG_CFGR1.MEM_MODE: maps the selected memory at 0 (the same
+ * host buffer as its own address, as the bus aliases it). Unicorn's
+ * translations of the old alias are dropped. Outside uc_emu_start only. */
+static bool apply_mem_mode(void)
+{
+    unsigned m = mem_mode_wanted();
+    if (m == alias_mode) {
+        return true;
+    }
+    uint32_t old = alias_size();
+    uc_err r = uc_ctl_remove_cache(uc, 0, old);
+    if (r == UC_ERR_OK) {
+        r = uc_mem_unmap(uc, 0, old);
+    }
+    alias_mode = m;
+    if (r == UC_ERR_OK) {
+        r = uc_mem_map_ptr(uc, 0, alias_size(), m == 3u ? UC_PROT_ALL : UC_PROT_READ | UC_PROT_EXEC,
+                           alias_base());
+    }
+    if (r != UC_ERR_OK) {
+        char why[96];
+        snprintf(why, sizeof why, "remapping address 0 (MEM_MODE %u): %s", m, uc_strerror(r));
+        set_fault(reg(UC_ARM_REG_PC), why, false, 0);
+        return false;
+    }
+    return true;
+}
+
 static void cpu_reset(bool power_on)
 {
     static const int zero_regs[] = {UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3,
@@ -581,6 +707,10 @@ static void cpu_reset(bool power_on)
                                     UC_ARM_REG_R12};
     chip_periph_reset(power_on);
     chip_rcc_note_reset(!power_on);
+    (void)apply_mem_mode();  /* SYSCFG reset: main flash at 0 again */
+    rom.on = false;
+    last_reset_soft = !power_on;
+    insns_at_reset = stats.instructions;
     for (unsigned i = 0; i < sizeof zero_regs / sizeof zero_regs[0]; i++) {
         reg_set(zero_regs[i], 0);
     }
@@ -616,6 +746,7 @@ int chip_open(const char *elf_path, chip_time_mode_t mode, const uint8_t uid[12]
     if (uid != NULL) {
         chip_sysmem_set_uid(uid);
     }
+    chip_sysmem_image(sysmem);
     memset(sram, 0, sizeof sram);
     memset(blk_cache, 0, sizeof blk_cache);
     memset(&stats, 0, sizeof stats);
@@ -715,6 +846,7 @@ static bool service(void)
     if (chip_scb_reset_requested()) {
         cpu_reset(false);  /* SYSRESETREQ: SRAM survives, everything else resets */
     }
+    (void)apply_mem_mode();
     return !fault.on;
 }
 
@@ -731,6 +863,9 @@ chip_state_t chip_run(uint64_t max_insns)
         return CHIP_FAULT;
     }
     for (;;) {
+        if (rom.on) {
+            return CHIP_ROM;
+        }
         if (fault.on || !service()) {
             return CHIP_FAULT;
         }
@@ -766,6 +901,9 @@ chip_state_t chip_run(uint64_t max_insns)
                                 RUN_FOREVER);
         if (fault.on) {
             return CHIP_FAULT;
+        }
+        if (rom.on) {
+            return CHIP_ROM;
         }
         if (r == UC_ERR_INSN_INVALID) {
             set_fault(reg(UC_ARM_REG_PC), "undefined instruction (UDF, or not ARMv6-M): HardFault",

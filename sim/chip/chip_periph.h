@@ -106,7 +106,7 @@ bool chip_crs_write(uint32_t off, unsigned size, uint32_t val);
 void chip_syscfg_reset(void);
 bool chip_syscfg_read(uint32_t off, unsigned size, uint32_t *val);
 bool chip_syscfg_write(uint32_t off, unsigned size, uint32_t val);
-unsigned chip_syscfg_mem_mode(void);        /* CFGR1.MEM_MODE: 0 main flash at 0 */
+unsigned chip_syscfg_mem_mode(void);        /* CFGR1.MEM_MODE: 0/2 main flash, 1 system memory, 3 SRAM at 0 */
 
 /* ---- GPIO A..F (chip_gpio.c), RM0091 8.4, base 0x48000000 + 0x400 * port ---- */
 #define CHIP_GPIO_PORTS 6u
@@ -117,6 +117,8 @@ bool chip_gpio_write(unsigned port, uint32_t off, unsigned size, uint32_t val);
 /* ---- system memory and unique ID (chip_sysmem.c) ---- */
 void chip_sysmem_set_uid(const uint8_t uid[12]);
 bool chip_sysmem_read(uint32_t addr, unsigned size, uint32_t *val);  /* absolute address */
+/* the whole region's bytes (CHIP_SYSMEM_END - CHIP_SYSMEM_BASE), for the CPU's map */
+void chip_sysmem_image(uint8_t *buf);
 
 /* ---- bus decoder (chip_bus.c) ---- */
 /* A failed access leaves a reason for the fault report. */

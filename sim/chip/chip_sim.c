@@ -6,7 +6,10 @@
  *
  * Layer: sim/chip (host only). Includes stdio, chip.h, chip_backend.h.
  * Log lines (tests read them): "stm32net-sim: chip: GPIOC ODR 0x%04x (LEDs
- * PC6..PC9 = abcd)" and "stm32net-sim: chip: button pressed|released".
+ * PC6..PC9 = abcd)", "stm32net-sim: chip: button pressed|released" and,
+ * when the firmware jumps to the ROM bootloader (DFU_DETACH, POST
+ * /api/bootloader), chip_rom_report()'s "stm32net-sim: chip: entered ROM
+ * bootloader (PC ..., MSP ...)" lines.
  */
 #include <stdio.h>
 
@@ -19,6 +22,7 @@
 #define BUTTON_HOLD_NS 50000000u    /* a human press: the firmware polls it every pass */
 
 static uint64_t release_at;
+static bool rom_reported;
 
 static void gpio_hook(unsigned port, uint32_t old_odr, uint32_t new_odr)
 {
@@ -32,6 +36,30 @@ static void gpio_hook(unsigned port, uint32_t old_odr, uint32_t new_odr)
     fflush(stdout);
 }
 
+/* Boot to the main loop's first sleep (about 10,000 instructions), so the
+ * firmware has switched its pull-up on before the bridge resets the bus. */
+static int boot(void)
+{
+    for (unsigned i = 0; i < BOOT_STEPS; i++) {
+        chip_state_t st = chip_run(STEP_INSNS);
+        if (st == CHIP_FAULT) {
+            chip_fault_report(stderr);
+            return -2;
+        }
+        if (st == CHIP_ROM) {
+            chip_rom_report(stderr);
+            fprintf(stderr, "stm32net-sim: --chip: the firmware entered the ROM while booting\n");
+            return -2;
+        }
+        if (st == CHIP_IDLE) {
+            return 0;
+        }
+    }
+    fprintf(stderr, "stm32net-sim: --chip: the firmware never reached WFI in %u instructions\n",
+            BOOT_STEPS * STEP_INSNS);
+    return -2;
+}
+
 int chip_sim_open(const char *elf, const uint8_t uid[12], bool verbose)
 {
     char err[256];
@@ -42,21 +70,16 @@ int chip_sim_open(const char *elf, const uint8_t uid[12], bool verbose)
     chip_set_gpio_hook(gpio_hook);
     chip_gpio_set_input(0, 0, false);  /* B1 released; the board pulls PA0 down */
     chip_backend_set_verbose(verbose);
-    /* Boot to the main loop's first sleep (about 10,000 instructions), so the
-     * firmware has switched its pull-up on before the bridge resets the bus. */
-    for (unsigned i = 0; i < BOOT_STEPS; i++) {
-        chip_state_t st = chip_run(STEP_INSNS);
-        if (st == CHIP_FAULT) {
-            chip_fault_report(stderr);
-            return -2;
-        }
-        if (st == CHIP_IDLE) {
-            return 0;
-        }
-    }
-    fprintf(stderr, "stm32net-sim: --chip: the firmware never reached WFI in %u instructions\n",
-            BOOT_STEPS * STEP_INSNS);
-    return -2;
+    return boot();
+}
+
+int chip_sim_restart(void)
+{
+    chip_reset();
+    release_at = 0;
+    rom_reported = false;
+    chip_gpio_set_input(0, 0, false);
+    return boot();
 }
 
 int chip_sim_step(void)
@@ -69,6 +92,13 @@ int chip_sim_step(void)
     chip_state_t s = chip_run(STEP_INSNS);
     if (s == CHIP_FAULT) {
         return -1;
+    }
+    if (s == CHIP_ROM) {
+        if (!rom_reported) {
+            rom_reported = true;
+            chip_rom_report(stderr);
+        }
+        return 2;
     }
     return s == CHIP_BUSY ? 1 : 0;
 }

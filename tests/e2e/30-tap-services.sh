@@ -114,6 +114,15 @@ else
   no "GET /api/status JSON invalid or fields wrong: $(head -c 400 "$E2E_TMP/body")"
 fi
 up1=$(jq -r '.uptime_ms' "$E2E_TMP/body" 2>/dev/null || echo 0)
+# /api/info: a simulator start is a power-on and no fault (no fault_pc); its
+# stack is the host's (no figure)
+code=$(nsx curl -sS -m 10 -o "$E2E_TMP/info" -w '%{http_code}' "$URL/api/info" 2>/dev/null) || code=curl-error
+if [ "$code" = 200 ] && jq -e '(.reset == "power-on") and (has("fault_pc") | not) and has("stack_used") and (.stack_used == null)' \
+     "$E2E_TMP/info" >/dev/null 2>&1; then
+  ok "GET /api/info: reset power-on, no fault_pc, stack_used null"
+else
+  no "GET /api/info ($code) reset/fault_pc/stack_used: $(head -c 400 "$E2E_TMP/info" 2>/dev/null)"
+fi
 
 hc POST /api/led -d 'n=2&state=on'
 expect "POST /api/led n=2&state=on status" 200 "$code"

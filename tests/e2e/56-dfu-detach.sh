@@ -10,8 +10,14 @@
 # Layer: e2e test, host side; the guest side is scripts/guest/dfu-check.sh.
 # Needs: build/stm32net-sim, qemu-system-x86_64, the guest image (with dfu-util).
 # Network: as 50-kernel-usbip.sh (127.0.0.1 only; the guest sees it as 10.0.2.2).
+# 58-chip-dfu-detach.sh runs this same test on the emulated chip: it sets
+# E2E_NAME, E2E_SIM_ARGS (extra simulator arguments: --chip ELF), E2E_DETACH_LOG
+# (the simulator's line for "the ROM bootloader is entered now") and may define
+# e2e_extra_checks (more checks on $SIM_LOG, 0 = pass).
 set -euo pipefail
-E2E_NAME=56-dfu-detach
+E2E_NAME=${E2E_NAME:-56-dfu-detach}
+E2E_SIM_ARGS=${E2E_SIM_ARGS:-}
+E2E_DETACH_LOG=${E2E_DETACH_LOG:-enter the ROM DFU bootloader}
 source "$(dirname "$0")/lib.sh"
 
 e2e_need qemu-system-x86_64 cpio gzip timeout stdbuf
@@ -21,7 +27,8 @@ e2e_guest_build
 
 SIM_LOG=$E2E_TMP/sim.log
 CONSOLE=$E2E_TMP/console.log
-e2e_usbip_sim "$SIM_LOG" --after-detach replug
+# shellcheck disable=SC2086  # E2E_SIM_ARGS: words, no spaces in them
+e2e_usbip_sim "$SIM_LOG" --after-detach replug $E2E_SIM_ARGS
 port=$E2E_PORT
 
 script=$E2E_TMP/test.sh
@@ -43,9 +50,12 @@ done
 # --after-detach replug: the simulator unplugged, came back and still runs
 if kill -0 "$E2E_SIM_PID" 2>/dev/null; then echo "  ok    sim_running  after the replug"
 else echo "  FAIL  sim_running  the simulator exited"; bad=1; fi
-for l in 'enter the ROM DFU bootloader' 'unplugged; back in 1 s' 'replugged, exporting again'; do
+for l in "$E2E_DETACH_LOG" 'unplugged; back in 1 s' 'replugged, exporting again'; do
   if grep -q "$l" "$SIM_LOG"; then echo "  ok    sim_log      $l"
   else echo "  FAIL  sim_log      no '$l'"; bad=1; fi
 done
+if declare -F e2e_extra_checks >/dev/null; then
+  e2e_extra_checks || bad=1
+fi
 [ $bad -eq 0 ] || e2e_fail "DFU checks failed"
 e2e_log "PASS"

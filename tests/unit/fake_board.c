@@ -16,6 +16,10 @@ bool fake_board_button;
 uint32_t fake_board_presses;
 const char *fake_board_reset_cause = "pin";
 unsigned fake_board_bootloader_calls;
+bool fake_board_fault;
+uint32_t fake_board_fault_pc, fake_board_fault_lr, fake_board_fault_exc;
+uint32_t fake_board_stack_used, fake_board_stack_size;
+unsigned fake_board_watchdog_feeds;
 
 void fake_board_reset(void)
 {
@@ -25,6 +29,10 @@ void fake_board_reset(void)
     fake_board_presses = 0;
     fake_board_reset_cause = "pin";
     fake_board_bootloader_calls = 0;
+    fake_board_fault = false;
+    fake_board_stack_used = 0;
+    fake_board_stack_size = 0;
+    fake_board_watchdog_feeds = 0;
 }
 
 void board_init(void) {}
@@ -46,4 +54,17 @@ void board_panic(const char *msg, const char *file, int line)
 {
     fail_msg("board_panic: %s at %s:%d", msg, file, line);
     abort();
+}
+bool board_fault_record(uint32_t *pc, uint32_t *lr, uint32_t *exception)
+{
+    *pc = fake_board_fault_pc;
+    *lr = fake_board_fault_lr;
+    *exception = fake_board_fault_exc;
+    return fake_board_fault;
+}
+void board_watchdog_feed(void) { fake_board_watchdog_feeds++; }
+void board_stack_usage(uint32_t *used, uint32_t *size)
+{
+    *used = fake_board_stack_used;
+    *size = fake_board_stack_size;
 }

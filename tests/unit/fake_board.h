@@ -14,6 +14,10 @@ extern bool fake_board_button;
 extern uint32_t fake_board_presses;   /* the board's press latch */
 extern const char *fake_board_reset_cause;
 extern unsigned fake_board_bootloader_calls;
+extern bool fake_board_fault;   /* board_fault_record() reports fake_board_fault_pc/lr/exc */
+extern uint32_t fake_board_fault_pc, fake_board_fault_lr, fake_board_fault_exc;
+extern uint32_t fake_board_stack_used, fake_board_stack_size;
+extern unsigned fake_board_watchdog_feeds;
 
 void fake_board_reset(void);
 

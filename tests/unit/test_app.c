@@ -272,6 +272,13 @@ static void make_known_state(void)
     link_stats.tx_bytes = 3400;
     link_stats.rx_errors = 7;
     link_stats.tx_errors = 8;
+    fake_board_reset_cause = "fault";
+    fake_board_fault = true;
+    fake_board_fault_pc = 0x080012abu;
+    fake_board_fault_lr = 0x08000f01u;
+    fake_board_fault_exc = 3u;
+    fake_board_stack_used = 812u;
+    fake_board_stack_size = 2048u;
 }
 
 static void test_status_json_exact(void **state)
@@ -311,6 +318,34 @@ static void test_status_json_fits_exactly_or_returns_0(void **state)
         }
     }
     assert_int_equal(app_status_json(NULL, 0), 0);
+}
+
+/* The recovery members of /api/info: the pc only with a fault record, no
+ * stack figure where the board has none (the simulator). */
+static void test_info_recovery_members(void **state)
+{
+    (void)state;
+    char buf[512];
+    app_buf_t b;
+    fake_board_reset_cause = "watchdog";
+    fake_board_fault = false;
+    fake_board_stack_size = 0u;
+    app_buf_init(&b, buf, sizeof buf);
+    app_info_put(&b);
+    size_t n = app_buf_end(&b);
+    const char *want = ",\"reset\":\"watchdog\",\"stack_used\":null";
+    assert_true(n > strlen(want));
+    assert_string_equal(buf + n - strlen(want), want);
+    fake_board_reset_cause = "fault";
+    fake_board_fault = true;
+    fake_board_fault_pc = 0x00000001u;
+    fake_board_stack_used = 0u;
+    fake_board_stack_size = 2048u;
+    app_buf_init(&b, buf, sizeof buf);
+    app_info_put(&b);
+    n = app_buf_end(&b);
+    want = ",\"reset\":\"fault\",\"fault_pc\":\"0x00000001\",\"stack_used\":0";
+    assert_string_equal(buf + n - strlen(want), want);
 }
 
 static void test_status_json_escapes_hostname(void **state)
@@ -395,6 +430,7 @@ int main(void)
         cmocka_unit_test_setup(test_all_days_match_a_calendar_walk, setup),
         cmocka_unit_test_setup(test_status_json_exact, setup),
         cmocka_unit_test_setup(test_status_json_fits_exactly_or_returns_0, setup),
+        cmocka_unit_test_setup(test_info_recovery_members, setup),
         cmocka_unit_test_setup(test_status_json_escapes_hostname, setup),
         cmocka_unit_test_setup(test_leds_json, setup),
         cmocka_unit_test_setup(test_buf_u64_extremes, setup),

@@ -111,6 +111,107 @@ static void test_sysresetreq(void **state)
     assert_int_equal(boots, 2);
 }
 
+static void expect_fault(const char *img, const char *text, bool addr_line);
+
+static uint32_t word_at(uint32_t addr)
+{
+    uint32_t v = 0;
+    assert_true(chip_read_mem(addr, &v, 4));
+    return v;
+}
+
+/* runs until the image enters the ROM, faults or sleeps */
+static chip_state_t run_to_rom(void)
+{
+    chip_state_t s = CHIP_BUSY;
+    for (unsigned i = 0; i < 100u && s == CHIP_BUSY; i++) {
+        s = chip_run(100000);
+    }
+    return s;
+}
+
+/* Issue 12 on the emulated chip: magic word in SRAM, AIRCR.SYSRESETREQ,
+ * the reset code clears the word, maps system memory at 0 (RM0091 9.1.1
+ * MEM_MODE = 01), loads MSP from 0x1FFFC800 and jumps to the address at
+ * 0x1FFFC804 (AN2606): the run ends there with PC and MSP from the stub ROM. */
+static void test_rom_entry(void **state)
+{
+    (void)state;
+    load("rom1", CHIP_TIME_VIRTUAL);
+    assert_int_equal(word_at(0), 0x20001000u);            /* flash's table at 0 */
+    assert_int_equal(run_to_rom(), CHIP_ROM);
+    assert_false(chip_faulted());
+    chip_rom_entry_t e;
+    assert_true(chip_rom_entry(&e));
+    uint32_t rom_sp = word_at(0x1FFFC800u), rom_reset = word_at(0x1FFFC804u);
+    assert_int_equal(rom_sp, CHIP_ROM_STUB_SP);
+    assert_int_equal(rom_reset, CHIP_ROM_STUB_ENTRY | 1u);
+    assert_int_equal(e.pc, rom_reset & ~1u);
+    assert_int_equal(chip_cpu_reg(15), rom_reset & ~1u);  /* the CPU stands there */
+    assert_int_equal(e.msp, rom_sp);
+    assert_int_equal(chip_cpu_reg(13), rom_sp);
+    assert_int_equal(e.rom_sp, rom_sp);
+    assert_int_equal(e.rom_reset, rom_reset);
+    assert_int_equal(e.xpsr & 0x3Fu, 0);                  /* Thread mode, as after reset */
+    assert_true(e.after_sysreset);
+    assert_true(e.insns_since_reset > 0u && e.insns_since_reset < 40u);
+    assert_int_equal(word_at(0x20000100u), 0);            /* magic word cleared */
+    assert_int_equal(word_at(0x20000104u), 2);            /* booted twice: the reset happened */
+    assert_int_equal(word_at(0), rom_sp);                 /* system memory aliased at 0 */
+    assert_int_equal(word_at(4), rom_reset);
+    assert_int_equal(chip_run(100000), CHIP_ROM);         /* it stays there */
+    char buf[1024] = "";
+    FILE *f = fmemopen(buf, sizeof buf, "w");
+    assert_non_null(f);
+    chip_rom_report(f);
+    fclose(f);
+    assert_non_null(strstr(buf, "chip: entered ROM bootloader (PC 0x1fffc8c0, MSP 0x20002f00"));
+    assert_non_null(strstr(buf, "after a system (SYSRESETREQ) reset"));
+    /* a reset (the user leaving the bootloader) runs the image from flash again */
+    chip_reset();
+    assert_false(chip_rom_entry(NULL));
+    assert_int_equal(word_at(0), 0x20001000u);            /* MEM_MODE back to main flash */
+    assert_int_equal(chip_cpu_reg(13), 0x20001000u);
+    assert_int_equal(run_to_rom(), CHIP_ROM);
+    assert_int_equal(word_at(0x20000104u), 4);
+}
+
+/* The same path without the MSP load: the PC gets there, the MSP is not the
+ * ROM's (what the e2e check compares), so a broken boot hook shows. */
+static void test_rom_entry_without_msp(void **state)
+{
+    (void)state;
+    load("rom2", CHIP_TIME_VIRTUAL);
+    assert_int_equal(run_to_rom(), CHIP_ROM);
+    chip_rom_entry_t e;
+    assert_true(chip_rom_entry(&e));
+    assert_int_equal(e.pc, CHIP_ROM_STUB_ENTRY);
+    assert_int_equal(e.msp, 0x20001000u);                 /* the application's stack */
+    assert_int_not_equal(e.msp, e.rom_sp);
+}
+
+/* Executing system memory anywhere but the stub's reset code is a fault:
+ * the ROM is not modelled. */
+static void test_rom_elsewhere_faults(void **state)
+{
+    (void)state;
+    expect_fault("rom3", "execution in system memory at 0x1fffc8c2", false);
+    assert_false(chip_rom_entry(NULL));
+}
+
+/* RM0091 9.1.1: MEM_MODE = 11 aliases SRAM at 0, x0 main flash again;
+ * the remap is seen by the very next load. */
+static void test_mem_mode_sram_alias(void **state)
+{
+    (void)state;
+    load("rom4", CHIP_TIME_VIRTUAL);
+    assert_int_equal(run_to_idle(), CHIP_IDLE);
+    assert_int_equal(chip_cpu_reg(4), 0xC0FFEE11u);   /* 0x200 = SRAM 0x20000200 */
+    assert_int_equal(chip_cpu_reg(5), 0x5A5A0000u);   /* 0 = SRAM 0x20000000 */
+    assert_int_equal(chip_cpu_reg(6), 0x20001000u);   /* flash's initial SP again */
+    assert_false(chip_faulted());
+}
+
 static void expect_fault(const char *img, const char *text, bool addr_line)
 {
     load(img, CHIP_TIME_VIRTUAL);
@@ -184,6 +285,10 @@ int main(void)
         cmocka_unit_test(test_primask_wfi_priorities),
         cmocka_unit_test(test_systick_virtual_time),
         cmocka_unit_test(test_sysresetreq),
+        cmocka_unit_test(test_rom_entry),
+        cmocka_unit_test(test_rom_entry_without_msp),
+        cmocka_unit_test(test_rom_elsewhere_faults),
+        cmocka_unit_test(test_mem_mode_sram_alias),
         cmocka_unit_test(test_fault_unmapped),
         cmocka_unit_test(test_fault_flash_write),
         cmocka_unit_test(test_fault_undefined),

@@ -12,10 +12,14 @@ test_chip_cpu_LIBS := $(UNICORN_LIBS)
 CHIP_IMG_DIR := $(BUILD)/unit/chip_img
 test_chip_cpu_CFLAGS := -DCHIP_IMG_DIR='"$(CHIP_IMG_DIR)"'
 CHIP_IMGS := $(addprefix $(CHIP_IMG_DIR)/,exc.elf prio.elf reset.elf systick.elf \
-             fault1.elf fault2.elf fault3.elf fault4.elf fault5.elf fault6.elf)
+             fault1.elf fault2.elf fault3.elf fault4.elf fault5.elf fault6.elf \
+             rom1.elf rom2.elf rom3.elf rom4.elf)
 CHIP_IMG_FLAGS := -mcpu=cortex-m0 -mthumb -nostdlib -nostartfiles -Itests/unit/chip_img \
                   -Wl,-Ttext=0x08000000 -Wl,-e,reset -Wl,--no-warn-rwx-segments
 $(CHIP_IMG_DIR)/fault%.elf: tests/unit/chip_img/fault.S tests/unit/chip_img/vectors.inc
+	@mkdir -p $(dir $@)
+	$(CROSS_CC) $(CHIP_IMG_FLAGS) -DCASE=$* -o $@ $<
+$(CHIP_IMG_DIR)/rom%.elf: tests/unit/chip_img/rom.S tests/unit/chip_img/vectors.inc
 	@mkdir -p $(dir $@)
 	$(CROSS_CC) $(CHIP_IMG_FLAGS) -DCASE=$* -o $@ $<
 $(CHIP_IMG_DIR)/%.elf: tests/unit/chip_img/%.S tests/unit/chip_img/vectors.inc

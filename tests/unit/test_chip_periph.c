@@ -217,8 +217,10 @@ static void test_scb(void **state)
     assert_int_equal(chip_nvic_priority(CHIP_EXC_SYSTICK), 0xC0);
 }
 
-/* the unique ID reads from 0x1FFFF7AC in any width; the rest of system
- * memory reads erased; it cannot be written */
+/* the unique ID reads from 0x1FFFF7AC in any width; system memory starts
+ * with the stub ROM's vector table (SP, reset vector with the Thumb bit,
+ * the other vectors at the trap), its code is `b .`; the rest reads erased;
+ * it cannot be written */
 static void test_sysmem_uid(void **state)
 {
     (void)state;
@@ -228,12 +230,27 @@ static void test_sysmem_uid(void **state)
     assert_int_equal(rd(0x1FFFF7ACu), 0x04030201u);
     assert_true(chip_bus_read(0x1FFFF7B7u, 1, &v));
     assert_int_equal(v, 12);
-    assert_int_equal(rd(0x1FFFC800u), 0xFFFFFFFFu);
+    assert_int_equal(rd(0x1FFFC800u), CHIP_ROM_STUB_SP);
+    assert_int_equal(rd(0x1FFFC804u), CHIP_ROM_STUB_ENTRY | 1u);
+    assert_int_equal(rd(0x1FFFC808u), CHIP_ROM_STUB_TRAP | 1u);
+    assert_int_equal(rd(0x1FFFC8BCu), CHIP_ROM_STUB_TRAP | 1u);   /* vector 47 */
+    assert_true(chip_bus_read(CHIP_ROM_STUB_ENTRY, 2, &v));
+    assert_int_equal(v, 0xE7FEu);
+    assert_true(chip_bus_read(CHIP_ROM_STUB_TRAP, 2, &v));
+    assert_int_equal(v, 0xE7FEu);
+    assert_int_equal(rd(0x1FFFC8C4u), 0xFFFFFFFFu);
+    assert_true(CHIP_ROM_STUB_SP >= CHIP_SRAM_BASE && CHIP_ROM_STUB_SP <= CHIP_SRAM_BASE + CHIP_SRAM_SIZE);
+    uint8_t img[CHIP_SYSMEM_END - CHIP_SYSMEM_BASE];
+    chip_sysmem_image(img);
+    assert_int_equal(img[CHIP_UID_ADDR - CHIP_SYSMEM_BASE], 1);
+    assert_int_equal(img[CHIP_UID_ADDR - CHIP_SYSMEM_BASE + 11u], 12);
+    assert_int_equal(img[4], (CHIP_ROM_STUB_ENTRY | 1u) & 0xFFu);
     assert_false(chip_bus_write(0x1FFFF7ACu, 4, 0));
     assert_false(chip_bus_read(0x1FFFF800u, 4, &v));  /* option bytes: not modelled */
 }
 
-/* USB registers need RCC_APB1ENR.USBEN; USBRST resets them; SYSCFG remap fails */
+/* USB registers need RCC_APB1ENR.USBEN; USBRST resets them; SYSCFG needs its
+ * clock, keeps MEM_MODE (RM0091 9.1.1) and flags a change for the CPU */
 static void test_usb_gate_and_syscfg(void **state)
 {
     (void)state;
@@ -248,8 +265,16 @@ static void test_usb_gate_and_syscfg(void **state)
     assert_int_equal(v, 3u);
     assert_false(chip_bus_read(0x40010000u, 4, &v));  /* SYSCFG clock off */
     wr(RCC + 0x18, 1u);
+    assert_int_equal(chip_syscfg_mem_mode(), 0);   /* reset: main flash (BOOT0 low) */
+    chip_periph_attention = false;
     wr(0x40010000u, 1u);                       /* MEM_MODE = system memory */
-    assert_non_null(chip_periph_failure());
+    assert_int_equal(rd(0x40010000u), 1u);
+    assert_int_equal(chip_syscfg_mem_mode(), 1);
+    assert_true(chip_periph_attention);
+    assert_null(chip_periph_failure());
+    chip_periph_attention = false;
+    wr(0x40010000u, 1u | 0x10u);               /* same MEM_MODE: nothing to remap */
+    assert_false(chip_periph_attention);
     assert_false(chip_bus_read(0x50000000u, 4, &v));
     assert_non_null(strstr(chip_bus_error(), "unmapped"));
 }

@@ -811,7 +811,7 @@ static void test_info(void **state)
     assert_json(&r);
     assert_body_contains(&r, "{\"version\":\"" APP_VERSION "\",\"build\":\"");
     assert_body_contains(&r, ",\"serial\":\"");
-    assert_body_contains(&r, ",\"reset\":\"pin\",\"leases\":[]}");
+    assert_body_contains(&r, ",\"reset\":\"pin\",\"stack_used\":null,\"leases\":[]}");
     post("/api/info", "x=1", &r);
     assert_int_equal(r.status, 405);
     assert_header(&r, "Allow: GET");

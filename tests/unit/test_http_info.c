@@ -47,7 +47,7 @@ static void test_no_leases(void **state)
     assert_int_equal(n, strlen(buf));
     /* serial = the fake UID in hex (ident.c) */
     assert_string_equal(strstr(buf, ",\"serial\""),
-                        ",\"serial\":\"20003A001247563138353930\",\"reset\":\"pin\",\"leases\":[]}");
+                        ",\"serial\":\"20003A001247563138353930\",\"reset\":\"pin\",\"stack_used\":null,\"leases\":[]}");
     assert_memory_equal(buf, "{\"version\":\"" APP_VERSION "\",\"build\":\"", 12u + strlen(APP_VERSION) + 11u);
 }
 
@@ -74,6 +74,9 @@ static void test_worst_case_fits_and_overflow_is_empty(void **state)
     (void)state;
     char buf[HTTP_INFO_JSON_MAX];
     fake_board_reset_cause = "window-watchdog";   /* the longest board.c names */
+    fake_board_fault = true;                      /* and the recovery members: a pc, */
+    fake_board_fault_pc = 0xFFFFFFFFu;
+    fake_board_stack_used = fake_board_stack_size = 2048u;   /* the whole reserve */
     for (unsigned i = 0; i < DHCPS_POOL_SIZE; i++) {
         lease_bound[i] = true;
         memset(lease_mac[i], 0xff, 6);

@@ -1,7 +1,8 @@
 /*
  * board.c - board.h for the STM32F072B-DISCO.
  *
- * Layer: port/stm32f072. Includes board.h, our register header and clock.h.
+ * Layer: port/stm32f072. Includes board.h, our register header, clock.h and
+ * reset_cause.h.
  * Board facts (UM1690): LEDs on PC6 (red), PC7 (blue), PC8 (orange), PC9
  * (green), active high; user button B1 on PA0, active high with an external
  * pull-down. The 96-bit unique ID is at 0x1FFFF7AC (RM0091 33.1).
@@ -21,9 +22,32 @@
  * Reset cause: RCC_CSR's flags (RM0091 7.4.10) are read once in board_init()
  * and cleared with RMVF, so the next reset shows only its own cause.
  * Limits: no RTC/wall clock here; board_panic() keeps no message (no console).
+ *
+ * Recovery (the chip resets itself instead of parking):
+ * - IWDG (RM0091 26): started by board_init() when built with BOARD_IWDG=1
+ *   (off by default until the emulated chip models it, see below), fed by
+ *   board_watchdog_feed() from the main loop only. LSI 40 kHz nominal (30..50 kHz, datasheet) / 64
+ *   with reload 1250: 2 s nominal, 1.6 s at the fastest LSI - far above one
+ *   loop pass (the loop wakes at least every SysTick ms). (Freezing it while
+ *   a debugger halts the core, DBGMCU_APB1_FZ, waits for the model too.)
+ * - Faults: every exception handler we did not write (NMI, HardFault, stray
+ *   interrupts: startup.c's Default_Handler) calls board_fault() with the
+ *   stacked frame (ARMv6-M B1.5.6: r0-r3, r12, lr, pc, xpsr) and IPSR. It
+ *   records pc, lr and the exception number in .noinit RAM (the startup
+ *   code zeroes only .bss) and requests a system reset. A fault while the
+ *   stack itself is gone (overflow below 0x20000000) cannot be stacked: the
+ *   core locks up, the watchdog then resets it and the cause reads "watchdog".
+ * - board_init() takes the record with RCC_CSR's flags; board_reset_cause()
+ *   (decoded by reset_cause.h) says "fault" for such a reset and
+ *   board_fault_record() gives pc/lr/exception (/api/status shows them).
+ * - Stack: board_stack_paint() (Reset_Handler, before main) fills the free
+ *   stack with BOARD_STACK_PAINT; board_stack_usage() finds the deepest
+ *   word ever overwritten. Exact for everything but a frame that happened
+ *   to write the paint value itself (then it under-reports by that word).
  */
 #include "board.h"
 #include "clock.h"
+#include "reset_cause.h"
 #include "debounce.h"
 #include "stm32f072.h"
 
@@ -61,6 +85,122 @@ static bool board_button_pin(void)
     return (GPIO_IDR(GPIOA_BASE) & 1u) != 0u;
 }
 
+/* ------------------------------------------------------------ recovery */
+
+#define BOARD_FAULT_MAGIC  0xFA017EC0u
+#define BOARD_STACK_PAINT  0xA5A5A5A5u
+#define BOARD_IWDG_PR      4u      /* LSI / 64 (RM0091 26.4.2) */
+#define BOARD_IWDG_RELOAD  1250u   /* 2 s at 40 kHz; 12-bit register */
+
+/* Left by board_fault() for the next start; read and invalidated by board_init(). */
+typedef struct {
+    uint32_t magic;
+    uint32_t exception;
+    uint32_t pc;
+    uint32_t lr;
+} board_fault_record_t;
+
+__attribute__((section(".noinit"))) static volatile board_fault_record_t board_fault_rec;
+static bool board_reset_was_fault;  /* found by board_init() */
+
+extern uint32_t _sstack, _estack;
+void board_stack_paint(void);
+void board_fault(const uint32_t *frame, uint32_t ipsr) __attribute__((noreturn, used));
+
+void board_stack_paint(void)
+{
+    uint32_t *sp;
+    __asm__ volatile("mov %0, sp" : "=r"(sp));
+    /* Below the live frame only (no interrupt is enabled yet), through a
+     * volatile pointer: as a plain loop GCC makes it a memset() call, whose
+     * own frame lies below sp and would be painted over (the return address
+     * with it). 32 bytes of margin for anything else pushed from here on. */
+    for (volatile uint32_t *p = &_sstack; p < sp - 8; p++) {
+        *p = BOARD_STACK_PAINT;
+    }
+}
+
+void board_stack_usage(uint32_t *used, uint32_t *size)
+{
+    const uint32_t *p = &_sstack;
+    while (p < &_estack && *p == BOARD_STACK_PAINT) {
+        p++;
+    }
+    *used = (uint32_t)((uintptr_t)&_estack - (uintptr_t)p);
+    *size = (uint32_t)((uintptr_t)&_estack - (uintptr_t)&_sstack);
+}
+
+void board_fault(const uint32_t *frame, uint32_t ipsr)
+{
+    (void)irq_save();
+    uintptr_t f = (uintptr_t)frame;
+    /* the frame is 8 words; anything outside RAM was not stacked by the core */
+    int ok = f >= 0x20000000u && f + 32u <= 0x20004000u && (f & 3u) == 0u;
+    board_fault_rec.exception = ipsr & 0x3Fu;
+    board_fault_rec.lr = ok ? frame[5] : 0xFFFFFFFFu;
+    board_fault_rec.pc = ok ? frame[6] : 0xFFFFFFFFu;
+    board_fault_rec.magic = BOARD_FAULT_MAGIC;
+    __asm__ volatile("dsb" : : : "memory");
+    SCB_AIRCR = SCB_AIRCR_VECTKEY | SCB_AIRCR_SYSRESETREQ;
+    __asm__ volatile("dsb" : : : "memory");
+    for (;;) {
+    }
+}
+
+/* Once, at board_init(), with RCC_CSR's flags as read there: a software
+ * reset with a valid record was a fault. The record is invalidated so the
+ * next software reset does not look like one; pc/lr stay readable. */
+static void board_reset_capture(void)
+{
+    board_reset_was_fault = (((uint32_t)board_csr_flags << 24) & RCC_CSR_SFTRSTF) != 0u &&
+                            board_fault_rec.magic == BOARD_FAULT_MAGIC;
+    board_fault_rec.magic = 0u;
+}
+
+bool board_fault_record(uint32_t *pc, uint32_t *lr, uint32_t *exception)
+{
+    if (!board_reset_was_fault) {
+        return false;
+    }
+    *pc = board_fault_rec.pc;
+    *lr = board_fault_rec.lr;
+    *exception = board_fault_rec.exception;
+    return true;
+}
+
+/* BOARD_IWDG=1 starts the watchdog. Off by default for now: the emulated
+ * chip (sim/chip) has no IWDG model yet and stops at the first access to
+ * 0x40003000, which would break --chip; turn it on once the model has
+ * KR/PR/RLR/SR (RM0091 26.4). Until then board_watchdog_feed() is a no-op. */
+#ifndef BOARD_IWDG
+#define BOARD_IWDG 0
+#endif
+static bool board_iwdg_on;
+
+static void board_watchdog_start(void)
+{
+    if (!BOARD_IWDG) {
+        return;
+    }
+    IWDG_KR = IWDG_KR_START;    /* RM0091 26.3.2: start first (it also starts the LSI) */
+    IWDG_KR = IWDG_KR_UNLOCK;
+    IWDG_PR = BOARD_IWDG_PR;
+    IWDG_RLR = BOARD_IWDG_RELOAD;
+    /* the new values reach the LSI domain within a few LSI cycles (~0.2 ms);
+     * bounded: a watchdog that never reports ready still counts from reset values */
+    for (uint32_t n = 0; n < 100000u && (IWDG_SR & IWDG_SR_BUSY) != 0u; n++) {
+    }
+    IWDG_KR = IWDG_KR_RELOAD;
+    board_iwdg_on = true;
+}
+
+void board_watchdog_feed(void)
+{
+    if (board_iwdg_on) {
+        IWDG_KR = IWDG_KR_RELOAD;
+    }
+}
+
 void board_init(void)
 {
     if (!clock_init()) {
@@ -79,7 +219,9 @@ void board_init(void)
     GPIO_MODER(GPIOA_BASE) &= ~(3u << 0);
     debounce_init(&board_button, board_button_pin(), clock_millis());
     board_csr_flags = (uint8_t)(RCC_CSR >> 24);
+    board_reset_capture();
     RCC_CSR |= RCC_CSR_RMVF;
+    board_watchdog_start();
 }
 
 uint32_t board_millis(void)
@@ -130,24 +272,7 @@ uint32_t board_button_presses(void)
 
 const char *board_reset_cause(void)
 {
-    /* A power-on also sets PINRSTF (NRST is held low while the supply
-     * rises), and a watchdog reset drives NRST too: the most specific
-     * flag wins. */
-    static const struct {
-        uint32_t flag;
-        const char *name;
-    } causes[] = {
-        {RCC_CSR_LPWRRSTF, "low-power"}, {RCC_CSR_WWDGRSTF, "window-watchdog"},
-        {RCC_CSR_IWDGRSTF, "watchdog"},  {RCC_CSR_SFTRSTF, "software"},
-        {RCC_CSR_PORRSTF, "power-on"},   {RCC_CSR_OBLRSTF, "option-load"},
-        {RCC_CSR_PINRSTF, "pin"},
-    };
-    for (unsigned i = 0; i < sizeof causes / sizeof causes[0]; i++) {
-        if ((((uint32_t)board_csr_flags << 24) & causes[i].flag) != 0u) {
-            return causes[i].name;
-        }
-    }
-    return "unknown";
+    return stm32_reset_cause_name((uint32_t)board_csr_flags << 24, board_reset_was_fault);
 }
 
 void board_idle(void)

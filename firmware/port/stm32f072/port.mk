@@ -3,7 +3,7 @@
 # FSDATA_C, INCLUDES, CROSS_CC, WARN, CSTD and BUILD from there.
 #
 #   make firmware   build/firmware/stm32net.{elf,bin,hex,map}
-#   make size       flash/RAM table; fails over budget or with malloc/printf
+#   make size       flash/RAM table and worst-case stack depth; fails over budget or with malloc/printf
 #   make flash      dfu-util via the ROM bootloader (PROGRAMMER=openocd|stlink)
 #
 # FW_LTO=0 turns link-time optimisation off; FW_STACK sets the stack reserve.
@@ -65,8 +65,23 @@ $(FW_OUT)/stm32net.hex: $(FW_ELF)
 firmware: $(FW_ELF) $(FW_OUT)/stm32net.bin $(FW_OUT)/stm32net.hex
 	@echo "firmware: $(FW_ELF) (.bin .hex .map)"
 
-size: firmware
+# Worst-case stack depth: each source once more without LTO, for GCC's
+# call graph with frame sizes (-fcallgraph-info=su writes a .ci next to the
+# object); scripts/stack-depth.py walks it from the roots.
+FW_SU_DIR := $(FW_OUT)/stack
+FW_SU_CFLAGS := $(filter-out -flto,$(FW_CFLAGS)) -fcallgraph-info=su
+FW_SU_CIS = $(patsubst %.c,$(FW_SU_DIR)/%.ci,$(FW_SRCS) $(PORT_SRCS)) \
+            $(patsubst $(LWIP_DIR)/%.c,$(FW_SU_DIR)/lwip/%.ci,$(LWIP_SRCS))
+$(FW_SU_DIR)/%.ci: %.c | $(LWIP_STAMP) $(FSDATA_C)
+	@mkdir -p $(dir $@)
+	@$(CROSS_CC) $(FW_SU_CFLAGS) $(WARN) -MMD -MT $@ -c $< -o $(@:.ci=.o)
+$(FW_SU_DIR)/lwip/%.ci: $(LWIP_DIR)/%.c | $(LWIP_STAMP) $(FSDATA_C)
+	@mkdir -p $(dir $@)
+	@$(CROSS_CC) $(FW_SU_CFLAGS) $(LWIP_WARN) -MMD -MT $@ -c $< -o $(@:.ci=.o)
+
+size: firmware $(FW_SU_CIS)
 	@CROSS_PREFIX=$(CROSS_PREFIX) bash scripts/size-report.sh $(FW_ELF)
+	@python3 scripts/stack-depth.py $(FW_STACK) $(FW_SU_DIR)
 
 # dfu-util: BOOT0 high at reset (or board_enter_bootloader()) starts the ROM
 # DFU bootloader (0483:df11); ":leave" starts the new image afterwards.

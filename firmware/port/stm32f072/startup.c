@@ -18,6 +18,7 @@
 extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack;
 int main(void);
 void board_boot_hook(void);   /* board.c: may jump to the ROM bootloader */
+void board_stack_paint(void); /* board.c: fills the unused stack for the high-water mark */
 
 void Reset_Handler(void);
 void Default_Handler(void);
@@ -120,15 +121,29 @@ void Reset_Handler(void)
     for (uint32_t *dst = &_sbss; dst < &_ebss;) {
         *dst++ = 0u;
     }
+    board_stack_paint();
     (void)main();
     for (;;) {
         __asm__ volatile("wfi");
     }
 }
 
-void Default_Handler(void)
+/* EXC_RETURN bit 2 (ARMv6-M B1.5.8) says which stack holds the frame; we
+ * run on MSP only, but a corrupted state is exactly what this is for. */
+__attribute__((naked)) void Default_Handler(void)
 {
-    __asm__ volatile("cpsid i");
-    for (;;) {
-    }
+    __asm__ volatile(
+        "movs r0, #4\n\t"
+        "mov r1, lr\n\t"
+        "tst r0, r1\n\t"
+        "beq 1f\n\t"
+        "mrs r0, psp\n\t"
+        "b 2f\n"
+        "1:\n\t"
+        "mrs r0, msp\n"
+        "2:\n\t"
+        "mrs r1, ipsr\n\t"
+        "ldr r2, =board_fault\n\t"
+        "bx r2\n\t"
+        ".ltorg\n\t");
 }

@@ -182,6 +182,20 @@ void stm32_test_istr_write(uint16_t v);
 
 #define USB_IRQn           31u   /* RM0091 table 37, vector position 31 */
 
+/* ---- independent watchdog, debug freeze ------------------------------------ */
+#define RCC_APB2ENR_DBGMCUEN (1u << 22)
+#define IWDG_BASE          0x40003000u               /* RM0091 26.4 */
+#define IWDG_KR            REG32(IWDG_BASE + 0x00u)
+#define IWDG_PR            REG32(IWDG_BASE + 0x04u)
+#define IWDG_RLR           REG32(IWDG_BASE + 0x08u)
+#define IWDG_SR            REG32(IWDG_BASE + 0x0Cu)
+#define IWDG_KR_START      0xCCCCu
+#define IWDG_KR_RELOAD     0xAAAAu
+#define IWDG_KR_UNLOCK     0x5555u   /* write access to PR and RLR */
+#define IWDG_SR_BUSY       0x7u      /* PVU | RVU | WVU: an update still in progress */
+#define DBGMCU_APB1_FZ     REG32(0x40015808u)        /* RM0091 32.9.4 */
+#define DBGMCU_APB1_FZ_DBG_IWDG_STOP (1u << 12)
+
 #ifdef STM32NET_UNIT_TEST
 static inline uint32_t irq_save(void) { return 0; }
 static inline void irq_restore(uint32_t primask) { (void)primask; }
