@@ -47,7 +47,13 @@
 #define MEMP_NUM_ARP_QUEUE          2
 #define MEMP_NUM_SYS_TIMEOUT        (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 1 \
                                      + 1) /* mDNS probe/announce timer (mdns.c) */
-#define PBUF_POOL_SIZE              4
+/* PBUF_POOL: received frames only (net.c). Nothing keeps one past its
+ * net_rx() call (HTTP and DNS-over-TCP copy out and free, TCP_QUEUE_OOSEQ
+ * 0, fragments go to the heap) except an ICMP echo reply sent in place and
+ * waiting in net.c's TX FIFO. 3 buys one full 1514-byte frame (3 x 592) or
+ * an MSS segment while two small replies wait; an empty pool drops and
+ * counts the frame (link_stats.rx_dropped), never stalls. 608 B each. */
+#define PBUF_POOL_SIZE              3
 #define PBUF_POOL_BUFSIZE           LWIP_MEM_ALIGN_SIZE(TCP_MSS + 40 + PBUF_LINK_ENCAPSULATION_HLEN + PBUF_LINK_HLEN)
 
 /* ---- protocols ---- */
