@@ -268,7 +268,8 @@ summary() {
     [ -n "${TP[$k]+x}" ] || continue
     read -r dev cls dir <<<"$k"
     v=${TP[$k]}; ref=${TP["reference $cls $dir"]:-n/a}
-    echo "ratio $k bus $(ratio "$v" "$BUS") reference $(ratio "$v" "$ref")"
+    if [ "$dev" = reference ]; then echo "ratio $k bus $(ratio "$v" "$BUS")"
+    else echo "ratio $k bus $(ratio "$v" "$BUS") reference $(ratio "$v" "$ref")"; fi
   done
   # the emulated chip's CPU cost per full TCP segment (build/chip-bench)
   cb=${CHIP_BENCH_OUT:-$here/../build/chip-bench.txt}
