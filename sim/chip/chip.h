@@ -79,6 +79,7 @@ typedef struct {
     uint64_t exceptions;
     uint32_t lowest_sp;   /* lowest MSP seen at a block boundary or stacking */
     uint64_t wfi;         /* WFIs executed */
+    uint64_t iwdg_resets; /* system resets by the IWDG (RM0091 26.3) */
 } chip_stats_t;
 
 /* Loads the ELF's PT_LOAD segments (flash and SRAM images), then resets.
