@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -210,6 +211,25 @@ static void test_iwdg_window(void **state)
     assert_false(chip_iwdg_expired());
     wr(IWDG, 0xAAAAu);                           /* 1000 > 500: too early */
     assert_true(chip_iwdg_expired());
+}
+
+/* live time: the host's clock, except that a gap of more than 250 ms
+ * between two looks (the simulator stopped or starved) is cut to 250 ms,
+ * so SysTick and the IWDG see the chip frozen, not time flying past */
+static void test_live_time_cuts_host_stalls(void **state)
+{
+    (void)state;
+    chip_time_init(CHIP_TIME_LIVE);
+    uint64_t t0 = chip_now_ns();
+    struct timespec d = {0, 20000000};            /* 20 ms: counted in full */
+    nanosleep(&d, NULL);
+    uint64_t t1 = chip_now_ns();
+    assert_true(t1 - t0 >= 20000000u && t1 - t0 < 250000000u);
+    d.tv_nsec = 600000000;                        /* 600 ms "stall": 250 ms of it */
+    nanosleep(&d, NULL);
+    uint64_t t2 = chip_now_ns();
+    assert_int_equal(t2 - t1, 250000000u);
+    chip_time_init(CHIP_TIME_VIRTUAL);
 }
 
 static void test_rcc_flash_latency_check(void **state)
@@ -426,6 +446,7 @@ int main(void)
         cmocka_unit_test_setup(test_iwdg_feed_and_expire, fresh),
         cmocka_unit_test_setup(test_iwdg_prescaler_change, fresh),
         cmocka_unit_test_setup(test_iwdg_window, fresh),
+        cmocka_unit_test_setup(test_live_time_cuts_host_stalls, fresh),
         cmocka_unit_test_setup(test_flash_acr, fresh),
         cmocka_unit_test_setup(test_crs, fresh),
         cmocka_unit_test_setup(test_gpio, fresh),
