@@ -738,6 +738,12 @@ void chip_reset(void)
     cpu_reset(CHIP_RESET_POWER_ON);
 }
 
+void chip_pin_reset(void)
+{
+    memset(&fault, 0, sizeof fault);
+    cpu_reset(CHIP_RESET_PIN);
+}
+
 int chip_open(const char *elf_path, chip_time_mode_t mode, const uint8_t uid[12], char *err,
               size_t errlen)
 {

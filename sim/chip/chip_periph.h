@@ -90,7 +90,7 @@ bool chip_rcc_apb1_on(unsigned bit);
 bool chip_rcc_apb2_on(unsigned bit);
 bool chip_rcc_usb_in_reset(void);           /* APB1RSTR.USBRST */
 /* RCC_CSR reset flags of the reset just done */
-typedef enum { CHIP_RESET_POWER_ON, CHIP_RESET_SOFTWARE, CHIP_RESET_IWDG } chip_reset_kind_t;
+typedef enum { CHIP_RESET_POWER_ON, CHIP_RESET_SOFTWARE, CHIP_RESET_IWDG, CHIP_RESET_PIN } chip_reset_kind_t;
 void chip_rcc_note_reset(chip_reset_kind_t kind);
 
 /* ---- IWDG (chip_iwdg.c), RM0091 26.4, base 0x40003000 ---- */

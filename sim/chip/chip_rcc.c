@@ -28,6 +28,7 @@ void chip_rcc_note_reset(chip_reset_kind_t kind)
     case CHIP_RESET_POWER_ON: csr |= (1u << 27) | (1u << 26); break;  /* PORRSTF, PINRSTF */
     case CHIP_RESET_SOFTWARE: csr |= 1u << 28; break;                 /* SFTRSTF */
     case CHIP_RESET_IWDG:     csr |= 1u << 29; break;                 /* IWDGRSTF */
+    case CHIP_RESET_PIN:      csr |= 1u << 26; break;                 /* PINRSTF (NRST low) */
     }
 }
 
