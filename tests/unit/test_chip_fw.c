@@ -10,7 +10,9 @@
  * power-up, presses the reset button (NRST, B2) and asks for the device
  * descriptor (USB 2.0 9.4.3); bDeviceClass 0x02 is our ECM function, 0xEF
  * (IAD) our NCM function (usb_desc.c). It knows nothing of the firmware's
- * internals.
+ * internals. It also checks that the image runs the watchdog and feeds it
+ * (the expiry itself is test_chip_periph's and test_chip_cpu's: nothing a
+ * board or host can do makes this image stop feeding it).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +25,7 @@
 
 #include "chip.h"
 #include "chip_backend.h"
+#include "chip_periph.h"
 
 static void run_ms(uint64_t ms)
 {
@@ -121,10 +124,37 @@ static void test_button_class_until_power_up(void **state)
     chip_close();
 }
 
+/* the image starts the IWDG with PR 4 / RLR 1250 (2 s at 40 kHz) and its
+ * main loop feeds it: 6 s of virtual time (idle, then enumerated) without
+ * a watchdog reset, the counter always under 2 s from expiry */
+static void test_watchdog_runs_and_is_fed(void **state)
+{
+    (void)state;
+    open_chip();
+    run_ms(50);
+    assert_true(chip_iwdg_running());
+    uint32_t pr = 0, rlr = 0;
+    assert_true(chip_bus_read(0x40003004u, 4, &pr));   /* as a debugger reads it */
+    assert_true(chip_bus_read(0x40003008u, 4, &rlr));
+    assert_int_equal(pr, 4);
+    assert_int_equal(rlr, 1250);
+    for (unsigned i = 0; i < 60u; i++) {
+        if (i == 30u) {
+            assert_int_equal(device_class(), 0x02);
+        }
+        run_ms(100);
+        assert_true(chip_iwdg_next_ns() - chip_now_ns() <= 2000000000u);
+    }
+    assert_int_equal(chip_stats()->iwdg_resets, 0);
+    assert_true(chip_now_ns() > 6000000000u);
+    chip_close();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_button_class_until_power_up),
+        cmocka_unit_test(test_watchdog_runs_and_is_fed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
