@@ -158,6 +158,10 @@ static void ncm_check_in(const uint8_t *ntb, unsigned total)
     }
     int n = ncm_ntb_count(ntb, (uint16_t)total);
     if (n < 1) {
+        for (unsigned i = 0; i < total && i < 128u; i++) {   /* what the host got, for the report */
+            fprintf(stderr, "%02x%s", ntb[i], i % 16u == 15u ? "\n" : " ");
+        }
+        fprintf(stderr, "\n");
         bug("IN NTB our own parser refuses (or empty)", total, (unsigned)n);
     }
     if ((unsigned)(ntb[8] | (ntb[9] << 8)) != total) {
