@@ -40,7 +40,9 @@
  * well-formed NTB16 (our own parser accepts it, wBlockLength is the transfer,
  * it holds >= 1 datagram, at most dwNtbInMaxSize in force, wSequence counts
  * up from 0 after each link-up), and a received datagram is 14..ECM_MAX_SEGMENT
- * bytes inside the OUT NTB's block (CDC NCM 1.0 3.3.1).
+ * bytes inside the OUT NTB's block (CDC NCM 1.0 3.3.1), and at the end of
+ * every input in alt 1 both bulk pipes still carry a valid NTB each way
+ * (ncm_check_alive).
  */
 #include <stdio.h>
 #include <string.h>
@@ -175,6 +177,10 @@ static void ncm_check_in(const uint8_t *ntb, unsigned total)
 }
 #endif
 
+#ifdef FUZZ_USB_NCM
+static unsigned ncm_in_ntbs;   /* IN NTBs the host received and checked */
+#endif
+
 /* One IN token as the host sends it; NCM: bulk IN packets go to the NTB
  * being received and a short one ends (and checks) it. */
 static int host_in(uint8_t ep, uint8_t *pkt)
@@ -189,6 +195,7 @@ static int host_in(uint8_t ep, uint8_t *pkt)
         ncm_in_len += (unsigned)r;
         if (r < mps_of(USB_EP_DATA_IN)) {
             ncm_check_in(ncm_in, ncm_in_len);
+            ncm_in_ntbs += ncm_in_len != 0u;
             ncm_in_len = 0;
         }
     }
@@ -214,6 +221,68 @@ static void drain(uint8_t ep, unsigned limit)
         }
     }
 }
+
+#ifdef FUZZ_USB_NCM
+/* After any event stream, while alt 1 is selected, both pipes still move:
+ * a host that resynchronises with a ZLP (it ends whatever transfer the
+ * device has open, USB 2.0 5.8.3) gets its next NTB delivered, and the
+ * device's next frame reaches the host. A malformed NTB, a half transfer or
+ * an alt change must never wedge either (issue 11: a bad NTB is dropped and
+ * counted, the endpoint keeps running). A halt the host set is its own. */
+static void ncm_check_alive(void)
+{
+    static uint8_t ntb[88];
+    uint8_t pkt[64];
+
+    if (!ncm_link_up()) {
+        return;
+    }
+    fake_udc_ep_t *o = fake_udc_ep(USB_EP_DATA_OUT), *i = fake_udc_ep(USB_EP_DATA_IN);
+    if (!o->open || !i->open) {
+        bug("link up without both bulk endpoints", o->open, i->open);
+    }
+    usbd_task();
+    if (!o->stalled) {
+        for (unsigned k = 0; k < 64u && ncm_rx_peek(NULL) != NULL; k++) {
+            ncm_rx_release();
+        }
+        (void)fake_udc_out(USB_EP_DATA_OUT, NULL, 0);
+        /* CDC NCM 1.0 3.2.1/3.3.1: NTH16, NDP16 at 12 (Linux), one 60-byte frame at 28 */
+        memset(ntb, 0, sizeof ntb);
+        memcpy(ntb, "NCMH\x0c\x00\x00\x00\x58\x00\x0c\x00NCM0\x10\x00\x00\x00\x1c\x00\x3c\x00", 24);
+        memset(ntb + 28, 0xff, 6);
+        if (fake_udc_bulk_out(USB_EP_DATA_OUT, ntb, sizeof ntb, false) != (int)sizeof ntb) {
+            bug("bulk OUT wedged: a valid NTB is not taken", o->queued, 0);
+        }
+        uint16_t n = 0;
+        const uint8_t *f = ncm_rx_peek(&n);
+        if (f != usb_buf_rx + 28 || n != 60u) {
+            bug("a valid NTB after a ZLP is not delivered", f != NULL, n);
+        }
+        ncm_rx_release();
+    }
+    if (!i->stalled) {
+        for (unsigned round = 0; round < 4u; round++) {   /* what is queued or in flight */
+            for (unsigned k = 0; k < 200u && host_in(USB_EP_DATA_IN, pkt) >= 0; k++) {
+            }
+            usbd_task();
+        }
+        uint8_t *b = ncm_tx_acquire_len(60);
+        if (b == NULL) {
+            bug("bulk IN wedged: no room for a frame after draining", 0, 0);
+        }
+        memset(b, 0xa5, 60);
+        ncm_tx_commit(60);
+        usbd_task();   /* the poll hook flushes */
+        unsigned before = ncm_in_ntbs;
+        for (unsigned k = 0; k < 200u && host_in(USB_EP_DATA_IN, pkt) >= 0; k++) {
+        }
+        if (ncm_in_ntbs == before) {
+            bug("bulk IN wedged: a committed frame never reaches the host", 0, 0);
+        }
+    }
+}
+#endif
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -386,6 +455,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
     }
+#ifdef FUZZ_USB_NCM
+    ncm_check_alive();
+#endif
     fake_udc_unplug();
     return 0;
 }
