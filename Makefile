@@ -43,6 +43,9 @@ CROSS_CC := arm-none-eabi-gcc
 WARN := -Wall -Wextra -Werror
 CSTD := -std=c11
 INCLUDES := -Ifirmware -Ifirmware/net -I$(LWIP_DIR)/src/include -I$(BUILD)/gen
+# IPERF=0 leaves lwIP's iperf server (firmware/net/iperf.c) out of every build; `make clean` after changing it
+IPERF ?= 1
+INCLUDES += -DSTM32NET_IPERF=$(IPERF)
 # lwIP's own sources: warnings shown, not fatal (third-party code we do not edit)
 LWIP_WARN := -Wall -Wno-unused-parameter -Wno-address
 
@@ -62,6 +65,7 @@ LWIP_SRCS := $(patsubst %,$(LWIP_DIR)/src/core/%.c,$(LWIP_CORE)) \
              $(patsubst %,$(LWIP_DIR)/src/core/ipv4/%.c,$(LWIP_IPV4)) \
              $(LWIP_DIR)/src/netif/ethernet.c \
              $(LWIP_DIR)/src/apps/http/fs.c   # fs only: firmware/net/http_srv.c is our server
+LWIP_SRCS += $(LWIP_DIR)/src/apps/lwiperf/lwiperf.c
 
 # Portable firmware: identical in every build.
 FW_SRCS := firmware/config.c firmware/debounce.c firmware/ident.c firmware/link_stats.c firmware/main.c \
@@ -104,7 +108,8 @@ $(BUILD)/unit/lwip/%.o: $(LWIP_DIR)/%.c | $(LWIP_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) $(LWIP_WARN) -MMD -c $< -o $@
 $(BUILD)/unit/lwip/src/apps/http/fs.o: $(FSDATA_C)
-$(BUILD)/unit/liblwip.a: $(UNIT_LWIP_OBJS)
+# lwipopts.h makes lwIP call our checksum (firmware/net/chksum.c): it goes with lwIP
+$(BUILD)/unit/liblwip.a: $(UNIT_LWIP_OBJS) $(BUILD)/unit/obj/firmware/net/chksum.o
 	@rm -f $@; ar rcs $@ $^
 
 $(BUILD)/unit/obj/%.o: %.c | $(LWIP_STAMP)

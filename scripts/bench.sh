@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Benchmark (make bench): prints measured numbers for the simulator, it does
 # not pass or fail and is not part of make test.
-#   scripts/bench.sh [tap|usb|all]      (default all)
+#   scripts/bench.sh [tap|usb|chip-usb|all]      (default all)
 # tap: the simulator's lwIP stack behind tap0 in a private network namespace,
 #      a Linux client (curl, dig, busybox ping) on the other end of the link.
 # usb: the simulator exported over USB/IP on 127.0.0.1, attached by a real
 #      Linux kernel in a QEMU TCG guest (scripts/guest/bench-guest.sh); those
 #      numbers include the emulation overhead and are only comparable to runs
 #      on the same machine.
+# chip-usb: the same guest run against the flashed image on the emulated chip
+#      (--chip build/firmware/stm32net.elf; CHIP_ELF= names another image).
 # Layer: tooling, host side. Needs root for tap/all (namespaces, TAP), build/stm32net-sim
 # and the tools scripts/deps.sh installs (iproute2, curl, dig, busybox, qemu,
-# cpio, gzip). Reuses tests/e2e/lib.sh for cleanup, TAP and guest helpers.
+# cpio, gzip, iperf). Throughput: "throughput sim tap|ecm rx|tx <Mbit/s>"
+# lines from iperf 2 against the device's lwiperf (IPERF_S seconds a way).
+# Reuses tests/e2e/lib.sh for cleanup, TAP and guest helpers.
 # Network: only loopback, the QEMU guest and namespace stm32net-bench-<pid>,
 # which is deleted on exit (EXIT trap). Every loop is bounded in count and by
 # timeout; the whole run takes well under 2 minutes.
@@ -23,22 +27,22 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=/dev/null
 source "$here/../tests/e2e/lib.sh"
 
-usage() { echo "usage: $0 [tap|usb|all]" >&2; exit 2; }
+usage() { echo "usage: $0 [tap|usb|chip-usb|all]" >&2; exit 2; }
 [ $# -le 1 ] || usage
 MODE=${1:-all}
-case "$MODE" in tap|usb|all) ;; *) usage ;; esac
+case "$MODE" in tap|usb|chip-usb|all) ;; *) usage ;; esac
 
 # Only TAP mode needs root (ip netns, a TAP device); the USB/IP run uses
 # loopback and an unprivileged QEMU.
-if [ "$MODE" != usb ] && [ "$(id -u)" -ne 0 ]; then
+if [ "$MODE" != usb ] && [ "$MODE" != chip-usb ] && [ "$(id -u)" -ne 0 ]; then
   echo "bench: needs root: TAP mode creates a network namespace and a TAP device in it" >&2
   echo "bench: (run it as root, or '$0 usb', which needs no root)" >&2
   exit 2
 fi
 e2e_need_sim
 e2e_need ip timeout stdbuf awk sort
-case "$MODE" in tap|all) e2e_need curl dig busybox ;; esac
-case "$MODE" in usb|all) e2e_need qemu-system-x86_64 cpio gzip ;; esac
+case "$MODE" in tap|all) e2e_need curl dig busybox iperf ;; esac
+case "$MODE" in usb|chip-usb|all) e2e_need qemu-system-x86_64 cpio gzip ;; esac
 e2e_init
 
 DEV=192.168.7.1
@@ -56,6 +60,19 @@ stats() {
 # div A B [FORMAT] -> A / B with awk (B 0 -> "-").
 div() { awk -v a="$1" -v b="$2" -v f="${3:-%.1f}" 'BEGIN { if (b == 0) print "-"; else printf f "\n", a / b }'; }
 row() { printf '  %-28s %-16s %s\n' "$1" "$2" "$3"; }
+
+# iperf_pair CSV -> ip_rx / ip_tx (bits/s) from `iperf -r -y C`: the line
+# whose remote address (field 4) is the device is the client sending (device
+# rx); iperf 2.1 prints lwiperf's connect-back with the device as the local
+# address (field 2): device tx. Field 9 is bits/s.
+IPERF_S=${IPERF_S:-5}
+PACE=${PACE:-fs}   # the USB/IP runs keep the full-speed bus schedule (sim --pace)
+case "$PACE" in fs|none) ;; *) echo "bench: PACE must be fs or none" >&2; exit 2 ;; esac
+iperf_pair() {
+  ip_rx=$(awk -F, -v d="$DEV" '$4 == d { v = $9 } END { print v }' <<<"$1")
+  ip_tx=$(awk -F, -v d="$DEV" '$2 == d { v = $9 } END { print v }' <<<"$1")
+}
+mbit() { if [[ "${1:-}" =~ ^[0-9]+$ ]]; then div "$1" 1000000 '%.2f'; else echo "-"; fi; }
 
 # ================================================================ TAP mode
 bench_tap() {
@@ -120,6 +137,14 @@ bench_tap() {
   read -r n med p95 _ max < <(stats "$E2E_TMP/ms")
   row "ICMP echo 1400 B" "N=$N" "median RTT $med ms, p95 $p95 ms, max $max ms ($n/$N replies)"
 
+  # --- iperf 2 against the device's lwiperf (port 5001), -r: the client
+  # sends for IPERF_S s (device rx), then lwiperf connects back and sends
+  # (device tx). No USB in TAP mode (so "tap", not a class): these measure
+  # the firmware's TCP path on this machine's CPU, not a bus.
+  iperf_pair "$(nsx timeout $((2 * IPERF_S + 30)) iperf -c "$DEV" -t "$IPERF_S" -r -y C 2>/dev/null)"
+  echo "throughput sim tap rx $(mbit "$ip_rx")"
+  echo "throughput sim tap tx $(mbit "$ip_tx")"
+
   # The device's own link counters: evidence that all of the above crossed
   # the simulated link and was answered by the firmware, not by the kernel.
   line=$(nsx curl -s -m 5 "http://$DEV/api/status" | tr -d ' \n' |
@@ -130,21 +155,24 @@ bench_tap() {
 }
 
 # ================================================================ USB/IP mode
+# bench_usb DEVICE [SIM ARGS]: DEVICE names the throughput lines (sim: the
+# host-built firmware; chip: the flashed ELF on the emulated STM32F072).
 bench_usb() {
-  local log=$E2E_TMP/sim-usb.log console=$E2E_TMP/console.log script=$E2E_TMP/bench-guest.sh
+  local dev=$1; shift
+  local log=$E2E_TMP/sim-usb-$dev.log console=$E2E_TMP/console-$dev.log script=$E2E_TMP/bench-guest-$dev.sh
   local line port busid start qrc pings=50 fetches=50
-  echo "USB/IP + real kernel (QEMU TCG guest; absolute numbers include emulation overhead):"
+  echo "USB/IP + real kernel, device $dev (QEMU TCG guest; absolute numbers include emulation overhead):"
   e2e_guest_build >/dev/null
-  E2E_SIM_PREFIX="stdbuf -oL -eL" e2e_sim_start "$log" --listen 127.0.0.1:0
+  E2E_SIM_PREFIX="stdbuf -oL -eL" e2e_sim_start "$log" --listen 127.0.0.1:0 --pace "$PACE" "$@"
   line=$(e2e_wait_pid_line "$E2E_SIM_PID" "$log" '^stm32net-sim: exporting ' 10) || {
     e2e_dump "simulator log" "$log"; echo "bench: simulator did not start" >&2; return 1; }
   port=$(sed -n 's/^stm32net-sim: exporting [^ ]* on 127\.0\.0\.1:\([0-9][0-9]*\) .*/\1/p' <<<"$line")
   busid=$(sed -n 's/^stm32net-sim: exporting \([^ ]*\) on .*/\1/p' <<<"$line")
   [[ "$port" =~ ^[0-9]+$ ]] || { echo "bench: cannot read the port from: $line" >&2; return 1; }
-  { echo "PORT=$port"; echo "BUSID=$busid"; echo "PINGS=$pings"; echo "FETCHES=$fetches"
+  { echo "PORT=$port"; echo "BUSID=$busid"; echo "PINGS=$pings"; echo "FETCHES=$fetches"; echo "IPERF_S=$IPERF_S"
     cat "$here/guest/bench-guest.sh"; } > "$script"
   start=$(now_ms)
-  qrc=0; e2e_guest_run "$script" "$console" 80 || qrc=$?
+  qrc=0; e2e_guest_run "$script" "$console" $((80 + 2 * IPERF_S + 20)) || qrc=$?
   local guest_s
   guest_s=$(div $(( $(now_ms) - start )) 1000 '%.1f')
 
@@ -164,11 +192,22 @@ bench_usb() {
   row "wget /api/status x $fetches" "N=${g[api_n]:--}" \
     "$(div "$(( ${g[api_ok]:-0} * 1000 ))" "${g[api_ms]:-0}" '%.1f') req/s, $(div "${g[api_ms]:-0}" "${g[api_ok]:-0}" '%.1f') ms/req incl. wget start (${g[api_ok]:--} ok)"
   row "guest boot + run (wall)" "1 sample" "$guest_s s"
+  # cdc_ether in the guest's kernel over USB/IP, on the full-speed schedule
+  # (--pace fs, PACE=none for the unpaced figure, which means nothing: it is
+  # bound by the guest's emulation, not by a bus).
+  echo "throughput $dev ecm rx $(mbit "${g[iperf_rx_bps]:-}") (pace $PACE)"
+  echo "throughput $dev ecm tx $(mbit "${g[iperf_tx_bps]:-}") (pace $PACE)"
   e2e_stop_pid "$E2E_SIM_PID" 5
 }
 
 rc=0
 case "$MODE" in tap|all) bench_tap || rc=1 ;; esac
-case "$MODE" in usb|all) bench_usb || rc=1 ;; esac
+case "$MODE" in usb|all) bench_usb sim || rc=1 ;; esac
+# the emulated chip (sim/chip/, Unicorn) running the flashed image, same guest run
+CHIP_ELF=${CHIP_ELF:-$here/../build/firmware/stm32net.elf}
+case "$MODE" in chip-usb|all)
+  if [ -f "$CHIP_ELF" ]; then bench_usb chip --chip "$CHIP_ELF" || rc=1
+  else echo "bench: no $CHIP_ELF for the chip run (make firmware)" >&2; rc=1; fi ;;
+esac
 echo "bench: done"
 exit $rc

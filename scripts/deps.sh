@@ -16,6 +16,7 @@ PKGS=(
   knot-dnsutils python3                 # DNS e2e: kdig (TCP, EDNS padding), raw TCP client
   avahi-daemon avahi-utils dbus         # mDNS e2e: a real mDNS querier (avahi-resolve)
   clang libclang-rt-14-dev   # libFuzzer + sanitizer runtimes: make fuzz, the corpus replay in make test
+  iperf
 )
 # The browser test's driver (puppeteer-core) comes from the npm registry: node
 # and npm from Debian unless the machine already has them (NodeSource's

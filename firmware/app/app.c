@@ -14,6 +14,7 @@
 #include "ident.h"
 #include "link_stats.h"
 #include "mdns_name.h"
+#include "net/iperf.h"
 
 /* build/gen/build_id.h (web.mk) names the source revision; a build without
  * it (unit tests before any firmware build) says so */
@@ -426,7 +427,11 @@ size_t app_status_json(char *buf, size_t room)
      * "tap" (the simulator's TAP mode) */
     app_buf_str(&b, "\"class\":\"");
     app_buf_str(&b, config_class_name(config_usb_class));
-    app_buf_str(&b, "\"}}");
+    /* lwiperf on port 5001 (net/iperf.c): completed sessions and their bytes */
+    app_buf_str(&b, "\"},\"iperf\":{");
+    app_counter_put(&b, "sessions", iperf_stats.sessions, false);
+    app_counter_put(&b, "bytes", iperf_stats.bytes, true);
+    app_buf_str(&b, "}}");
     size_t n = app_buf_end(&b);
     if (n == 0u && room > 0u) {
         buf[0] = '\0';  /* no half document */

@@ -5,9 +5,10 @@
 MAKEFSDATA := $(BUILD)/tools/makefsdata
 WEB_FILES := $(shell find firmware/app/web -type f 2>/dev/null | LC_ALL=C sort)
 
-$(MAKEFSDATA): $(LWIP_DIR)/src/apps/http/makefsdata/makefsdata.c firmware/net/lwipopts.h | $(LWIP_STAMP)
+# chksum.c: lwipopts.h names it as lwIP's LWIP_CHKSUM, which makefsdata links
+$(MAKEFSDATA): $(LWIP_DIR)/src/apps/http/makefsdata/makefsdata.c firmware/net/lwipopts.h firmware/net/chksum.c | $(LWIP_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) -O1 -w '-DLWIP_PLATFORM_ASSERT(x)=abort()' -Ifirmware -Ifirmware/net -I$(LWIP_DIR)/src/include -o $@ $<
+	$(CC) -O1 -w '-DLWIP_PLATFORM_ASSERT(x)=abort()' -Ifirmware -Ifirmware/net -I$(LWIP_DIR)/src/include -o $@ $< firmware/net/chksum.c
 
 # The page is served gzip-compressed (RFC 7230 4.2.3, RFC 7231 3.1.2.2): it
 # is most of the flash the web files take (11.5 KB -> about 4.5 KB). lwIP

@@ -21,14 +21,19 @@
  *    /api/status or to a flash file (/, /index.html) is 405 "Allow: GET"
  *    made in httpd_post_begin(); a POST to a path nothing serves is 404.
  *
- * RAM: one response buffer (HTTP_API_RESP_MAX) and one POST body buffer
- * (HTTP_API_BODY_MAX + 1) for all connections. That is enough because the
- * server produces a response in the same call that opens it and copies it into
- * the TCP send queue (is_custom_file -> TCP_WRITE_FLAG_COPY); the buffer is
- * released in fs_close_custom(). Should a second request arrive while the
- * buffer is still held (e.g. the first response did not fit into the send
- * queue yet) or while another POST body is still arriving, it gets a constant
- * 503 with Retry-After (RFC 7231 6.6.4, 7.1.3) and no state changes.
+ * RAM: one response at a time, in a block of lwIP's heap (not a static
+ * buffer: a response lives only from the fs_open that makes it until the
+ * fs_close after the server copied it into the TCP send queue, usually one
+ * call, so 688 static bytes idled almost always). The block is taken at
+ * HTTP_API_RESP_MAX, the document written into it, then trimmed to its
+ * length (mem_trim), and freed in fs_close_custom(). Plus one POST body
+ * buffer (HTTP_API_BODY_MAX + 1) for all connections. Should a second
+ * request arrive while the response is still held (e.g. the first did not
+ * fit into the send queue yet), while another POST body is still arriving,
+ * or when the heap has no HTTP_API_RESP_MAX block free (IP fragments or
+ * other connections' send queues hold it), it gets a constant 503 with
+ * Retry-After (RFC 7231 6.6.4, 7.1.3) and no state changes: a POST's action
+ * runs only after its response block was taken.
  *
  * Untrusted input: the request URI and the POST body. Bodies are
  * application/x-www-form-urlencoded (HTML 5 "URL-encoded form data") with
@@ -45,6 +50,7 @@
 
 #include "lwip/apps/fs.h"
 #include "lwip/apps/httpd.h"
+#include "lwip/mem.h"
 #include "lwip/pbuf.h"
 
 #include <string.h>
@@ -72,9 +78,8 @@ typedef enum {
     HTTP_API_BOOTLOADER,
 } http_api_target_t;
 
-static char http_api_resp[HTTP_API_RESP_MAX];
+static char *http_api_resp;         /* heap block; non-NULL = held by an open file or a ready result */
 static uint16_t http_api_resp_len;
-static bool http_api_resp_busy;     /* held by an open file or a ready result */
 static bool http_api_result_ready;  /* a POST result waits for its fs_open */
 
 static void *http_api_body_owner;   /* the connection whose body we collect */
@@ -96,6 +101,26 @@ static const char http_api_busy[] =
     "{\"error\":\"busy\"}";
 
 /* ------------------------------------------------------------ responses */
+
+/* Takes the response block; false when one is held or the heap is short
+ * (the caller answers the constant 503). */
+static bool http_api_resp_take(void)
+{
+    if (http_api_resp != NULL) {
+        return false;
+    }
+    http_api_resp = mem_malloc(HTTP_API_RESP_MAX);
+    http_api_resp_len = 0;
+    return http_api_resp != NULL;
+}
+
+static void http_api_resp_release(void)
+{
+    if (http_api_resp != NULL) {
+        mem_free(http_api_resp);
+        http_api_resp = NULL;
+    }
+}
 
 static const char *http_api_reason(unsigned status)
 {
@@ -147,6 +172,8 @@ static void http_api_finish(unsigned status, const char *allow, const app_buf_t 
     LWIP_ASSERT("http_api header fits", hlen != 0u);
     memmove(http_api_resp + hlen, http_api_resp + HTTP_API_HDR_MAX, blen);
     http_api_resp_len = (uint16_t)(hlen + blen);
+    /* give the unused tail back; lwIP's mem_trim shrinks in place */
+    http_api_resp = mem_trim(http_api_resp, http_api_resp_len);
 }
 
 static void http_api_error(unsigned status, const char *allow, const char *msg)
@@ -182,13 +209,13 @@ static void http_api_pool(app_buf_t *b, const char *name, const net_mem_pool_t *
 }
 
 /* GET /api/mem: lwIP's pools and heap as this request sees them (its own
- * pcb is one of tcp_active and one of http_conns), so a test can check that
- * clients that went away left nothing behind (issue 10). */
-static void http_api_mem(void)
+ * pcb is one of tcp_active and one of http_conns; m was read before its
+ * response block was taken, so heap.used is the heap it found), so a test
+ * can check that clients that went away left nothing behind (issue 10). */
+static void http_api_mem(const net_mem_t *mp)
 {
-    net_mem_t m;
+    net_mem_t m = *mp;
     app_buf_t b;
-    net_mem_get(&m);
     http_api_body_start(&b);
     app_buf_char(&b, '{');
     http_api_pool(&b, "pbuf_pool", &m.pbuf_pool, true);
@@ -227,7 +254,7 @@ static void http_api_post_result(char *response_uri, u16_t room)
     if (http_api_set_uri(response_uri, room, HTTP_API_RESULT_URI)) {
         http_api_result_ready = true;
     } else {
-        http_api_resp_busy = false;     /* nobody will open it */
+        http_api_resp_release();        /* nobody will open it */
     }
 }
 
@@ -282,11 +309,16 @@ int fs_open_custom(struct fs_file *file, const char *name)
         http_api_serve(file, http_api_resp, http_api_resp_len, true);
         return 1;
     }
-    if (http_api_resp_busy) {
+    http_api_target_t target = http_api_match(name);
+    net_mem_t m;
+    if (target == HTTP_API_MEM) {
+        net_mem_get(&m);    /* before this response's own block */
+    }
+    if (!http_api_resp_take()) {
         http_api_serve(file, http_api_busy, (int)(sizeof http_api_busy - 1u), false);
         return 1;
     }
-    switch (http_api_match(name)) {
+    switch (target) {
     case HTTP_API_STATUS:
         http_api_document(app_status_json);
         break;
@@ -294,7 +326,7 @@ int fs_open_custom(struct fs_file *file, const char *name)
         http_api_document(http_info_json);
         break;
     case HTTP_API_MEM:
-        http_api_mem();
+        http_api_mem(&m);
         break;
     case HTTP_API_LED:
     case HTTP_API_TIME:
@@ -306,16 +338,16 @@ int fs_open_custom(struct fs_file *file, const char *name)
         http_api_error(404, NULL, "not found");
         break;
     }
-    http_api_resp_busy = true;
     http_api_serve(file, http_api_resp, http_api_resp_len, true);
     return 1;
 }
 
 void fs_close_custom(struct fs_file *file)
 {
-    if (file != NULL && file->pextension == (fs_file_extension *)http_api_resp) {
+    if (file != NULL && file->pextension != NULL &&
+        file->pextension == (fs_file_extension *)http_api_resp) {
         file->pextension = NULL;
-        http_api_resp_busy = false;
+        http_api_resp_release();
     }
 }
 
@@ -382,11 +414,10 @@ err_t httpd_post_begin(void *connection, const char *uri, const char *http_reque
      * still arriving, so an owner equal to connection is a freed one whose
      * memory was reused) */
     http_api_body_owner = NULL;
-    if (http_api_resp_busy) {
+    if (!http_api_resp_take()) {
         (void)http_api_set_uri(response_uri, response_uri_len, HTTP_API_BUSY_URI);
         return ERR_ARG;
     }
-    http_api_resp_busy = true;
     if (target == HTTP_API_STATUS || target == HTTP_API_INFO || target == HTTP_API_MEM || is_static) {
         http_api_error(405, "GET", "use GET");
         http_api_post_result(response_uri, response_uri_len);
@@ -398,7 +429,7 @@ err_t httpd_post_begin(void *connection, const char *uri, const char *http_reque
         http_api_post_result(response_uri, response_uri_len);
         return ERR_ARG;
     }
-    http_api_resp_busy = false;     /* taken again when the result is made */
+    http_api_resp_release();        /* taken again when the result is made */
     http_api_body_owner = connection;
     http_api_body_since = app_uptime_ms();
     http_api_body_len = 0;
@@ -620,11 +651,11 @@ void httpd_post_finished(void *connection, char *response_uri, u16_t response_ur
          * incomplete body is never acted on */
         return;
     }
-    if (http_api_resp_busy) {
+    if (!http_api_resp_take()) {
+        /* before the action: a 503 changes nothing */
         (void)http_api_set_uri(response_uri, response_uri_len, HTTP_API_BUSY_URI);
         return;
     }
-    http_api_resp_busy = true;
     http_api_body[http_api_body_len] = '\0';
     if (http_api_body_target == HTTP_API_LED) {
         http_api_do_led();
@@ -640,8 +671,10 @@ void httpd_post_finished(void *connection, char *response_uri, u16_t response_ur
 
 void http_api_init(void)
 {
+    /* a block of an earlier start (unit tests restart us; lwIP's heap
+     * lives on, lwip_init() runs once) goes back to the heap */
+    http_api_resp_release();
     http_api_resp_len = 0;
-    http_api_resp_busy = false;
     http_api_result_ready = false;
     http_api_body_owner = NULL;
     http_api_body_len = 0;

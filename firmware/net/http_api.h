@@ -14,7 +14,8 @@
  *   bad parameters / body > HTTP_API_BODY_MAX     400 {"error":".."}
  *   GET /api/led, GET /api/time   405 (Allow: POST); POST /api/status, /api/info 405
  *   other /api/... paths          404 JSON; other paths: /404.html
- *   response buffer or POST body slot in use by another connection: 503
+ *   response block or POST body slot in use by another connection, or no
+ *   heap block for the response: 503
  *   HEAD: the GET header without the body; other methods 501 (http_srv.c)
  */
 #ifndef HTTP_API_H
@@ -25,7 +26,9 @@
 #define HTTP_API_BODY_MAX   64u    /* longest accepted POST body */
 /* one response: 192 bytes reserved for the header + the JSON, whose worst
  * case is /api/status with every counter at 2^32-1 (about 430 bytes plus
- * the members other modules add) or /api/info (HTTP_INFO_JSON_MAX) */
-#define HTTP_API_RESP_MAX   688u
+ * the members other modules add) or /api/info (HTTP_INFO_JSON_MAX). It is
+ * a block of lwIP's heap (MEM_SIZE), taken while one response is made and
+ * trimmed to the response's length, not static RAM (http_api.c) */
+#define HTTP_API_RESP_MAX   744u   /* 688 + 56 for the iperf member (net/iperf.c) */
 
 #endif

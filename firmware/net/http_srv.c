@@ -16,8 +16,8 @@
  * httpd_post_receive_data() (http_api.c copies what it accepts).
  *
  * Sending: fs files are in flash and are written by reference; http_api's
- * responses live in one RAM buffer (fs file is_custom_file) and are copied
- * into the send queue (TCP_WRITE_FLAG_COPY), so it can be reused once the
+ * responses live in one heap block (fs file is_custom_file) and are copied
+ * into the send queue (TCP_WRITE_FLAG_COPY), so it can be freed once the
  * file is closed. Our own error replies (408, 414, 431, ...) are made on the
  * stack and copied; 400/404/501 use the pages in firmware/app/web.
  *

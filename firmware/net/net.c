@@ -49,6 +49,7 @@
 
 #include "config.h"
 #include "ident.h"
+#include "iperf.h"
 #include "link_stats.h"
 #include "net.h"
 #include "stm32net_opt.h"
@@ -283,6 +284,7 @@ void net_init(const net_link_t *link)
     dnss_init();
     mdns_init();
     http_api_init();
+    (void)iperf_init();   /* no memory: no iperf server, the rest still serves */
 }
 
 void net_poll(void)

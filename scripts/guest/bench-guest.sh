@@ -2,8 +2,8 @@
 # Guest side of scripts/bench.sh (usb mode): runs as /test.sh inside the QEMU
 # guest (busybox ash, Debian's usbip) and times the simulator through the real
 # Linux USB stack: vhci_hcd -> usbcore -> cdc_ether -> IPv4.
-# Layer: benchmark, guest side. The host prepends PORT=, BUSID=, PINGS= and
-# FETCHES= lines. It measures, it does not judge: nothing here passes or fails.
+# Layer: benchmark, guest side. The host prepends PORT=, BUSID=, PINGS=,
+# FETCHES= and IPERF_S= lines. It measures, it does not judge: nothing here passes or fails.
 # Output contract: "BENCH <key> <value>" lines (value one word, "-" unknown)
 # and one "BENCH rtt <ms>" line per ping reply; the host does the statistics.
 # Limits: times come from /proc/uptime (10 ms resolution), so only totals over
@@ -80,4 +80,16 @@ t1=$(guest_now_ms)
 B api_n "$n"
 B api_ok "$ok"
 B api_ms $((t1 - t0))
+
+# ------------------------------------------------ iperf 2 against lwiperf
+# -r (tradeoff): the guest sends for IPERF_S seconds (device rx), then the
+# device's lwiperf connects back to the guest's port 5001 and sends (device
+# tx). -y C: CSV, field 9 bits/s; the line whose remote address (field 4) is
+# the device is the guest's sending, the one that names the device as local
+# address (field 2, as iperf 2.1 prints the connect-back) the device's.
+# Unpaced: the figures are the guest emulation's, not a bus's.
+timeout $((2 * ${IPERF_S:-5} + 30)) iperf -c "$DEV" -t "${IPERF_S:-5}" -r -y C >/tmp/iperf.csv 2>/tmp/iperf.err
+B iperf_rc $?
+B iperf_rx_bps "$(awk -F, -v d="$DEV" '$4 == d { v = $9 } END { print v }' /tmp/iperf.csv)"
+B iperf_tx_bps "$(awk -F, -v d="$DEV" '$2 == d { v = $9 } END { print v }' /tmp/iperf.csv)"
 B "done" yes

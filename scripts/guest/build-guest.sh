@@ -52,7 +52,7 @@ kver=$(apt-cache show --no-all-versions "$kpkg" 2>/dev/null | sed -n 's/^Version
 [ -n "$kver" ] || die "apt-cache knows no version of $kpkg"
 
 pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo none; }
-key="kernel=$kpkg/$kver busybox=$(pkgver busybox-static) usbip=$(pkgver usbip) usbids=$(pkgver usb.ids) dfu-util=$(pkgver dfu-util)
+key="kernel=$kpkg/$kver busybox=$(pkgver busybox-static) usbip=$(pkgver usbip) usbids=$(pkgver usb.ids) dfu-util=$(pkgver dfu-util) iperf=$(pkgver iperf)
 files=$(cat "$here"/build-guest.sh "$here"/init "$here"/guest-lib.sh "$here"/usbdesc.c "$here"/../flash-dfu.sh |
         sha256sum | cut -d' ' -f1)"
 
@@ -131,11 +131,15 @@ cp "$usbip_bin" "$root/usr/sbin/usbip"
 usbipd_bin=$(dirname "$usbip_bin")/usbipd
 [ -x "$usbipd_bin" ] || die "missing $usbipd_bin (package usbip)"
 cp "$usbipd_bin" "$root/usr/sbin/usbipd"
+# Debian's iperf 2 client for make bench's throughput run (bench-guest.sh).
+iperf_bin=$(command -v iperf 2>/dev/null || true)
+[ -n "$iperf_bin" ] || die "missing iperf (package iperf; run: make deps)"
 # dfu-util (with libusb) and make flash's script for the DFU runtime test
 # (tests/e2e/56-dfu-detach.sh)
 cp "$dfu_bin" "$root/usr/bin/dfu-util"
 install -m 0755 "$here/../flash-dfu.sh" "$root/usr/bin/flash-dfu"
-ldd "$usbip_bin" "$usbipd_bin" "$dfu_bin" | awk '/=>/ && $3 ~ /^\// {print $3} /^[ \t]+\// {print $1}' | sort -u |
+cp "$iperf_bin" "$root/usr/bin/iperf"
+ldd "$usbip_bin" "$usbipd_bin" "$dfu_bin" "$iperf_bin" | awk '/=>/ && $3 ~ /^\// {print $3} /^[ \t]+\// {print $1}' | sort -u |
 while read -r lib; do
   mkdir -p "$root$(dirname "$lib")"
   cp -L "$lib" "$root$lib"

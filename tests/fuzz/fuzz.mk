@@ -30,7 +30,8 @@ $(BUILD)/fuzz/lwip/%.o: $(LWIP_DIR)/%.c | $(LWIP_STAMP)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(LWIP_WARN) -MMD -c $< -o $@
 $(BUILD)/fuzz/lwip/src/apps/http/fs.o: $(FSDATA_C)
-$(BUILD)/fuzz/liblwip.a: $(patsubst $(LWIP_DIR)/%.c,$(BUILD)/fuzz/lwip/%.o,$(LWIP_SRCS))
+# + our LWIP_CHKSUM routine, which lwipopts.h makes lwIP call
+$(BUILD)/fuzz/liblwip.a: $(patsubst $(LWIP_DIR)/%.c,$(BUILD)/fuzz/lwip/%.o,$(LWIP_SRCS)) $(BUILD)/fuzz/obj/firmware/net/chksum.o
 	@rm -f $@; ar rcs $@ $^
 $(BUILD)/fuzz/obj/%.o: %.c | $(LWIP_STAMP) $(FSDATA_C)
 	@mkdir -p $(dir $@)

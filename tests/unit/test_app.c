@@ -9,6 +9,7 @@
 #include "app/app.h"
 #include "config.h"
 #include "fake_board.h"
+#include "net/iperf.h"
 #include "link_stats.h"
 
 static int setup(void **state)
@@ -251,7 +252,8 @@ static const char status_want[] =
     "\"time\":\"2023-11-14T22:13:20Z\",\"time_set\":true,\"leds\":[0,1,0,1],\"button\":1,"
     "\"button_presses\":1,\"mdns_name\":\"stm32net.local\","
     "\"link\":{\"rx_frames\":12,\"tx_frames\":34,\"rx_dropped\":5,\"tx_dropped\":4294967295,"
-    "\"rx_bytes\":1200,\"tx_bytes\":3400,\"rx_errors\":7,\"tx_errors\":8,\"class\":\"ecm\"}}";
+    "\"rx_bytes\":1200,\"tx_bytes\":3400,\"rx_errors\":7,\"tx_errors\":8,\"class\":\"ecm\"},"
+    "\"iperf\":{\"sessions\":3,\"bytes\":4000000000}}";
 
 static void make_known_state(void)
 {
@@ -272,6 +274,8 @@ static void make_known_state(void)
     link_stats.tx_bytes = 3400;
     link_stats.rx_errors = 7;
     link_stats.tx_errors = 8;
+    iperf_stats.sessions = 3;
+    iperf_stats.bytes = 4000000000u;
     fake_board_reset_cause = "fault";
     fake_board_fault = true;
     fake_board_fault_pc = 0x080012abu;

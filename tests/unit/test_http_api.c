@@ -13,8 +13,11 @@
 #include "app/app.h"
 #include "config.h"
 #include "fake_board.h"
+#include "net/iperf.h"
 #include "http_api.h"
 #include "lwip/apps/fs.h"
+#include "lwip/mem.h"
+#include "lwip/stats.h"
 #include "link_stats.h"
 #include "lwip_harness.h"
 #include "net.h"
@@ -315,7 +318,7 @@ static void test_status(void **state)
     assert_body_contains(&r, "\"leds\":[0,0,0,0],\"button\":0,");
     assert_body_contains(&r, "\"link\":{\"rx_frames\":");
     assert_body_contains(&r, "\"tx_dropped\":");
-    assert_body_contains(&r, ",\"class\":\"ecm\"}}");
+    assert_body_contains(&r, ",\"class\":\"ecm\"},\"iperf\":{\"sessions\":0,\"bytes\":0}}");
 
     fake_board_button = true;
     get("/api/status?x=1", &r);     /* a query does not change the resource */
@@ -684,6 +687,10 @@ static void test_response_buffer_held_gives_503(void **state)
     assert_int_equal(fs_open_custom(&held, "/api/status"), 1);
     assert_true(held.len > 0 && memcmp(held.data, "HTTP/1.0 200 OK\r\n", 17) == 0);
     assert_int_equal(fs_open_custom(&held, "/index.html"), 0);   /* not ours */
+    /* the held response is a heap block trimmed to its length (http_api.c) */
+    assert_true(lwip_stats.mem.used >= (mem_size_t)held.len &&
+                lwip_stats.mem.used <= (mem_size_t)held.len + 32u);   /* + lwIP's block header */
+    check_pools = false;   /* that block is in use on purpose until fs_close */
 
     get("/api/status", &r);
     assert_error(&r, 503, "busy");
@@ -694,6 +701,33 @@ static void test_response_buffer_held_gives_503(void **state)
     assert_int_equal(r.status, 200);
 
     fs_close_custom(&held);
+    check_pools = true;    /* the block is back: the heap is at idle again */
+    post("/api/led", "n=1&state=on", &r);
+    assert_int_equal(r.status, 200);
+    assert_true(fake_board_leds[1]);
+}
+
+/* The response is a heap block (http_api.c): when the heap has no
+ * HTTP_API_RESP_MAX block free (fragments or other send queues hold it),
+ * the answer is the constant 503 and a POST's action does not run; the
+ * heap back, the same requests succeed. */
+static void test_heap_short_gives_503(void **state)
+{
+    (void)state;
+    resp_t r;
+    /* leave less than one response block, but room for the 503's copy */
+    void *hog = mem_malloc((mem_size_t)(MEM_SIZE - lwip_stats.mem.used - 600u));
+    assert_non_null(hog);
+    check_pools = false;   /* the hog is in use on purpose */
+    get("/api/status", &r);
+    assert_error(&r, 503, "busy");
+    post("/api/led", "n=1&state=on", &r);
+    assert_error(&r, 503, "busy");
+    assert_no_change();
+    mem_free(hog);
+    check_pools = true;
+    get("/api/status", &r);
+    assert_int_equal(r.status, 200);
     post("/api/led", "n=1&state=on", &r);
     assert_int_equal(r.status, 200);
     assert_true(fake_board_leds[1]);
@@ -723,6 +757,7 @@ static void test_status_worst_case_fits(void **state)
     fw_config.hostname[CONFIG_NAME_MAX - 1u] = 0;
     memcpy(fw_config.ip, (uint8_t[]){192, 168, 7, 1}, 4);
     memset(&link_stats, 0xFF, sizeof link_stats);   /* every counter at 2^32-1 */
+    memset(&iperf_stats, 0xFF, sizeof iperf_stats);
     fake_board_button = true;
     fake_board_presses = 0xFFFFFFFFu;   /* app_init saw 0: 2^32-1 presses */
     fake_board_ms = 0xFFFFFFFFu;
@@ -730,10 +765,12 @@ static void test_status_worst_case_fits(void **state)
     get("/api/status", &r);
     memcpy(fw_config.hostname, saved, sizeof saved);
     memset(&link_stats, 0, sizeof link_stats);
+    memset(&iperf_stats, 0, sizeof iperf_stats);
     assert_int_equal(r.status, 200);
     assert_json(&r);
     assert_body_contains(&r, "\"button_presses\":4294967295,");
-    assert_body_contains(&r, "\"tx_errors\":4294967295,\"class\":\"ecm\"}");
+    assert_body_contains(&r, "\"tx_errors\":4294967295,\"class\":\"ecm\"},");
+    assert_body_contains(&r, "\"iperf\":{\"sessions\":4294967295,\"bytes\":4294967295}}");
     /* the mDNS name of the longest hostname (a conflict suffix adds <= 4, mdns_name.h) */
     assert_body_contains(&r, "\"mdns_name\":\"wwwwwwwwwwwwwwwwwwwwwwwwwwwwwww.local\"");
     /* every member is in now (link.class included): at least 40 bytes stay
@@ -809,6 +846,7 @@ int main(void)
         T(test_overlong_and_incomplete_requests),
         T(test_directory_paths),
         T(test_response_buffer_held_gives_503),
+        T(test_heap_short_gives_503),
         T(test_many_requests_no_leak),
         T(test_status_worst_case_fits),
     };

@@ -34,6 +34,7 @@ static unsigned dnss_inits, http_inits;
 void dnss_init(void) { dnss_inits++; }
 void mdns_init(void) { }
 void http_api_init(void) { http_inits++; }
+bool iperf_init(void) { return true; }
 
 /* ------------------------------------------------------------ fake link */
 

@@ -57,6 +57,7 @@
  *   DISABLED, so the hardware cannot move it under us.
  */
 #include <stddef.h>
+#include <string.h>
 
 #include "usb/udc.h"
 #include "stm32_epr.h"
@@ -98,27 +99,54 @@ void USB_IRQHandler(void);
 #define BT_ADDR_RX(n)  PMA16(8u * (n) + 4u)
 #define BT_COUNT_RX(n) PMA16(8u * (n) + 6u)
 
+/* RM0091 30.6: the packet memory takes byte and half-word accesses only,
+ * never words; so each 16-bit cell is one access. When the RAM side is
+ * half-word aligned (the classes' frame buffers are) each cell is one ldrh +
+ * strh instead of two byte loads/stores and a shift/or (GCC 12 -Os: 7
+ * instructions, ~13 cycles per cell instead of 10 and ~15 reading, 9 and
+ * ~16 writing); any other buffer takes the byte path. The
+ * RAM side is read/written with memcpy of 2 bytes, which the compiler makes
+ * a single ldrh/strh once it knows the alignment (no aliasing questions). */
 static void udc_stm32_pma_write(uint16_t off, const uint8_t *src, uint16_t n)
 {
-    uint16_t i = 0;
-    for (; (uint16_t)(i + 1u) < n; i = (uint16_t)(i + 2u)) {
-        PMA16(off + i) = (uint16_t)(src[i] | (src[i + 1u] << 8));
+    unsigned i, even = n & ~1u;   /* unsigned: no 16-bit wrap code in the loops */
+    if (((uintptr_t)src & 1u) == 0u) {
+        /* little-endian: byte i is the low half of its cell (RM0091 30.6.2).
+         * Not unrolled: GCC 12 -Os then spills the halves to the stack. */
+        const uint8_t *s2 = __builtin_assume_aligned(src, 2);
+        for (i = 0; i != even; i += 2u) {
+            uint16_t h;
+            memcpy(&h, s2 + i, 2u);
+            PMA16(off + i) = h;
+        }
+    } else {
+        for (i = 0; i != even; i += 2u) {
+            PMA16(off + i) = (uint16_t)(src[i] | (src[i + 1u] << 8));
+        }
     }
-    if (i < n) {
-        PMA16(off + i) = src[i];
+    if (even != n) {
+        PMA16(off + even) = src[even];
     }
 }
 
 static void udc_stm32_pma_read(uint16_t off, uint8_t *dst, uint16_t n)
 {
-    uint16_t i = 0;
-    for (; (uint16_t)(i + 1u) < n; i = (uint16_t)(i + 2u)) {
-        uint16_t w = PMA16(off + i);
-        dst[i] = (uint8_t)w;
-        dst[i + 1u] = (uint8_t)(w >> 8);
+    unsigned i, even = n & ~1u;
+    if (((uintptr_t)dst & 1u) == 0u) {
+        uint8_t *d2 = __builtin_assume_aligned(dst, 2);
+        for (i = 0; i != even; i += 2u) {
+            uint16_t h = PMA16(off + i);
+            memcpy(d2 + i, &h, 2u);
+        }
+    } else {
+        for (i = 0; i != even; i += 2u) {
+            uint16_t w = PMA16(off + i);
+            dst[i] = (uint8_t)w;
+            dst[i + 1u] = (uint8_t)(w >> 8);
+        }
     }
-    if (i < n) {
-        dst[i] = (uint8_t)PMA16(off + i);
+    if (even != n) {
+        dst[even] = (uint8_t)PMA16(off + even);
     }
 }
 

@@ -1,0 +1,2 @@
+UNIT_TESTS += chksum
+test_chksum_SRCS := firmware/net/chksum.c
