@@ -26,6 +26,12 @@ uint32_t board_button_presses(void);
 /* Why the chip last reset, as a short lower-case word for people
  * ("power-on", "pin", "software", "watchdog", "fault", ...; "unknown" if none). */
 const char *board_reset_cause(void);
+/* True if this start-up should run the other USB class than the configured
+ * one: the user button was held while the board powered up (was plugged in),
+ * and on the chip at any start-up since then (the choice survives the reset
+ * button, the watchdog, a fault or a software reset; a power-up forgets it).
+ * Decided in board_init(); fw_init() reads it once. */
+bool board_other_class(void);
 void board_idle(void);                  /* wait for the next interrupt/event */
 void board_enter_bootloader(void);      /* ROM DFU bootloader; may not return */
 /* A broken invariant of our own (never untrusted input): stop, never return. */

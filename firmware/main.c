@@ -7,8 +7,9 @@
  * loop.
  * Class selection, once per start-up: config_usb_class (the build-time
  * STM32NET_USB_CLASS, or the simulator's --class), and the user button held
- * while the board powers up (is plugged in) selects the other class for this
- * run, so a Windows 10 user gets NCM without rebuilding. After fw_init()
+ * while the board powers up (is plugged in) selects the other class until the
+ * next power-up (board_other_class(): the chip keeps the choice across the
+ * resets that keep RAM), so a Windows 10 user gets NCM without rebuilding. After fw_init()
  * config_usb_class names the active class (/api/status shows it).
  */
 #include "main.h"
@@ -46,8 +47,8 @@ void fw_init_with_link(const net_link_t *link)
     app_init();
     if (link == 0) {
         bool ncm = config_usb_class == CONFIG_CLASS_NCM;
-        if (board_button_read()) {
-            ncm = !ncm;  /* held at plug-in: the other class until the next start */
+        if (board_other_class()) {
+            ncm = !ncm;  /* held at plug-in: the other class until the next power-up */
         }
         config_usb_class = ncm ? CONFIG_CLASS_NCM : CONFIG_CLASS_ECM;
         usb_desc_select(ncm ? USB_DESC_NCM : USB_DESC_ECM);

@@ -127,6 +127,11 @@ const char *board_reset_cause(void)
     return "power-on";
 }
 
+bool board_other_class(void)
+{
+    return board_button_read();  /* every simulator start is a power-up */
+}
+
 void board_idle(void)
 {
     /* the simulator's poll() loop does the waiting */

@@ -11,9 +11,9 @@ PKGS=(
   dpkg-dev xz-utils ca-certificates
   qemu-system-x86 busybox-static usbip cpio kmod dfu-util
   iproute2 ethtool jq tcpdump dnsutils curl udhcpc
-  python3        # tests/e2e/raw_tcp.py, http_raw.py (raw frames and segmented requests)
+  python3        # tests/e2e/raw_tcp.py, http_raw.py, the DNS e2e's raw TCP client
   chromium debootstrap tshark
-  knot-dnsutils python3                 # DNS e2e: kdig (TCP, EDNS padding), raw TCP client
+  knot-dnsutils                         # DNS e2e: kdig (TCP, EDNS padding)
   avahi-daemon avahi-utils dbus         # mDNS e2e: a real mDNS querier (avahi-resolve)
   clang libclang-rt-14-dev   # libFuzzer + sanitizer runtimes: make fuzz, the corpus replay in make test
   iperf

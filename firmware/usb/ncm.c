@@ -421,7 +421,10 @@ void ncm_tx_commit(uint16_t len)
         link_stats.tx_dropped++;  /* link went down (or no acquire) meanwhile */
         return;
     }
-    if (len == 0u || len > ncm.tx_acq_len) {
+    /* shorter than an Ethernet header: Linux cdc_ncm (cdc_ncm_rx_fixup) takes
+     * such an entry for a corrupt NDP and drops the datagrams after it too,
+     * so it must never reach an NTB (found by tests/fuzz usb_ncm) */
+    if (len < NCM_MIN_DATAGRAM || len > ncm.tx_acq_len) {
         link_stats.tx_errors++;
         ncm.tx_acq_off = 0;
         return;

@@ -47,7 +47,7 @@ void ncm_rx_release(void);
 
 uint8_t *ncm_tx_acquire(void);               /* room for ECM_MAX_SEGMENT bytes, or NULL */
 uint8_t *ncm_tx_acquire_len(uint16_t len);   /* room for len bytes, or NULL */
-void ncm_tx_commit(uint16_t len);            /* 1..ECM_MAX_SEGMENT and <= what was acquired */
+void ncm_tx_commit(uint16_t len);            /* 14..ECM_MAX_SEGMENT and <= what was acquired */
 void ncm_tx_flush(void);                     /* send the NTB being filled, if any */
 
 /* The OUT NTB16 parser, on its own (unit tests, fuzzing). ncm_ntb_begin()

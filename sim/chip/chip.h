@@ -79,6 +79,7 @@ typedef struct {
     uint64_t exceptions;
     uint32_t lowest_sp;   /* lowest MSP seen at a block boundary or stacking */
     uint64_t wfi;         /* WFIs executed */
+    uint64_t iwdg_resets; /* system resets by the IWDG (RM0091 26.3) */
 } chip_stats_t;
 
 /* Loads the ELF's PT_LOAD segments (flash and SRAM images), then resets.
@@ -89,6 +90,9 @@ int chip_open(const char *elf_path, chip_time_mode_t mode, const uint8_t uid[12]
 void chip_close(void);
 /* Power-on reset: peripherals to reset values, SP/PC from the vector table. */
 void chip_reset(void);
+/* The board's reset button (NRST low, STM32F072B-DISCO B2): a system reset
+ * that keeps SRAM and sets RCC_CSR.PINRSTF (RM0091 6.1.2); chip time runs on. */
+void chip_pin_reset(void);
 
 /* Runs up to about max_insns instructions (at block granularity). */
 chip_state_t chip_run(uint64_t max_insns);

@@ -5,7 +5,7 @@
  * Layer: sim/chip (host only), plain C (no Unicorn: the CPU's MMIO callbacks
  * call in here, and so do the unit tests).
  * Map (RM0091 2.2.2 table 1): USB registers 0x40005C00, USB SRAM 0x40006000
- * (1 KB), CRS 0x40006C00, SYSCFG 0x40010000, RCC 0x40021000, FLASH interface
+ * (1 KB), IWDG 0x40003000, CRS 0x40006C00, SYSCFG 0x40010000, RCC 0x40021000, FLASH interface
  * 0x40022000, GPIOA..F 0x48000000 + 0x400 * n; system memory 0x1FFFC800; the
  * Cortex-M0 System Control Space: SysTick 0xE000E010, NVIC 0xE000E100, SCB
  * 0xE000ED00 (ARMv6-M B3).
@@ -58,6 +58,7 @@ void chip_periph_reset(bool power_on)
     chip_flash_reset();
     chip_rcc_reset(power_on);
     chip_crs_reset();
+    chip_iwdg_reset();   /* every reset stops it (software watchdog option) */
     chip_syscfg_reset();
     chip_gpio_reset();
     usbfs_reset(&usb);
@@ -70,13 +71,16 @@ void chip_periph_reset(bool power_on)
     failure = NULL;
 }
 
-typedef enum { P_NONE, P_USB, P_PMA, P_CRS, P_SYSCFG, P_RCC, P_FLASH, P_GPIO, P_SYSMEM,
+typedef enum { P_NONE, P_IWDG, P_USB, P_PMA, P_CRS, P_SYSCFG, P_RCC, P_FLASH, P_GPIO, P_SYSMEM,
                P_SYSTICK, P_NVIC, P_SCB } periph_t;
 
 static periph_t decode(uint32_t a, uint32_t *off, unsigned *port, const char **name)
 {
     if (a >= CHIP_SYSMEM_BASE && a < CHIP_SYSMEM_END) {
         *off = a; *name = "system memory"; return P_SYSMEM;
+    }
+    if (a >= 0x40003000u && a < 0x40003014u) {
+        *off = a - 0x40003000u; *name = "IWDG"; return P_IWDG;  /* no RCC enable: LSI-clocked */
     }
     if (a >= 0x40005C00u && a < 0x40005C60u) {
         *off = a - 0x40005C00u; *name = "USB"; return P_USB;
@@ -145,6 +149,7 @@ static bool access(bool wr, uint32_t a, unsigned size, uint32_t *val)
     }
     switch (p) {
     case P_NONE:    break;
+    case P_IWDG:    ok = wr ? chip_iwdg_write(off, size, *val) : chip_iwdg_read(off, size, val); break;
     case P_USB:     ok = wr ? usbfs_reg_write(&usb, off, size, *val) : usbfs_reg_read(&usb, off, size, val); break;
     case P_PMA:     ok = wr ? usbfs_pma_write(&usb, off, size, *val) : usbfs_pma_read(&usb, off, size, val); break;
     case P_CRS:     ok = wr ? chip_crs_write(off, size, *val) : chip_crs_read(off, size, val); break;

@@ -517,7 +517,7 @@ static void hook_block(uc_engine *e, uint64_t address, uint32_t size, void *ud)
     if (chip_periph_attention) {
         chip_periph_attention = false;
         sample_lines();
-        if (chip_scb_reset_requested() || chip_periph_failure() != NULL ||
+        if (chip_scb_reset_requested() || chip_iwdg_expired() || chip_periph_failure() != NULL ||
             mem_mode_wanted() != alias_mode) {
             stop();  /* the run loop resets, reports or remaps address 0 */
             return;
@@ -626,6 +626,7 @@ static const struct {
     uint32_t base, size;
 } mmio_regions[] = {
     {0x1FFFF800u, 0x0800u},  /* option bytes: unmodelled, every access faults */
+    {0x40003000u, 0x1000u},  /* IWDG */
     {0x40005000u, 0x2000u},  /* USB registers, USB SRAM, CRS */
     {0x40010000u, 0x1000u},  /* SYSCFG */
     {0x40021000u, 0x1000u},  /* RCC */
@@ -699,14 +700,15 @@ static bool apply_mem_mode(void)
     return true;
 }
 
-static void cpu_reset(bool power_on)
+static void cpu_reset(chip_reset_kind_t kind)
 {
+    bool power_on = kind == CHIP_RESET_POWER_ON;
     static const int zero_regs[] = {UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3,
                                     UC_ARM_REG_R4, UC_ARM_REG_R5, UC_ARM_REG_R6, UC_ARM_REG_R7,
                                     UC_ARM_REG_R8, UC_ARM_REG_R9, UC_ARM_REG_R10, UC_ARM_REG_R11,
                                     UC_ARM_REG_R12};
     chip_periph_reset(power_on);
-    chip_rcc_note_reset(!power_on);
+    chip_rcc_note_reset(kind);
     (void)apply_mem_mode();  /* SYSCFG reset: main flash at 0 again */
     rom.on = false;
     last_reset_soft = !power_on;
@@ -733,7 +735,13 @@ void chip_reset(void)
 {
     memset(&fault, 0, sizeof fault);
     chip_time_reset();
-    cpu_reset(true);
+    cpu_reset(CHIP_RESET_POWER_ON);
+}
+
+void chip_pin_reset(void)
+{
+    memset(&fault, 0, sizeof fault);
+    cpu_reset(CHIP_RESET_PIN);
 }
 
 int chip_open(const char *elf_path, chip_time_mode_t mode, const uint8_t uid[12], char *err,
@@ -814,9 +822,17 @@ void chip_stats_reset(void)
     stats.lowest_sp = sp;
 }
 
-uint64_t chip_next_event_ns(void)
+/* the next timed event of any model: a SysTick wrap or the IWDG's expiry */
+static uint64_t next_timed_ns(void)
 {
     uint64_t t = chip_systick_next_ns();
+    uint64_t w = chip_iwdg_next_ns();
+    return w < t ? w : t;
+}
+
+uint64_t chip_next_event_ns(void)
+{
+    uint64_t t = next_timed_ns();
     uint64_t now = chip_now_ns();
     if (t == UINT64_MAX) {
         return UINT64_MAX;
@@ -826,7 +842,7 @@ uint64_t chip_next_event_ns(void)
 
 void chip_advance_idle(void)
 {
-    uint64_t t = chip_systick_next_ns();
+    uint64_t t = next_timed_ns();
     if (sleeping && t != UINT64_MAX) {
         chip_time_skip_to(t);
     }
@@ -843,8 +859,13 @@ static bool service(void)
         set_fault(reg(UC_ARM_REG_PC), chip_periph_failure(), false, 0);
         return false;
     }
-    if (chip_scb_reset_requested()) {
-        cpu_reset(false);  /* SYSRESETREQ: SRAM survives, everything else resets */
+    if (chip_iwdg_expired()) {
+        /* RM0091 26.3: the counter reached 0 (or a refresh outside the
+         * window): a system reset like SYSRESETREQ's, SRAM kept, IWDGRSTF */
+        stats.iwdg_resets++;
+        cpu_reset(CHIP_RESET_IWDG);
+    } else if (chip_scb_reset_requested()) {
+        cpu_reset(CHIP_RESET_SOFTWARE);  /* SYSRESETREQ: SRAM survives, everything else resets */
     }
     (void)apply_mem_mode();
     return !fault.on;
@@ -886,7 +907,7 @@ chip_state_t chip_run(uint64_t max_insns)
             return CHIP_BUSY;
         }
         budget_end = end;
-        uint64_t next = chip_systick_next_ns();
+        uint64_t next = next_timed_ns();
         if (chip_time_mode() == CHIP_TIME_VIRTUAL) {
             uint64_t now = chip_now_ns();
             deadline_cycles = next == UINT64_MAX ? UINT64_MAX

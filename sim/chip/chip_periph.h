@@ -89,7 +89,19 @@ bool chip_rcc_ahb_on(unsigned bit);
 bool chip_rcc_apb1_on(unsigned bit);
 bool chip_rcc_apb2_on(unsigned bit);
 bool chip_rcc_usb_in_reset(void);           /* APB1RSTR.USBRST */
-void chip_rcc_note_reset(bool software);    /* RCC_CSR reset flags */
+/* RCC_CSR reset flags of the reset just done */
+typedef enum { CHIP_RESET_POWER_ON, CHIP_RESET_SOFTWARE, CHIP_RESET_IWDG, CHIP_RESET_PIN } chip_reset_kind_t;
+void chip_rcc_note_reset(chip_reset_kind_t kind);
+
+/* ---- IWDG (chip_iwdg.c), RM0091 26.4, base 0x40003000 ---- */
+void chip_iwdg_reset(void);
+bool chip_iwdg_read(uint32_t off, unsigned size, uint32_t *val);
+bool chip_iwdg_write(uint32_t off, unsigned size, uint32_t val);
+bool chip_iwdg_running(void);               /* started (KR 0xCCCC): forces the LSI on */
+/* true once the counter reached 0 (or a reload came outside the window):
+ * the CPU loop then does a system reset with IWDGRSTF */
+bool chip_iwdg_expired(void);
+uint64_t chip_iwdg_next_ns(void);           /* instant the counter reaches 0, UINT64_MAX if off */
 
 /* ---- FLASH interface (chip_flash.c), RM0091 3.5, base 0x40022000 ---- */
 void chip_flash_reset(void);

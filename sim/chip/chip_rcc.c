@@ -5,13 +5,14 @@
  * Layer: sim/chip (host only), plain C.
  * Rules: oscillators are ready as soon as they are switched on (no start-up
  * time): CR.HSIRDY follows HSION, CR.PLLRDY follows PLLON, CR2.HSI48RDY
- * follows HSI48ON, CR2.HSI14RDY follows HSI14ON, CSR.LSIRDY follows LSION;
+ * follows HSI48ON, CR2.HSI14RDY follows HSI14ON, CSR.LSIRDY follows LSION
+ * or a running IWDG (RM0091 26.3.1: starting it forces the LSI on);
  * there is no crystal on the modelled board, so HSERDY never sets.
  * CFGR.SWS follows SW when the selected source is ready (HSI 00, HSE 01,
  * PLL 10, HSI48 11), else keeps the old source. HCLK = SYSCLK / HPRE.
  * Reset values: CR 0x00000083 (HSION, HSIRDY, HSITRIM 16), AHBENR 0x14
  * (SRAMEN, FLITFEN), CSR flags PORRSTF|PINRSTF after power-on, SFTRSTF after
- * AIRCR.SYSRESETREQ; CSR.RMVF (bit 24) clears them. Enable and reset
+ * AIRCR.SYSRESETREQ, IWDGRSTF after an IWDG expiry; CSR.RMVF (bit 24) clears them. Enable and reset
  * registers are plain read/write. Half-word and word accesses.
  * Limits: PLL from HSI/2 or HSI48/PREDIV only as frequency arithmetic; MCO,
  * RTC domain (BDCR) stored but not modelled; clock security system absent.
@@ -21,9 +22,14 @@
 static uint32_t cr, cfgr, cir, apb2rstr, apb1rstr, ahbenr, apb2enr, apb1enr, bdcr, csr;
 static uint32_t ahbrstr, cfgr2, cfgr3, cr2;
 
-void chip_rcc_note_reset(bool software)
+void chip_rcc_note_reset(chip_reset_kind_t kind)
 {
-    csr |= software ? (1u << 28) : ((1u << 27) | (1u << 26));
+    switch (kind) {
+    case CHIP_RESET_POWER_ON: csr |= (1u << 27) | (1u << 26); break;  /* PORRSTF, PINRSTF */
+    case CHIP_RESET_SOFTWARE: csr |= 1u << 28; break;                 /* SFTRSTF */
+    case CHIP_RESET_IWDG:     csr |= 1u << 29; break;                 /* IWDGRSTF */
+    case CHIP_RESET_PIN:      csr |= 1u << 26; break;                 /* PINRSTF (NRST low) */
+    }
 }
 
 void chip_rcc_reset(bool power_on)
@@ -106,7 +112,11 @@ bool chip_rcc_read(uint32_t off, unsigned size, uint32_t *val)
     if (r == NULL || size == 1u || (off & (size - 1u)) != 0u) {
         return false;
     }
-    *val = (*r >> (8u * (off & 3u))) & (size == 4u ? 0xFFFFFFFFu : 0xFFFFu);
+    uint32_t rv = *r;
+    if (r == &csr && chip_iwdg_running()) {
+        rv |= 2u;  /* LSIRDY */
+    }
+    *val = (rv >> (8u * (off & 3u))) & (size == 4u ? 0xFFFFFFFFu : 0xFFFFu);
     return true;
 }
 

@@ -7,6 +7,7 @@
  * Layer: sim/chip (host only). Includes stdio, chip.h, chip_backend.h.
  * Log lines (tests read them): "stm32net-sim: chip: GPIOC ODR 0x%04x (LEDs
  * PC6..PC9 = abcd)", "stm32net-sim: chip: button pressed|released" and,
+ * "stm32net-sim: chip: IWDG reset (...)" when the watchdog resets the chip, and,
  * when the firmware jumps to the ROM bootloader (DFU_DETACH, POST
  * /api/bootloader), chip_rom_report()'s "stm32net-sim: chip: entered ROM
  * bootloader (PC ..., MSP ...)" lines.
@@ -23,6 +24,7 @@
 
 static uint64_t release_at;
 static bool rom_reported;
+static uint64_t iwdg_seen;
 
 static void gpio_hook(unsigned port, uint32_t old_odr, uint32_t new_odr)
 {
@@ -90,6 +92,11 @@ int chip_sim_step(void)
         fprintf(stderr, "stm32net-sim: chip: button released\n");
     }
     chip_state_t s = chip_run(STEP_INSNS);
+    if (chip_stats()->iwdg_resets != iwdg_seen) {
+        iwdg_seen = chip_stats()->iwdg_resets;
+        fprintf(stderr, "stm32net-sim: chip: IWDG reset (the watchdog was not fed in time; "
+                        "RCC_CSR.IWDGRSTF set, SRAM kept)\n");
+    }
     if (s == CHIP_FAULT) {
         return -1;
     }

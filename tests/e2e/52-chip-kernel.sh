@@ -6,7 +6,7 @@
 # chip's own register, logged by the simulator), a press of the user button
 # injected through GPIOA's IDR (SIGUSR1) shows in /api/status, and the run
 # has no chip fault (a fault or unmapped access ends the simulator with a
-# report, which this test prints); --pcap records the pings' frames.
+# report, which this test prints) and no watchdog reset; --pcap records the pings' frames.
 # Layer: e2e test, host side. Needs what 50 needs plus the firmware ELF
 # (make firmware; make test builds it in `make size` before the e2e tests).
 set -euo pipefail
@@ -25,6 +25,12 @@ e2e_extra_checks() {
     printf '  FAIL  %-16s %s\n' chip_fault "$(grep -m1 'chip: FAULT' "$SIM_LOG")"; rc=1
   else
     printf '  ok    %-16s %s\n' chip_fault none
+  fi
+  # the watchdog runs (on by default) and the main loop feeds it: no reset
+  if grep -q 'chip: IWDG reset' "$SIM_LOG"; then
+    printf '  FAIL  %-16s %s\n' iwdg "$(grep -c 'chip: IWDG reset' "$SIM_LOG") watchdog reset(s) logged"; rc=1
+  else
+    printf '  ok    %-16s %s\n' iwdg "fed, no reset"
   fi
   # POST n=1 switched LED 1 = PC7 on: GPIOC ODR bit 7, nothing else (UM1690)
   odr=$(sed -n 's/^stm32net-sim: chip: GPIOC ODR \(0x[0-9a-f]*\) .*/\1/p' "$SIM_LOG" | tail -n1)

@@ -54,6 +54,9 @@ $(eval $(call FUZZ_target,dhcp,$(FUZZ_NET) firmware/net/dhcps.c,1))
 $(eval $(call FUZZ_target,dns,$(FUZZ_NET) firmware/net/dnss.c,1))
 $(eval $(call FUZZ_target,net,$(FUZZ_NET) firmware/net/net.c firmware/net/dhcps.c firmware/net/dnss.c firmware/net/http_api.c firmware/net/http_info.c firmware/net/http_srv.c firmware/net/net_mem.c firmware/app/app.c firmware/net/mdns.c firmware/net/mdns_name.c firmware/link_stats.c,1))
 $(eval $(call FUZZ_target,usb,firmware/usb/usbd.c firmware/usb/usb_desc.c firmware/usb/ecm.c firmware/usb/usb_buf.c firmware/usb/usb_cdc.c firmware/usb/dfu_rt.c firmware/ident.c firmware/link_stats.c tests/unit/fake_udc.c tests/unit/fake_board.c))
+FUZZ_NCM_SRCS := firmware/usb/usbd.c firmware/usb/usb_desc.c firmware/usb/ncm.c firmware/usb/usb_buf.c firmware/usb/usb_cdc.c firmware/usb/dfu_rt.c firmware/ident.c firmware/link_stats.c tests/unit/fake_udc.c tests/unit/fake_board.c
+$(eval $(call FUZZ_target,usb_ncm,$(FUZZ_NCM_SRCS)))
+$(eval $(call FUZZ_target,ncm_ntb,$(FUZZ_NCM_SRCS)))
 $(eval $(call FUZZ_target,usbip,usbip_bridge/usbip_server.c usbip_bridge/usbip_sched.c usbip_bridge/usbip_backend_sim.c usbip_bridge/usbip_proto.c hal_stub/udc_sim.c firmware/usb/usbd.c firmware/usb/usb_desc.c firmware/usb/ecm.c firmware/usb/usb_buf.c firmware/usb/usb_cdc.c firmware/usb/dfu_rt.c firmware/ident.c firmware/link_stats.c tests/unit/fake_board.c))
 
 .PHONY: fuzz fuzz-build fuzz-replay

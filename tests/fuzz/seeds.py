@@ -269,6 +269,134 @@ def usb_seeds():
           bytes([10, 5]))
 
 
+# ---------------------------------------------------------------- CDC-NCM
+def align4(x):
+    return (x + 3) & ~3
+
+
+def ntb16(datagrams, ndp_last=False, seq=0, ndp_len=None):
+    """CDC NCM 1.0 3.2.1 NTH16 + 3.3.1 NDP16 ("NCM0", no CRC), datagrams at
+    4-aligned offsets (wNdpOutDivisor 4). ndp_last=False: the NDP right after
+    the header, the block ending after the last datagram (Linux cdc_ncm);
+    True: datagrams first, the NDP at the end (Windows UsbNcm)."""
+    ndp_len = ndp_len or max(16, 8 + 4 * (len(datagrams) + 1))
+    at = 12 if ndp_last else align4(12 + ndp_len)
+    body = bytearray(b"\0" * at)
+    offs = []
+    for d in datagrams:
+        at = align4(len(body))
+        body += b"\0" * (at - len(body))
+        offs.append(at)
+        body += d
+    if ndp_last:
+        ndp = align4(len(body))
+        body += b"\0" * (ndp - len(body))
+    else:
+        ndp = 12
+    entries = b"".join(struct.pack("<HH", o, len(d)) for o, d in zip(offs, datagrams))
+    ndp_bytes = b"NCM0" + struct.pack("<HH", ndp_len, 0) + entries
+    ndp_bytes += b"\0" * (ndp_len - len(ndp_bytes))
+    if ndp_last:
+        body += ndp_bytes
+    else:
+        body[12:12 + ndp_len] = ndp_bytes
+    body[0:12] = b"NCMH" + struct.pack("<HHHH", 12, seq, len(body), ndp)
+    return bytes(body)
+
+
+def eth_frame(n, ethertype=0x0800, fill=0):
+    """An Ethernet II frame of n bytes (IEEE 802.3 3.1.1) to the device."""
+    return bytes([0x02] * 6) + HOST_MAC + struct.pack(">H", ethertype) + \
+        bytes((fill + i) & 0xff for i in range(n - 14))
+
+
+def ncm_arp():
+    return arp_request()[:42] + b"\0" * 18   # padded to 60 as hosts send it
+
+
+def ncm_ntb_seeds():
+    w = lambda name, data: write("ncm_ntb", name, data)
+    w("linux-one", ntb16([ncm_arp()]))
+    w("windows-one", ntb16([ncm_arp()], ndp_last=True))
+    w("linux-multi", ntb16([ncm_arp(), eth_frame(98), eth_frame(1514), eth_frame(14)]))
+    w("windows-multi", ntb16([eth_frame(60), eth_frame(342, fill=7), eth_frame(61)], ndp_last=True))
+    w("full-frame", ntb16([eth_frame(1514)], ndp_last=True))
+    # Windows 11: a block that is a multiple of 64 followed by one 0 byte
+    blk = ntb16([eth_frame(64 * 3 - 12 - 16)], ndp_last=True)
+    assert len(blk) % 64 == 0, len(blk)
+    w("win11-pad", blk + b"\0")
+    # padding after the block (the transfer longer than wBlockLength), a
+    # roomier NDP than needed (entries after the zero pair are ignored)
+    w("tail-padding", ntb16([ncm_arp()]) + b"\0" * 20)
+    w("ndp-roomy", ntb16([ncm_arp(), eth_frame(80)], ndp_len=32))
+    # two NDPs chained by wNextNdpIndex (3.3.1)
+    first = bytearray(ntb16([eth_frame(60), eth_frame(60, fill=1)], ndp_last=True))
+    ndp2 = align4(len(first))
+    first += b"NCM0" + struct.pack("<HH", 16, 0) + struct.pack("<HH", 12, 60) + b"\0" * 4
+    ndp1 = struct.unpack("<H", first[10:12])[0]
+    first[ndp1 + 6:ndp1 + 8] = struct.pack("<H", ndp2)   # wNextNdpIndex: the first NDP -> the second
+    first[8:10] = struct.pack("<H", len(first))
+    w("two-ndps", bytes(first))
+    w("empty-ndp", ntb16([]))
+    w("bad-signature", b"NCMX" + ntb16([ncm_arp()])[4:])
+
+
+def ncm_setup_ops():
+    """What Linux cdc_ncm and Windows UsbNcm ask an NCM function for (CDC NCM
+    1.0 6.2, MS OS 2.0 via BOS), then alt 0 and alt 1 of the data interface."""
+    s = enumerate_ops()
+    s += op_control(0x80, 6, 0x0F00, 0, 5) + op_control(0x80, 6, 0x0F00, 0, 33)      # BOS
+    s += op_control(0xC0, 0x20, 0, 7, 74)                        # MS OS 2.0 descriptor set
+    s += op_control(0xC0, 0x20, 0, 8, 74)                        # another wIndex: STALL
+    s += op_control(0xA1, 0x80, 0, 0, 28)                        # GET_NTB_PARAMETERS
+    s += op_control(0xA1, 0x83, 0, 0, 2)                         # GET_NTB_FORMAT
+    s += op_control(0xA1, 0x85, 0, 0, 4)                         # GET_NTB_INPUT_SIZE
+    s += op_control(0x21, 0x86, 0, 0, 4, struct.pack("<I", 2048))  # SET_NTB_INPUT_SIZE
+    s += op_control(0x21, 0x86, 0, 0, 4, struct.pack("<I", 1024))  # below 2048: STALL
+    s += op_control(0x21, 0x43, 0x000e, 0)                       # SET_ETHERNET_PACKET_FILTER
+    s += set_alt(0) + set_alt(1) + DRAIN
+    return s
+
+
+def set_alt(alt):
+    """SET_INTERFACE on the data interface alone (op ALT reselects the
+    configuration first, which already takes the link down)."""
+    return op_control(0x01, 11, alt, 1)
+
+
+def ncm_out(ntb, how=1):
+    """op FRAME for usb_ncm: u16 len, u8 how (bit 0 ZLP, bit 1 Windows 11 pad)."""
+    return bytes([7]) + struct.pack(">HB", len(ntb), how) + ntb
+
+
+def usb_ncm_seeds():
+    w = lambda name, data: write("usb_ncm", name, data)
+    e = enumerate_ops()
+    up = ncm_setup_ops()
+    RX = bytes([9])
+    w("enumerate", e)
+    w("link-up", up)
+    w("linux-ntbs", up + ncm_out(ntb16([ncm_arp()])) + RX + RX +
+      ncm_out(ntb16([eth_frame(98), eth_frame(1514), eth_frame(60)])) + RX + RX + RX + RX)
+    blk = ntb16([eth_frame(64 * 3 - 12 - 16)], ndp_last=True)
+    w("windows-ntbs", up + ncm_out(ntb16([eth_frame(60), eth_frame(342)], ndp_last=True), how=0) +
+      RX + RX + ncm_out(blk, how=2) + RX + ncm_out(ntb16([eth_frame(1514)], ndp_last=True), how=0) + RX)
+    # IN: frames batched into one NTB, flushed by usbd_task (op TIME), drained
+    w("in-ntbs", up + bytes([8]) + struct.pack(">H", 60) + bytes([8]) + struct.pack(">H", 342) +
+      bytes([10, 1]) + DRAIN + bytes([8]) + struct.pack(">H", 1514) + bytes([10, 1]) + DRAIN +
+      bytes([8]) + struct.pack(">H", 2048 - 12 - 64 - 4) + bytes([8, 0x80, 60]) + bytes([10, 1]) + DRAIN)
+    # the data path changing under traffic (macOS: alt 1 -> 0 -> 1), reset, unplug
+    w("alt-flaps", up + ncm_out(ntb16([ncm_arp(), ncm_arp()])) + RX + set_alt(0) + RX + DRAIN +
+      set_alt(1) + bytes([8]) + struct.pack(">H", 100) + bytes([10, 1]) + bytes([3, 2]) + set_alt(1) +
+      DRAIN + bytes([8]) + struct.pack(">H", 100) + bytes([10, 1]) + bytes([3, 2]) + ALT1 + DRAIN +
+      bytes([4]) + up + bytes([2, 2, 64]) + ntb16([eth_frame(200)])[:64] + bytes([5]) + DRAIN)
+    # malformed NTBs: dropped, counted, the endpoint keeps running
+    bad = bytearray(ntb16([eth_frame(200)]))
+    bad[16:20] = struct.pack("<HH", 12, 3000)
+    w("bad-ntbs", up + ncm_out(b"NCMX" + ntb16([eth_frame(300)])[4:]) + ncm_out(bytes(bad)) +
+      ncm_out(ntb16([ncm_arp()])) + RX)
+
+
 # ---------------------------------------------------------------- USB/IP
 # Linux Documentation/usb/usbip_protocol.rst: big-endian headers.
 DEVID = (1 << 16) | 2
@@ -328,6 +456,8 @@ def usbip_seeds():
 if __name__ == "__main__":
     net_seeds()
     usb_seeds()
+    ncm_ntb_seeds()
+    usb_ncm_seeds()
     usbip_seeds()
     dhcp_seeds()
     dns_seeds()

@@ -2,6 +2,7 @@
  * test_chip_cpu.c - the emulated Cortex-M0 (sim/chip/chip_cpu.c): exception
  * entry and return, stack alignment, EXC_RETURN, IPSR, PRIMASK, priorities
  * and preemption, WFI wake-up, SVC, SysTick in virtual time, SYSRESETREQ,
+ * the IWDG's reset of a loop that stops feeding it,
  * and every kind of fault ending the run with a report.
  *
  * Layer: unit test (host). Links chip_cpu.c, chip_elf.c, the peripheral models
@@ -128,6 +129,43 @@ static chip_state_t run_to_rom(void)
         s = chip_run(100000);
     }
     return s;
+}
+
+/* IWDG (RM0091 26.3): a loop that stops feeding - busy (iwdg1) or asleep
+ * in WFI with nothing else due (iwdg2) - is reset; fed, it is not; the reset
+ * keeps SRAM and RCC_CSR reads IWDGRSTF, not SFTRSTF */
+static void test_iwdg_reset(void **state)
+{
+    (void)state;
+    static const char *const imgs[] = {"iwdg1", "iwdg2"};
+    for (unsigned k = 0; k < 2u; k++) {
+        load(imgs[k], CHIP_TIME_VIRTUAL);
+        uint32_t boots = 0;
+        for (unsigned i = 0; i < 2000u; i++) {
+            chip_state_t s = chip_run(100000);
+            if (s == CHIP_FAULT) {
+                chip_fault_report(stderr);
+            }
+            assert_int_not_equal(s, CHIP_FAULT);
+            boots = word_at(0x20000000u);
+            if (s == CHIP_IDLE) {
+                if (boots >= 2u || chip_next_event_ns() == UINT64_MAX) {
+                    break;
+                }
+                chip_advance_idle();
+            }
+        }
+        assert_int_equal(boots, 2);
+        assert_int_equal(word_at(0x20000004u), 20);          /* all 20 feeds before */
+        uint32_t csr = word_at(0x20000008u);
+        assert_true(csr & (1u << 29));                       /* IWDGRSTF */
+        assert_false(csr & (1u << 28));                      /* not SFTRSTF */
+        /* boot 2 does not start it: nothing is due any more */
+        assert_int_equal(chip_next_event_ns(), UINT64_MAX);
+        /* 20 feeds >= 2 ms apart, then the 10 ms timeout: not sooner, and
+         * not much later (each feed gap is ~2.5 ms by the cycle estimate) */
+        assert_true(chip_now_ns() > 50000000u && chip_now_ns() < 70000000u);
+    }
 }
 
 /* Issue 12 on the emulated chip: magic word in SRAM, AIRCR.SYSRESETREQ,
@@ -295,6 +333,7 @@ int main(void)
         cmocka_unit_test(test_fault_hardfault_handler),
         cmocka_unit_test(test_fault_unmodelled_register),
         cmocka_unit_test(test_fault_clock_off),
+        cmocka_unit_test(test_iwdg_reset),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);
     (void)teardown(NULL);

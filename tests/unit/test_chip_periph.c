@@ -2,7 +2,7 @@
  * test_chip_periph.c - the emulated STM32F072's peripheral models through
  * its bus (sim/chip/chip_bus.c), without the CPU: one test per documented
  * rule of RCC (RM0091 6.4), FLASH_ACR (3.5.1), CRS (7.6), SYSCFG (9.1.1),
- * GPIO (8.4), SysTick (ARMv6-M B3.3), NVIC (B3.4, B1.5.4), SCB (B3.2), the
+ * GPIO (8.4), IWDG (26.3, 26.4), SysTick (ARMv6-M B3.3), NVIC (B3.4, B1.5.4), SCB (B3.2), the
  * unique ID (33.1), clock gating and unmapped addresses.
  *
  * Layer: unit test (host). Time is virtual (chip_time_add_cycles).
@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -67,12 +68,168 @@ static void test_rcc(void **state)
     assert_int_equal((rd(RCC + 0x04) >> 2) & 3u, 3u);  /* now switched */
     assert_int_equal(chip_rcc_hclk_hz(), 48000000u);
     assert_null(chip_periph_failure());
-    chip_rcc_note_reset(false);                /* what the CPU does at power-on */
+    chip_rcc_note_reset(CHIP_RESET_POWER_ON);                /* what the CPU does at power-on */
     assert_true(rd(RCC + 0x24) & (1u << 27));  /* PORRSTF */
-    chip_rcc_note_reset(true);                 /* and at SYSRESETREQ */
+    chip_rcc_note_reset(CHIP_RESET_SOFTWARE);                /* and at SYSRESETREQ */
     assert_true(rd(RCC + 0x24) & (1u << 28));  /* SFTRSTF */
     wr(RCC + 0x24, 1u << 24);                  /* RMVF */
     assert_int_equal(rd(RCC + 0x24) & 0xFE000000u, 0u);
+}
+
+/* ---- IWDG (RM0091 26.3 / 26.4): LSI 40 kHz, one LSI cycle = 25 us = 200
+ * HCLK cycles at the reset 8 MHz */
+#define IWDG 0x40003000u
+
+static void lsi_cycles(uint64_t n)
+{
+    chip_time_add_cycles(n * 200u);
+}
+
+/* reset values; off until KR 0xCCCC, which counts 0x0FFF at LSI/4
+ * (409.5 ms) and forces the LSI on (RCC_CSR.LSIRDY) */
+static void test_iwdg_start(void **state)
+{
+    (void)state;
+    assert_int_equal(rd(IWDG + 0x0), 0u);
+    assert_int_equal(rd(IWDG + 0x4), 0u);
+    assert_int_equal(rd(IWDG + 0x8), 0x0FFFu);
+    assert_int_equal(rd(IWDG + 0xC), 0u);
+    assert_int_equal(rd(IWDG + 0x10), 0x0FFFu);
+    assert_int_equal(chip_iwdg_next_ns(), UINT64_MAX);
+    lsi_cycles(100000);
+    assert_false(chip_iwdg_expired());
+    assert_false(rd(RCC + 0x24) & 2u);           /* LSIRDY */
+    wr(IWDG, 0xAAAAu);                           /* a reload does not start it */
+    assert_false(chip_iwdg_running());
+    wr(IWDG, 0xCCCCu);
+    assert_true(chip_iwdg_running());
+    assert_true(rd(RCC + 0x24) & 2u);
+    uint64_t t0 = chip_now_ns();
+    assert_int_equal(chip_iwdg_next_ns() - t0, 409500000u);
+    lsi_cycles(0x0FFFu * 4u - 1u);
+    assert_false(chip_iwdg_expired());
+    lsi_cycles(1);
+    assert_true(chip_iwdg_expired());
+}
+
+/* PR/RLR/WINR writable only after KR 0x5555; any other key locks them again;
+ * SR.PVU/RVU/WVU read 1 for 5 LSI cycles after a write, which is ignored
+ * meanwhile; PR 3 bits, RLR and WINR 12 bits */
+static void test_iwdg_protection(void **state)
+{
+    (void)state;
+    wr(IWDG + 0x4, 4u);
+    wr(IWDG + 0x8, 1250u);
+    assert_int_equal(rd(IWDG + 0x4), 0u);        /* locked: ignored */
+    assert_int_equal(rd(IWDG + 0x8), 0x0FFFu);
+    wr(IWDG, 0x5555u);
+    wr(IWDG + 0x4, 0xFFu);
+    assert_int_equal(rd(IWDG + 0x4), 7u);
+    assert_int_equal(rd(IWDG + 0xC), 1u);        /* PVU */
+    wr(IWDG + 0x4, 4u);                          /* while PVU: ignored */
+    assert_int_equal(rd(IWDG + 0x4), 7u);
+    wr(IWDG + 0x8, 0xF4E2u);
+    assert_int_equal(rd(IWDG + 0x8), 0x04E2u);
+    assert_int_equal(rd(IWDG + 0xC), 3u);        /* PVU | RVU */
+    lsi_cycles(5);
+    assert_int_equal(rd(IWDG + 0xC), 0u);
+    wr(IWDG + 0x4, 4u);
+    assert_int_equal(rd(IWDG + 0x4), 4u);
+    wr(IWDG, 0xAAAAu);                           /* reload locks again */
+    lsi_cycles(5);
+    wr(IWDG + 0x4, 2u);
+    assert_int_equal(rd(IWDG + 0x4), 4u);
+    wr(IWDG, 0x5555u);
+    wr(IWDG, 0x1234u);                           /* so does any other key */
+    wr(IWDG + 0x4, 2u);
+    assert_int_equal(rd(IWDG + 0x4), 4u);
+    uint32_t v = 0;
+    assert_true(chip_bus_read(IWDG + 0x8, 2, &v));   /* half-word access */
+    assert_false(chip_bus_read(IWDG + 0x8, 1, &v));  /* no byte access */
+    assert_false(chip_bus_read(IWDG + 0x14, 4, &v)); /* past WINR */
+}
+
+/* the firmware's set-up (PR 4: LSI/64, RLR 1250 = 2 s): fed every 1.9 s it
+ * never expires; unfed it expires 2 s after the last reload; no key stops
+ * it; a system reset does (software watchdog option) */
+static void test_iwdg_feed_and_expire(void **state)
+{
+    (void)state;
+    wr(IWDG, 0xCCCCu);
+    wr(IWDG, 0x5555u);
+    wr(IWDG + 0x4, 4u);
+    wr(IWDG + 0x8, 1250u);
+    lsi_cycles(5);
+    wr(IWDG, 0xAAAAu);
+    for (unsigned i = 0; i < 5u; i++) {
+        lsi_cycles(76000u);                      /* 1.9 s */
+        assert_false(chip_iwdg_expired());
+        wr(IWDG, 0xAAAAu);
+    }
+    wr(IWDG, 0x0000u);                           /* not a stop key: there is none */
+    wr(IWDG, 0xFFFFu);
+    assert_true(chip_iwdg_running());
+    assert_int_equal(chip_iwdg_next_ns() - chip_now_ns(), 2000000000u);
+    lsi_cycles(1250u * 64u - 1u);
+    assert_false(chip_iwdg_expired());
+    lsi_cycles(1);
+    assert_true(chip_iwdg_expired());
+    chip_periph_reset(false);                    /* what the CPU does next */
+    assert_false(chip_iwdg_running());
+    assert_false(chip_iwdg_expired());
+    assert_int_equal(rd(IWDG + 0x8), 0x0FFFu);
+    chip_rcc_note_reset(CHIP_RESET_IWDG);
+    assert_true(rd(RCC + 0x24) & (1u << 29));    /* IWDGRSTF */
+    assert_false(rd(RCC + 0x24) & (1u << 28));
+}
+
+/* a new PR applies from its write on: the count so far is kept */
+static void test_iwdg_prescaler_change(void **state)
+{
+    (void)state;
+    wr(IWDG, 0xCCCCu);                           /* 0x0FFF at LSI/4 */
+    lsi_cycles(4u * 95u);                        /* 95 counts: 4000 left */
+    wr(IWDG, 0x5555u);
+    wr(IWDG + 0x4, 1u);                          /* LSI/8 */
+    uint64_t left = chip_iwdg_next_ns() - chip_now_ns();
+    assert_int_equal(left, 4000ull * 8u * 25000u);
+}
+
+/* window option: WINR write reloads; a refresh while the counter is above
+ * WINR resets; inside the window it reloads */
+static void test_iwdg_window(void **state)
+{
+    (void)state;
+    wr(IWDG, 0xCCCCu);
+    wr(IWDG, 0x5555u);
+    wr(IWDG + 0x8, 1000u);
+    lsi_cycles(4u * 100u);                       /* counter 0x0FFF - 100 */
+    wr(IWDG + 0x10, 500u);                       /* reloads: 1000 */
+    assert_int_equal(chip_iwdg_next_ns() - chip_now_ns(), 1000ull * 4u * 25000u);
+    lsi_cycles(4u * 600u);                       /* 400: inside the window */
+    wr(IWDG, 0xAAAAu);
+    assert_false(chip_iwdg_expired());
+    wr(IWDG, 0xAAAAu);                           /* 1000 > 500: too early */
+    assert_true(chip_iwdg_expired());
+}
+
+/* live time: the host's clock, except that a gap of more than 250 ms
+ * between two looks (the simulator stopped or starved) is cut to 250 ms,
+ * so SysTick and the IWDG see the chip frozen, not time flying past */
+static void test_live_time_cuts_host_stalls(void **state)
+{
+    (void)state;
+    chip_time_init(CHIP_TIME_LIVE);
+    uint64_t t0 = chip_now_ns();
+    struct timespec d = {0, 20000000};            /* 20 ms: counted in full */
+    nanosleep(&d, NULL);
+    uint64_t t1 = chip_now_ns();
+    assert_true(t1 - t0 >= 20000000u && t1 - t0 < 250000000u);
+    d.tv_nsec = 600000000;                        /* 600 ms "stall": 250 ms of it */
+    nanosleep(&d, NULL);
+    uint64_t t2 = chip_now_ns();
+    assert_int_equal(t2 - t1, 250000000u);
+    chip_time_init(CHIP_TIME_VIRTUAL);
 }
 
 static void test_rcc_flash_latency_check(void **state)
@@ -284,6 +441,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_rcc, fresh),
         cmocka_unit_test_setup(test_rcc_flash_latency_check, fresh),
+        cmocka_unit_test_setup(test_iwdg_start, fresh),
+        cmocka_unit_test_setup(test_iwdg_protection, fresh),
+        cmocka_unit_test_setup(test_iwdg_feed_and_expire, fresh),
+        cmocka_unit_test_setup(test_iwdg_prescaler_change, fresh),
+        cmocka_unit_test_setup(test_iwdg_window, fresh),
+        cmocka_unit_test_setup(test_live_time_cuts_host_stalls, fresh),
         cmocka_unit_test_setup(test_flash_acr, fresh),
         cmocka_unit_test_setup(test_crs, fresh),
         cmocka_unit_test_setup(test_gpio, fresh),

@@ -562,12 +562,17 @@ static void test_tx_errors(void **state)
     assert_non_null(ncm_tx_acquire());        /* room for a full frame */
     ncm_tx_commit(0);
     assert_int_equal(link_stats.tx_errors, 2);
+    /* shorter than an Ethernet header: refused, never put in an NTB (a
+     * host's cdc_ncm would drop the datagrams behind it as well) */
+    assert_non_null(ncm_tx_acquire_len(60));
+    ncm_tx_commit(13);
+    assert_int_equal(link_stats.tx_errors, 3);
     /* a failing IN transfer keeps the NTB for the next try */
     assert_true(send_frame(0, 60));
     fake_udc_fail_xfer_ep = USB_EP_DATA_IN;
     fake_udc_fail_xfer_count = 1;
     ncm_tx_flush();
-    assert_int_equal(link_stats.tx_errors, 3);
+    assert_int_equal(link_stats.tx_errors, 4);
     usbd_task();                               /* the poll hook flushes again */
     uint16_t lens[2];
     bool zlp;

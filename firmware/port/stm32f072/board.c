@@ -21,15 +21,20 @@
  * every main-loop pass (at least once per 1 ms SysTick wake-up).
  * Reset cause: RCC_CSR's flags (RM0091 7.4.10) are read once in board_init()
  * and cleared with RMVF, so the next reset shows only its own cause.
+ * USB class choice (issue 11): B1 held at a power-up selects the other class
+ * until the next power-up; class_keep.h decides from a .noinit word, which a
+ * start with PORRSTF (power-on/power-down reset, RM0091 6.1.2 and 6.4.10;
+ * the F072 has no separate brown-out flag) does not trust.
  * Limits: no RTC/wall clock here; board_panic() keeps no message (no console).
  *
  * Recovery (the chip resets itself instead of parking):
- * - IWDG (RM0091 26): started by board_init() when built with BOARD_IWDG=1
- *   (off by default until the emulated chip models it, see below), fed by
+ * - IWDG (RM0091 26): started by board_init() (a build with BOARD_IWDG=0
+ *   leaves it off, e.g. for a debugging session), fed by
  *   board_watchdog_feed() from the main loop only. LSI 40 kHz nominal (30..50 kHz, datasheet) / 64
  *   with reload 1250: 2 s nominal, 1.6 s at the fastest LSI - far above one
- *   loop pass (the loop wakes at least every SysTick ms). (Freezing it while
- *   a debugger halts the core, DBGMCU_APB1_FZ, waits for the model too.)
+ *   loop pass (the loop wakes at least every SysTick ms). It is not frozen
+ *   while a debugger halts the core (DBGMCU_APB1_FZ.DBG_IWDG_STOP): debug
+ *   with BOARD_IWDG=0.
  * - Faults: every exception handler we did not write (NMI, HardFault, stray
  *   interrupts: startup.c's Default_Handler) calls board_fault() with the
  *   stacked frame (ARMv6-M B1.5.6: r0-r3, r12, lr, pc, xpsr) and IPSR. It
@@ -48,6 +53,7 @@
 #include "board.h"
 #include "clock.h"
 #include "reset_cause.h"
+#include "class_keep.h"
 #include "debounce.h"
 #include "stm32f072.h"
 
@@ -79,6 +85,8 @@ void board_boot_hook(void)
 static const uint8_t board_led_pin[BOARD_LED_COUNT] = {6u, 7u, 8u, 9u};
 static debounce_t board_button;
 static uint8_t board_csr_flags;   /* RCC_CSR[31:24] at boot, before RMVF */
+__attribute__((section(".noinit"))) static volatile uint32_t board_class_word;
+static bool board_class_other;    /* decided once by board_init() */
 
 static bool board_button_pin(void)
 {
@@ -168,12 +176,11 @@ bool board_fault_record(uint32_t *pc, uint32_t *lr, uint32_t *exception)
     return true;
 }
 
-/* BOARD_IWDG=1 starts the watchdog. Off by default for now: the emulated
- * chip (sim/chip) has no IWDG model yet and stops at the first access to
- * 0x40003000, which would break --chip; turn it on once the model has
- * KR/PR/RLR/SR (RM0091 26.4). Until then board_watchdog_feed() is a no-op. */
+/* The watchdog runs in every build (the emulated chip models it too,
+ * sim/chip/chip_iwdg.c); BOARD_IWDG=0 turns it off, and then
+ * board_watchdog_feed() is a no-op. */
 #ifndef BOARD_IWDG
-#define BOARD_IWDG 0
+#define BOARD_IWDG 1
 #endif
 static bool board_iwdg_on;
 
@@ -220,6 +227,9 @@ void board_init(void)
     debounce_init(&board_button, board_button_pin(), clock_millis());
     board_csr_flags = (uint8_t)(RCC_CSR >> 24);
     board_reset_capture();
+    board_class_other = class_keep_start(
+        &board_class_word, (((uint32_t)board_csr_flags << 24) & RCC_CSR_PORRSTF) != 0u,
+        board_button.level);
     RCC_CSR |= RCC_CSR_RMVF;
     board_watchdog_start();
 }
@@ -273,6 +283,11 @@ uint32_t board_button_presses(void)
 const char *board_reset_cause(void)
 {
     return stm32_reset_cause_name((uint32_t)board_csr_flags << 24, board_reset_was_fault);
+}
+
+bool board_other_class(void)
+{
+    return board_class_other;
 }
 
 void board_idle(void)

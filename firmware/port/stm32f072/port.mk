@@ -6,7 +6,9 @@
 #   make size       flash/RAM table and worst-case stack depth; fails over budget or with malloc/printf
 #   make flash      dfu-util via the ROM bootloader (PROGRAMMER=openocd|stlink)
 #
-# FW_LTO=0 turns link-time optimisation off; FW_STACK sets the stack reserve.
+# FW_LTO=0 turns link-time optimisation off; FW_STACK sets the stack reserve;
+# FW_IWDG=0 builds without the watchdog (for a debugger, which does not
+# freeze it; `make clean` first: objects do not track this flag).
 # USB_CLASS=ecm|ncm is the class the board starts with (default ecm, in
 # build/firmware; ncm in build/firmware-ncm; the user
 # button held at plug-in selects the other one for that run).
@@ -25,13 +27,15 @@ FW_OUT := $(BUILD)/firmware$(if $(filter ncm,$(USB_CLASS)),-ncm)
 FW_ELF := $(FW_OUT)/stm32net.elf
 FW_LTO ?= 1
 FW_STACK ?= 2048
+FW_IWDG ?= 1
 CROSS_PREFIX := $(patsubst %gcc,%,$(CROSS_CC))
 FW_OBJCOPY := $(CROSS_PREFIX)objcopy
 
 FW_ARCH := -mcpu=cortex-m0 -mthumb
 FW_CFLAGS := $(CSTD) $(FW_ARCH) -Os -g -ffunction-sections -fdata-sections \
              $(if $(filter 1,$(FW_LTO)),-flto) -DSTM32NET_FIRMWARE \
-             -DSTM32NET_USB_CLASS=$(if $(filter ncm,$(USB_CLASS)),1,0) $(INCLUDES)
+             -DSTM32NET_USB_CLASS=$(if $(filter ncm,$(USB_CLASS)),1,0) \
+             -DBOARD_IWDG=$(if $(filter 0,$(FW_IWDG)),0,1) $(INCLUDES)
 FW_LDFLAGS := $(FW_ARCH) -Os $(if $(filter 1,$(FW_LTO)),-flto -flto-partition=one) -nostartfiles \
               --specs=nano.specs -T$(PORT_LD) -Wl,--gc-sections \
               -Wl,--defsym=__stack_size=$(FW_STACK) -Wl,-Map=$(FW_OUT)/stm32net.map \
