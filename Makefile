@@ -199,7 +199,8 @@ CHIP_BENCH_SRCS := sim/chip/bench/chip_bench.c $(filter-out sim/chip/chip_sim.c,
 $(CHIP_BENCH): $(patsubst %.c,$(BUILD)/sim/%.o,$(CHIP_BENCH_SRCS))
 	$(CC) -o $@ $^ $(UNICORN_LIBS)
 bench: sim firmware $(CHIP_BENCH)
-	@$(CHIP_BENCH) $(FW_ELF) $(FW_STACK)
+	@$(MAKE) --no-print-directory firmware USB_CLASS=ncm >/dev/null   # the chip's NCM image (build/firmware-ncm)
+	@$(CHIP_BENCH) $(FW_ELF) $(FW_STACK) > $(BUILD)/chip-bench.txt && cat $(BUILD)/chip-bench.txt
 	@if [ "$(MODE)" != chip ]; then bash scripts/bench.sh $(or $(MODE),all); fi
 
 # Long mixed load and faults in TAP mode (scripts/soak.sh). Needs root.

@@ -1,9 +1,11 @@
 #!/bin/sh
 # Guest side of scripts/bench.sh (usb mode): runs as /test.sh inside the QEMU
 # guest (busybox ash, Debian's usbip) and times the simulator through the real
-# Linux USB stack: vhci_hcd -> usbcore -> cdc_ether -> IPv4.
+# Linux USB stack: vhci_hcd -> usbcore -> cdc_ether or cdc_ncm -> IPv4 (also
+# Linux's own gadget from reference-gadget.sh, BUSID=usbip-vudc.0).
 # Layer: benchmark, guest side. The host prepends PORT=, BUSID=, PINGS=,
-# FETCHES= and IPERF_S= lines. It measures, it does not judge: nothing here passes or fails.
+# FETCHES=, IPERF_S= and GUEST_DRIVER= (cdc_ether or cdc_ncm) lines. It
+# measures, it does not judge: nothing here passes or fails.
 # Output contract: "BENCH <key> <value>" lines (value one word, "-" unknown)
 # and one "BENCH rtt <ms>" line per ping reply; the host does the statistics.
 # Limits: times come from /proc/uptime (10 ms resolution), so only totals over
@@ -40,6 +42,8 @@ t_if=$(guest_now_ms)
 guest_dhcp "$ifn" >/tmp/udhcpc.log; rc=$?
 t_lease=$(guest_now_ms)
 [ $rc -eq 0 ] || { cat /tmp/udhcpc.log; B abort "dhcp:$rc"; exit 1; }
+# the speed the guest's usbcore sees (12 = full speed, 480 = high speed)
+d=$(guest_usb_dev) && B usb_speed "$(cat "$d/speed" 2>/dev/null)"
 B attach_ms $((t_att - t0))
 B iface_ms $((t_if - t0))
 B lease_ms $((t_lease - t0))
@@ -87,7 +91,7 @@ B api_ms $((t1 - t0))
 # tx). -y C: CSV, field 9 bits/s; the line whose remote address (field 4) is
 # the device is the guest's sending, the one that names the device as local
 # address (field 2, as iperf 2.1 prints the connect-back) the device's.
-# Unpaced: the figures are the guest emulation's, not a bus's.
+# The host runs the device paced (--pace fs) unless PACE=none says otherwise.
 timeout $((2 * ${IPERF_S:-5} + 30)) iperf -c "$DEV" -t "${IPERF_S:-5}" -r -y C >/tmp/iperf.csv 2>/tmp/iperf.err
 B iperf_rc $?
 B iperf_rx_bps "$(awk -F, -v d="$DEV" '$4 == d { v = $9 } END { print v }' /tmp/iperf.csv)"

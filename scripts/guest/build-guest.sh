@@ -112,10 +112,10 @@ add_mod() {
 for m in "${wanted[@]}"; do add_mod "$m"; done
 printf '%s\n' "${order[@]}" > "$root/modules.order"
 echo "build-guest: modules: ${order[*]}"
-# Not loaded by /init: Linux's own CDC-ECM gadget exported with usbip-vudc,
-# the reference device of scripts/guest/reference-gadget.sh (TESTBED.md).
+# Not loaded by /init: Linux's own CDC-ECM and CDC-NCM gadgets exported with
+# usbip-vudc, the reference devices of scripts/guest/reference-gadget.sh (TESTBED.md).
 order=()
-for m in configfs udc-core libcomposite u_ether usb_f_ecm usbip-vudc; do add_mod "$m"; done
+for m in configfs udc-core libcomposite u_ether usb_f_ecm usb_f_ncm usbip-vudc; do add_mod "$m"; done
 printf '%s\n' "${order[@]}" > "$root/gadget.order"
 
 cp "$vml" "$work/vmlinuz"

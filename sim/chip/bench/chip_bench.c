@@ -2,7 +2,9 @@
  * chip_bench.c - `make bench`'s figures for the flashed image on the emulated
  * STM32F072: exact instruction counts and a cycle estimate (see chip.h) for
  * reset to the main loop, an enumeration, ICMP echo of 64/590/1514-byte
- * frames, one HTTP GET / and the stack high-water mark.
+ * frames, one HTTP GET / (with the cycles per sent 1460-byte TCP segment),
+ * 32 full TCP segments into lwiperf (cycles per received one) and the stack
+ * high-water mark.
  *   build/chip-bench ELF STACK_RESERVE_BYTES
  * Output: one line per figure, "chip <metric> <value> <unit>", nothing else on
  * stdout (errors on stderr, exit 1), so runs can be compared.
@@ -307,6 +309,154 @@ static void echo(uint16_t frame_len, uint16_t seq)
     die("no echo reply");
 }
 
+static void put32(uint8_t *p, uint32_t v)
+{
+    put16(p, (uint16_t)(v >> 16));
+    put16(p + 2, (uint16_t)v);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* one TCP segment host -> device; mss: add the MSS option (SYN only) */
+static void tcp_out(uint8_t *f, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+                    uint8_t flags, const uint8_t *data, uint16_t dlen, bool mss)
+{
+    uint16_t thl = mss ? 24u : 20u;
+    size_t h = eth_ip(f, 6, (uint16_t)(20u + thl + dlen));
+    uint8_t *t = f + h;
+    memset(t, 0, thl);
+    put16(t, sport);
+    put16(t + 2, dport);
+    put32(t + 4, seq);
+    put32(t + 8, ack);
+    t[12] = (uint8_t)((thl / 4u) << 4);
+    t[13] = flags;
+    put16(t + 14, 8192);
+    if (mss) {
+        t[20] = 2; t[21] = 4;    /* kind 2, length 4 (RFC 9293 3.2) */
+        put16(t + 22, 1460);
+    }
+    if (dlen != 0u) {
+        memcpy(t + thl, data, dlen);
+    }
+    uint8_t ph[12];
+    memcpy(ph, host_ip, 4);
+    memcpy(ph + 4, dev_ip, 4);
+    ph[8] = 0; ph[9] = 6;
+    put16(ph + 10, (uint16_t)(thl + dlen));
+    uint16_t c0 = (uint16_t)~csum(ph, 12, 0);
+    put16(t + 16, csum(t, thl + dlen, c0));
+    send_frame(f, (uint16_t)(h + thl + dlen));
+}
+
+/* a TCP segment device -> host for dport; false if f is something else */
+static bool tcp_in(const uint8_t *f, uint16_t n, uint16_t dport, uint32_t *seq, uint32_t *ack,
+                   uint8_t *flags, uint16_t *wnd, uint32_t *dlen)
+{
+    if (n < 54u || f[12] != 0x08 || f[13] != 0x00 || f[23] != 6) {
+        return false;
+    }
+    const uint8_t *ip = f + 14;
+    unsigned ihl = (ip[0] & 0x0Fu) * 4u;
+    uint16_t tot = (uint16_t)(ip[2] << 8 | ip[3]);
+    const uint8_t *t = ip + ihl;
+    unsigned thl = (t[12] >> 4) * 4u;
+    if ((t[2] << 8 | t[3]) != dport || tot < ihl + thl) {
+        return false;
+    }
+    *seq = get32(t + 4);
+    *ack = get32(t + 8);
+    *flags = t[13];
+    *wnd = (uint16_t)(t[14] << 8 | t[15]);
+    *dlen = tot - ihl - thl;
+    return true;
+}
+
+/* steady-state marks of http_get's full 1460-byte segments (device tx) */
+static mark_t tx_first, tx_last;
+static uint32_t tx_segs;
+
+/* Device rx: a hand-driven connection to lwiperf (port 5001) that sends
+ * full 1460-byte segments inside the device's advertised window. The
+ * payload is zeros, so the first 24 bytes read as an iperf 2 header without
+ * HEADER_VERSION1: lwiperf only counts (no connect-back). Returns the cycles
+ * of `segs` segments after a warm-up, each received, checksummed, delivered
+ * to lwiperf and freed, with the device's ACKs sent. No loss is modelled:
+ * a segment the device dropped (empty pool) would stall this and end it with
+ * an error, which is what we want to know. */
+static uint64_t tcp_rx_bench(unsigned segs, uint64_t *insns)
+{
+    static uint8_t f[FRAME_MAX], data[1460];
+    uint32_t snd = 70000, rcv = 0, acked, seq, ack, dlen;
+    uint16_t wnd = 0;
+    uint8_t fl;
+    const unsigned warm = 8u;
+    tcp_out(f, 40001, 5001, snd, 0, 0x02, NULL, 0, true);   /* SYN, MSS 1460 */
+    snd++;
+    bool up = false;
+    for (unsigned i = 0; i < 50u && !up; i++) {
+        uint16_t n = recv_frame(f);
+        if (tcp_in(f, n, 40001, &seq, &ack, &fl, &wnd, &dlen) && (fl & 0x12u) == 0x12u && ack == snd) {
+            rcv = seq + 1u;
+            up = true;
+        }
+    }
+    if (!up) {
+        die("iperf connection: no SYN-ACK");
+    }
+    tcp_out(f, 40001, 5001, snd, rcv, 0x10, NULL, 0, false);
+    acked = snd;
+    mark_t m = mark();
+    for (unsigned i = 0; i < warm + segs; i++) {
+        if (i == warm) {
+            m = mark();
+        }
+        /* wait for room in the device's window (RFC 9293 3.8.6) */
+        for (unsigned tries = 0; snd + 1460u - acked > wnd; tries++) {
+            if (tries > 50u) {
+                die("iperf rx: the device's window did not open (segment dropped?)");
+            }
+            uint16_t n = recv_frame(f);
+            if (tcp_in(f, n, 40001, &seq, &ack, &fl, &wnd, &dlen) && (fl & 0x10u) &&
+                (int32_t)(ack - acked) >= 0) {
+                acked = ack;
+            }
+        }
+        tcp_out(f, 40001, 5001, snd, rcv, 0x10, data, 1460, false);
+        snd += 1460u;
+    }
+    /* everything acknowledged (a delayed ACK may come from the timer) */
+    for (unsigned tries = 0; acked != snd; tries++) {
+        if (tries > 50u) {
+            die("iperf rx: the last segments were not acknowledged");
+        }
+        uint16_t n = recv_frame(f);
+        if (tcp_in(f, n, 40001, &seq, &ack, &fl, &wnd, &dlen) && (fl & 0x10u) &&
+            (int32_t)(ack - acked) >= 0) {
+            acked = ack;
+        }
+    }
+    uint64_t cycles = chip_stats()->cycles - m.cycles;
+    *insns = chip_stats()->instructions - m.insns;
+    /* close: our FIN, then the device's FIN acknowledged */
+    tcp_out(f, 40001, 5001, snd, rcv, 0x11, NULL, 0, false);
+    snd++;
+    for (unsigned i = 0; i < 50u; i++) {
+        uint16_t n = recv_frame(f);
+        if (tcp_in(f, n, 40001, &seq, &ack, &fl, &wnd, &dlen) && (fl & 0x01u)) {
+            tcp_out(f, 40001, 5001, snd, seq + dlen + 1u, 0x10, NULL, 0, false);
+            break;
+        }
+    }
+    for (unsigned i = 0; i < 20u; i++) {
+        step();
+    }
+    return cycles;
+}
+
 /* one HTTP/1.0 GET / over a hand-driven TCP connection */
 static uint32_t http_get(void)
 {
@@ -340,7 +490,8 @@ static uint32_t http_get(void)
         put16(t_ + 16, csum(t_, 20u + (dlen), c0_));                                        \
         send_frame(f, (uint16_t)(h_ + 20u + (dlen)));                                       \
     } while (0)
-    TCP_SEND(0x02, "", 0u);  /* SYN */
+    /* SYN with MSS 1460 (RFC 9293 3.7.1), as Linux's cdc_ether host sends */
+    tcp_out(f, 40000, 80, snd, 0, 0x02, NULL, 0, true);
     snd++;
     for (unsigned i = 0; i < 400u && st != DONE; i++) {
         uint16_t n = recv_frame(f);
@@ -369,6 +520,14 @@ static uint32_t http_get(void)
         if (seq == rcv) {
             rcv += dlen;
             body += dlen;
+            if (dlen == 1460u) {
+                /* steady state between full segments: one segment made,
+                 * checksummed, framed and sent, plus our ACK taken in */
+                if (tx_segs++ == 0u) {
+                    tx_first = mark();
+                }
+                tx_last = mark();
+            }
             if (fl & 0x01u) {
                 rcv++;  /* FIN */
                 TCP_SEND(0x11, "", 0u);  /* FIN + ACK */
@@ -448,6 +607,25 @@ int main(int argc, char **argv)
     uint32_t body = http_get();
     report("http_get", m);
     metric("http_get_bytes", body, "bytes");
+
+    /* issue 13: what one full TCP segment costs the CPU each way, and the
+     * TCP payload rate at which a 48 MHz M0 would do nothing else */
+    if (tx_segs >= 2u) {
+        uint64_t c = (tx_last.cycles - tx_first.cycles) / (tx_segs - 1u);
+        uint64_t i = (tx_last.insns - tx_first.insns) / (tx_segs - 1u);
+        metric("tcp_tx_1460_insns_per_segment", i, "instructions");
+        metric("tcp_tx_1460_cycles_per_segment", c, "cycles");
+        metric("tcp_tx_cpu_limit_kbit_s", c ? 48000000ull * 1460u * 8u / c / 1000u : 0u, "kbit/s");
+    } else {
+        fprintf(stderr, "chip-bench: GET / sent fewer than 2 full segments: no tx figure\n");
+    }
+    const unsigned rx_segs = 32u;
+    uint64_t rx_insns = 0;
+    uint64_t rx_cycles = tcp_rx_bench(rx_segs, &rx_insns);
+    metric("tcp_rx_1460_insns_per_segment", rx_insns / rx_segs, "instructions");
+    metric("tcp_rx_1460_cycles_per_segment", rx_cycles / rx_segs, "cycles");
+    metric("tcp_rx_cpu_limit_kbit_s", rx_cycles ? 48000000ull * 1460u * 8u * rx_segs / rx_cycles / 1000u : 0u,
+           "kbit/s");
 
     uint32_t low = chip_stats()->lowest_sp;
     printf("chip stack_lowest_sp 0x%08x address\n", (unsigned)low);
