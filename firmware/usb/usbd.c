@@ -86,6 +86,7 @@ static struct {
 } usbd_seen;
 
 static volatile bool usbd_ready;
+static volatile uint32_t usbd_events;   /* usbd_event_count(); written by the producer only */
 
 static const usbd_class_t *usbd_cls;
 
@@ -548,6 +549,9 @@ static void handle_setup(const uint8_t raw[8])
 
 void udc_event_cb(const udc_event_t *ev)
 {
+    /* the ISR runs to its end before the main loop reads this: bumping it
+     * before the slot is written cannot let a pass miss the event */
+    usbd_events = usbd_events + 1u;
     if (!usbd_ready || ev == NULL) {
         return;
     }
@@ -714,6 +718,11 @@ void usbd_task(void)
     if (usbd_config != 0u && usbd_cls->poll != NULL && !reset_pending()) {
         usbd_cls->poll();
     }
+}
+
+uint32_t usbd_event_count(void)
+{
+    return usbd_events;
 }
 
 bool usbd_ep_open(uint8_t ep, udc_ep_type_t type, uint16_t mps)

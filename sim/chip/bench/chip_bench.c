@@ -45,16 +45,28 @@ static void die(const char *what)
     exit(1);
 }
 
-/* one chip pass; virtual time jumps to the next event when it sleeps */
+/* One chip run. Virtual time jumps to the next timed event (a SysTick ms)
+ * only when the chip was already asleep and the host still found nothing
+ * to do: a host on the bus sends the next packet as soon as the endpoint
+ * is armed again (19 per ms at full speed), not a millisecond later, so a
+ * frame's 24 packets must not cost 24 ticks of the firmware's main loop. */
+static bool chip_asleep;
+
+static void host_acted(void)
+{
+    chip_asleep = false;
+}
+
 static void step(void)
 {
+    if (chip_asleep) {
+        chip_advance_idle();
+    }
     chip_state_t s = chip_run(200000);
     if (s == CHIP_FAULT) {
         die("chip fault");
     }
-    if (s == CHIP_IDLE) {
-        chip_advance_idle();
-    }
+    chip_asleep = s == CHIP_IDLE;
 }
 
 static void poll_fn(void)
@@ -338,6 +350,7 @@ static void send_frame(const uint8_t *f, uint16_t len)
         if (r != USBIP_BE_ACK) {
             die("bulk OUT refused");
         }
+        host_acted();
         off = (uint16_t)(off + n);
         if (n < 64u) {
             return;  /* short packet (or ZLP) ended the frame */
@@ -360,6 +373,7 @@ static uint16_t recv_frame(uint8_t *f)
         if (r != USBIP_BE_ACK) {
             die("bulk IN failed");
         }
+        host_acted();
         len = (uint16_t)(len + n);
         if (n < 64u) {
             return len;
