@@ -37,6 +37,8 @@ alive() {  # what: the simulator runs and answers a complete GET
 }
 
 CASES=${DOS_CASES:-leak mss}   # one alone: to see each fail on an unpatched build
+for c in $CASES; do case "$c" in leak|mss) ;; *) e2e_fail "DOS_CASES: unknown case '$c' (leak, mss)" ;; esac; done
+[ -n "${CASES// /}" ] || e2e_fail "DOS_CASES names no case (leak, mss)"
 if [[ " $CASES " == *" leak "* ]]; then
 raw=$(nsx timeout 60 python3 "$E2E_ROOT/tests/e2e/raw_tcp.py" tap0 $DEV leak 6 2>&1) || e2e_no "raw_tcp.py leak failed: $raw"
 echo "$raw" | sed 's/^/    /'
