@@ -45,6 +45,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   # own lists are what we need, and apt-get install fails loudly if they are missing.
   $SUDO apt-get update -q || echo "deps: apt-get update reported errors; trying install anyway" >&2
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # The mDNS test starts its own avahi-daemon inside a namespace. One that the
+  # package starts on a systemd host would announce this machine on its real
+  # network: a machine that did not run avahi before does not run it now.
+  if [[ " ${missing[*]} " == *" avahi-daemon "* ]] && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now avahi-daemon.socket avahi-daemon.service >/dev/null 2>&1 || true
+  fi
 fi
 
 # puppeteer-core, exactly as tests/browser/package-lock.json pins it, into the

@@ -18,7 +18,8 @@ $(MAKEFSDATA): $(LWIP_DIR)/src/apps/http/makefsdata/makefsdata.c firmware/net/lw
 # from it as usual (Content-Length is the compressed size), and a
 # "Content-Encoding: gzip" header line is added in front of each such file's
 # Content-Type line. The recipe fails if makefsdata's output no longer has
-# that shape. httpd 2.1.3 cannot look at Accept-Encoding, so every client
+# that shape. Our HTTP server (net/http_srv.c) serves the stored bytes and does
+# not look at Accept-Encoding, so every client
 # gets gzip: browsers and curl --compressed decode it, a plain wget saves the
 # gzip bytes (RFC 7231 5.3.4: with no Accept-Encoding any coding is
 # acceptable; a client that refuses gzip outright is not served correctly).

@@ -56,6 +56,49 @@ static bool is_bulk(uint8_t ep)
     return false;
 }
 
+static uint16_t le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+/* A transfer that starts with an NTH16 (CDC NCM 1.0, 3.2.1, "NCMH") is an NTB
+ * of the NCM image: the pcap gets its datagrams, as the host's cdc_ncm hands
+ * them to its stack, not the NTB labelled as one Ethernet frame. Walked like
+ * a host would, every field bounded: wBlockLength within the transfer, at
+ * most 4 NDP16s ("NCM0", 3.3.1), each pair inside the block, the zero pair
+ * ends an NDP. Returns false when the transfer is no NTB16. */
+static bool frame_ntb(bool tx, const uint8_t *b, uint16_t len)
+{
+    if (len < 12u || b[0] != 'N' || b[1] != 'C' || b[2] != 'M' || b[3] != 'H') {
+        return false;
+    }
+    uint16_t block = le16(b + 8), ndp = le16(b + 10);
+    if (le16(b + 4) != 12u || block > len) {
+        return true;   /* an NTB, but a bad one: nothing to show as Ethernet */
+    }
+    for (unsigned n = 0; n < 4u && ndp != 0u; n++) {
+        if ((uint32_t)ndp + 16u > block || b[ndp] != 'N' || b[ndp + 1] != 'C' ||
+            b[ndp + 2] != 'M' || b[ndp + 3] != '0') {
+            return true;
+        }
+        uint16_t ndp_len = le16(b + ndp + 4);
+        if (ndp_len < 16u || (uint32_t)ndp + ndp_len > block) {
+            return true;
+        }
+        for (uint32_t at = ndp + 8u; at + 4u <= (uint32_t)ndp + ndp_len; at += 4u) {
+            uint16_t idx = le16(b + at), dlen = le16(b + at + 2);
+            if (idx == 0u || dlen == 0u) {
+                break;
+            }
+            if ((uint32_t)idx + dlen <= block && dlen >= 14u) {
+                frame_hook(tx, b + idx, dlen);
+            }
+        }
+        ndp = le16(b + ndp + 6);
+    }
+    return true;
+}
+
 static void frame_packet(bool tx, uint8_t ep, const uint8_t *data, uint16_t len)
 {
     if (frame_hook == NULL || ep == 0u || !is_bulk(ep)) {
@@ -71,7 +114,8 @@ static void frame_packet(bool tx, uint8_t ep, const uint8_t *data, uint16_t len)
         frame_len[d] = (uint16_t)(frame_len[d] + len);
     }
     if (len < 64u) {  /* short packet (full-speed bulk: 64) ends the frame */
-        if (!frame_over[d] && frame_len[d] != 0u) {
+        if (!frame_over[d] && frame_len[d] != 0u &&
+            !frame_ntb(tx, frame_buf[d], frame_len[d])) {
             frame_hook(tx, frame_buf[d], frame_len[d]);
         }
         frame_len[d] = 0;

@@ -29,7 +29,7 @@ e2e_netns_add "$NS"
 nsx() { ip netns exec "$NS" "$@"; }
 
 trap 'rc=$?; [ $rc -eq 0 ] && [ $E2E_BAD -eq 0 ] || { e2e_dump "simulator log" "$SIM_LOG";
-  e2e_dump "avahi log" "$E2E_TMP/avahi.log"; }; e2e_cleanup' EXIT
+  for f in "$E2E_TMP"/avahi.*.log; do [ -f "$f" ] && e2e_dump "avahi log" "$f"; done; }; e2e_cleanup' EXIT
 
 e2e_tap_sim "$NS" "$SIM_LOG"
 nsx ip addr add $HOST/24 dev tap0
@@ -93,8 +93,14 @@ for i in $(seq 30); do
 done
 e2e_expect "legacy unicast query (RFC 6762 6.7: unicast, its id, question repeated, TTL <= 10, no cache-flush)" \
   "from=$DEV:5353 id=0x2b1d qd=1 an=1 class=0x1 ttl=10 a=$DEV" "$out"
-sleep 1.1   # one multicast per second (RFC 6762 6): the announcement was just now
-out=$(nsx timeout 5 python3 "$E2E_TMP/mdnsq.py" multicast STM32NET.local $HOST 2>&1) || true
+# One multicast answer per second per record (RFC 6762 6), and the second
+# announcement (8.3) may still be due: a query that falls inside that second
+# is rightly not answered, so ask again after the interval, a bounded few times.
+for i in 1 2 3; do
+  sleep 1.1
+  out=$(nsx timeout 5 python3 "$E2E_TMP/mdnsq.py" multicast STM32NET.local $HOST 2>&1) || true
+  [ "$out" != "no answer" ] && break
+done
 e2e_expect "multicast query (id 0, no question, cache-flush, TTL 120)" \
   "from=$DEV:5353 id=0x0 qd=0 an=1 class=0x8001 ttl=120 a=$DEV" "$out"
 out=$(nsx timeout 5 python3 "$E2E_TMP/mdnsq.py" legacy nothere.local $HOST 2>&1) || true
@@ -136,9 +142,11 @@ enable-wide-area=no
 [publish]
 disable-publishing=yes
 CONF
-avahi-daemon -f "$T/avahi.conf" --no-drop-root --no-chroot --no-rlimits >>"$T/avahi.log" 2>&1 &
+# each run its own log: a second run must not see the first one's start-up line
+log="$T/avahi.$$.log"
+avahi-daemon -f "$T/avahi.conf" --no-drop-root --no-chroot --no-rlimits >"$log" 2>&1 &
 ad=$!
-for i in $(seq 50); do grep -q "Server startup complete" "$T/avahi.log" && break; sleep 0.1; done
+for i in $(seq 50); do grep -q "Server startup complete" "$log" && break; sleep 0.1; done
 timeout 10 avahi-resolve -4 -n "$name" 2>&1
 kill "$ad" 2>/dev/null; kill "$(cat "$T/dbus.pid")" 2>/dev/null
 wait 2>/dev/null

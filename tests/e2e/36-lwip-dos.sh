@@ -19,17 +19,10 @@ e2e_need ip busybox curl python3 stdbuf timeout
 e2e_need_sim
 e2e_init
 
-NS=stm32net-dos-$$
-SIM_LOG=$E2E_TMP/sim.log
-DEV=192.168.7.1
-e2e_netns_add "$NS"
-nsx() { ip netns exec "$NS" "$@"; }
-trap 'rc=$?; [ $rc -eq 0 ] && [ $E2E_BAD -eq 0 ] || e2e_dump "simulator log" "$SIM_LOG"; e2e_cleanup' EXIT
+e2e_tap_client stm32net-dos
 
-e2e_tap_lease "$NS" "$SIM_LOG"
-
-mem() { nsx curl -sS -m 5 "http://$DEV/api/mem" 2>&1 || true; }
-used() { sed -n "s/.*\"$1\":{\"used\":\([0-9]*\).*/\1/p" <<<"$2"; }
+mem() { e2e_api_mem; }
+used() { e2e_mem_used "$@"; }
 alive() {  # what: the simulator runs and answers a complete GET
   kill -0 "$E2E_SIM_PID" 2>/dev/null || { e2e_no "$1: the simulator exited ($(tail -n 3 "$SIM_LOG" | tr '\n' ' '))"; return; }
   code=$(nsx curl -sS -m 5 -o /dev/null -w '%{http_code}' "http://$DEV/api/status" 2>&1) || true
@@ -37,6 +30,8 @@ alive() {  # what: the simulator runs and answers a complete GET
 }
 
 CASES=${DOS_CASES:-leak mss}   # one alone: to see each fail on an unpatched build
+for c in $CASES; do case "$c" in leak|mss) ;; *) e2e_fail "DOS_CASES: unknown case '$c' (leak, mss)" ;; esac; done
+[ -n "${CASES// /}" ] || e2e_fail "DOS_CASES names no case (leak, mss)"
 if [[ " $CASES " == *" leak "* ]]; then
 raw=$(nsx timeout 60 python3 "$E2E_ROOT/tests/e2e/raw_tcp.py" tap0 $DEV leak 6 2>&1) || e2e_no "raw_tcp.py leak failed: $raw"
 echo "$raw" | sed 's/^/    /'

@@ -3,7 +3,8 @@
 # 64..1472 bytes and a fragmented one, BOS + MS OS 2.0 through usbfs, detach
 # and attach again) against the emulated STM32F072 running an image built
 # with USB_CLASS=ncm (build/firmware-ncm/stm32net.elf): the chip's own USB
-# driver on the register model carries the NTBs. No chip fault may occur.
+# driver on the register model carries the NTBs. No chip fault may occur, and
+# --pcap shows the datagrams of the NTBs as Ethernet frames.
 # Layer: e2e test, host side. Needs what 51 needs plus the cross toolchain:
 # it runs `make firmware USB_CLASS=ncm` (incremental) for the image.
 set -euo pipefail
@@ -26,6 +27,11 @@ e2e_extra_checks() {
     printf '  FAIL  %-16s %s\n' chip_fault "$(grep -m1 'chip: FAULT' "$SIM_LOG")"; return 1
   fi
   printf '  ok    %-16s %s\n' chip_fault none
+  # --pcap with --chip and NCM: the datagrams of the NTBs, as Ethernet frames
+  local icmp
+  icmp=$(tcpdump -r "$PCAP" -nn icmp 2>/dev/null | grep -c 'ICMP echo' || true)
+  if [ "$icmp" -ge 4 ]; then printf '  ok    %-16s %s\n' pcap_icmp "$icmp echo frames taken out of the NTBs"
+  else printf '  FAIL  %-16s %s\n' pcap_icmp "got ${icmp:-0} ICMP echo frames in $PCAP, expected >= 4"; return 1; fi
 }
 
 # shellcheck source=50-kernel-usbip.sh
