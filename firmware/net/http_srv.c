@@ -7,8 +7,9 @@
  * slots. Runs only from the main loop (lwIP callbacks).
  *
  * Why a streaming parser: the head is never stored. The request line's
- * method and target and the three header fields we act on (Host,
- * Content-Length, Transfer-Encoding) are recognised one byte at a time, so
+ * method and target and the header fields we act on (Host, Content-Length,
+ * Transfer-Encoding, Origin, Sec-Fetch-Site) are recognised one byte at a
+ * time, so
  * a head of any segmentation up to HTTP_SRV_HEAD_MAX costs the same few
  * bytes per connection, and each pbuf is freed as soon as it was read
  * (tcp_recved at once: the window stays open, which is fine because
@@ -23,6 +24,26 @@
  *
  * Limits: one request per connection; no chunked request bodies (501, RFC
  * 7230 3.3.1); obs-fold lines are refused with 400 (RFC 7230 3.2.4).
+ *
+ * Cross-site POSTs (CSRF): any page open in the host's browser can make it
+ * submit an HTML form to http://192.168.7.1/api/... - a "simple" request
+ * that needs no CORS preflight (Fetch standard, CORS protocol), so the
+ * same-origin policy does not stop it from acting (it only hides the
+ * answer). Browsers name the page that caused a request in Origin (RFC 6454
+ * 7: scheme "://" host [":" port], or "null" for opaque origins) and, in
+ * Fetch Metadata (W3C "Fetch Metadata Request Headers" 2.4), say how it
+ * relates to the target in Sec-Fetch-Site. A POST is refused with 403 and
+ * never reaches http_api (so it changes nothing) when Sec-Fetch-Site is
+ * "cross-site", or when Origin is present and is not "http://" + this
+ * request's own Host (host[:port], compared without case, RFC 3986 3.2.2):
+ * our origin is whatever name the browser used for us (192.168.7.1,
+ * stm32net.usb, stm32net.local, a forwarded port). "null", a second Origin,
+ * or one we cannot compare (no Host, a Host longer than
+ * HTTP_SRV_AUTHORITY_MAX) is refused too. A request without Origin (curl,
+ * busybox wget, scripts: no ambient browser credentials to abuse) is served
+ * as before; the page's own fetch() calls carry our own origin.
+ * Not covered: DNS rebinding (a name the attacker controls resolving to us
+ * makes Origin and Host agree) - that needs a Host allow-list.
  */
 #include "http_srv.h"
 
@@ -61,10 +82,28 @@ typedef enum { HM_NONE = 0, HM_GET, HM_HEAD, HM_POST } http_srv_method_t;
 
 /* The header fields we act on, lower case (field names are case-
  * insensitive, RFC 7230 3.2). Bit i of name_match = still matches names[i]. */
-static const char *const http_srv_names[] = { "host", "content-length", "transfer-encoding" };
-#define HTTP_SRV_NAME_HOST 0u
-#define HTTP_SRV_NAME_CL   1u
-#define HTTP_SRV_NAME_TE   2u
+static const char *const http_srv_names[] = { "host", "content-length", "transfer-encoding",
+                                               "origin", "sec-fetch-site" };
+#define HTTP_SRV_NAME_HOST   0u
+#define HTTP_SRV_NAME_CL     1u
+#define HTTP_SRV_NAME_TE     2u
+#define HTTP_SRV_NAME_ORIGIN 3u
+#define HTTP_SRV_NAME_SFS    4u
+#define HTTP_SRV_NAMES       5u
+#define HTTP_SRV_NAMES_ALL   ((uint8_t)((1u << HTTP_SRV_NAMES) - 1u))
+
+/* Host and Origin are compared byte by byte: the authority of whichever of
+ * the two comes first is kept (lower case) in authority[], the other one's
+ * is compared with it as it arrives. 44 bytes hold a 31-character hostname
+ * (CONFIG_NAME_MAX) + ".local" + ":65535"; a longer Host only means that a
+ * POST carrying Origin is refused. */
+#define HTTP_SRV_AUTHORITY_MAX 44u
+
+typedef enum {     /* what the current Host/Origin value does with authority[] */
+    HA_IGNORE = 0, /* a repeated field: the request is refused anyway */
+    HA_STORE,
+    HA_COMPARE,
+} http_srv_auth_role_t;
 
 typedef struct {
     struct tcp_pcb *pcb;
@@ -76,6 +115,15 @@ typedef struct {
     uint8_t hosts;         /* Host fields seen */
     uint8_t minor;         /* HTTP/1.x */
     bool has_cl, has_te, cl_digits, peer_fin, file_open;
+    uint8_t origins;       /* Origin fields seen */
+    bool cross_site;       /* Sec-Fetch-Site: cross-site */
+    uint8_t auth_owner;    /* field whose authority is in authority[]: index or 0 = none yet */
+    uint8_t auth_len;
+    bool auth_bad;         /* the kept value is unusable (too long, malformed) */
+    bool auth_same;        /* Host and Origin name the same authority */
+    uint8_t val_role;      /* http_srv_auth_role_t of the value being read */
+    bool val_ws, val_bad;  /* the value being read: OWS seen after it began; mismatch */
+    char authority[HTTP_SRV_AUTHORITY_MAX];
     uint16_t head_len;     /* bytes of head read */
     uint16_t pos;          /* position inside the current token */
     uint32_t body_left;    /* Content-Length while parsing, then what is left */
@@ -305,6 +353,111 @@ static err_t http_srv_error(http_srv_conn_t *c, unsigned code)
     return http_srv_done(c);
 }
 
+/* One byte (not CR/LF) of a Host, Origin or Sec-Fetch-Site value. None of
+ * the three contains whitespace: leading and trailing OWS are skipped (RFC
+ * 7230 3.2.4), whitespace inside makes the value a mismatch. c->pos counts
+ * the value's bytes; the head's limit bounds it. */
+static void http_srv_value_byte(http_srv_conn_t *c, char ch)
+{
+    if (ch == ' ' || ch == '\t') {
+        c->val_ws = c->pos != 0u;
+        return;
+    }
+    if (c->val_ws) {
+        c->val_bad = true;
+    }
+    char lc = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
+    uint16_t i = c->pos;
+    if (c->pos < 0xffffu) {
+        c->pos++;
+    }
+    if (c->field == HTTP_SRV_NAME_SFS) {
+        static const char cross[] = "cross-site";   /* Fetch Metadata 2.4 */
+        if (i >= sizeof cross - 1u || cross[i] != lc) {
+            c->val_bad = true;
+        }
+        return;
+    }
+    if (c->field == HTTP_SRV_NAME_ORIGIN) {
+        /* our only scheme: RFC 6454 4, an origin includes it */
+        static const char scheme[] = "http://";
+        if (i < sizeof scheme - 1u) {
+            if (scheme[i] != lc) {
+                c->val_bad = true;
+            }
+            return;
+        }
+        i = (uint16_t)(i - (sizeof scheme - 1u));
+    }
+    if (c->val_role == HA_STORE) {
+        if (i < HTTP_SRV_AUTHORITY_MAX) {
+            c->authority[i] = lc;
+            c->auth_len = (uint8_t)(i + 1u);
+        } else {
+            c->val_bad = true;
+        }
+    } else if (c->val_role == HA_COMPARE) {
+        if (i >= c->auth_len || c->authority[i] != lc) {
+            c->val_bad = true;
+        }
+    }
+}
+
+/* The end of a field value (its CR or LF). */
+static void http_srv_value_end(http_srv_conn_t *c)
+{
+    if (c->field == HTTP_SRV_NAME_SFS) {
+        if (!c->val_bad && c->pos == 10u) {
+            c->cross_site = true;
+        }
+        return;
+    }
+    if (c->field != HTTP_SRV_NAME_HOST && c->field != HTTP_SRV_NAME_ORIGIN) {
+        return;
+    }
+    /* the authority's length: the whole Host value, Origin's after "http://" */
+    uint16_t skip = c->field == HTTP_SRV_NAME_ORIGIN ? 7u : 0u;
+    bool bad = c->val_bad || c->pos <= skip;
+    if (c->val_role == HA_STORE) {
+        c->auth_bad = bad;
+    } else if (c->val_role == HA_COMPARE) {
+        c->auth_same = !bad && !c->auth_bad && c->pos - skip == c->auth_len;
+    }
+}
+
+/* A POST the browser made for another site's page: see the file header. */
+static bool http_srv_cross_origin(const http_srv_conn_t *c)
+{
+    if (c->cross_site) {
+        return true;
+    }
+    return c->origins != 0u && !(c->origins == 1u && c->hosts == 1u && c->auth_same);
+}
+
+/* 403 (RFC 7231 6.5.3) for a cross-origin POST, JSON like http_api's
+ * errors. A constant in flash, queued by reference. */
+#define HTTP_SRV_403_BODY "{\"error\":\"cross-origin request refused\"}"
+#define HTTP_SRV_403_LEN  40
+#define HTTP_SRV_STR_(x)  #x
+#define HTTP_SRV_STR(x)   HTTP_SRV_STR_(x)
+static const char http_srv_403[] =
+    "HTTP/1.0 403 Forbidden\r\nServer: " HTTPD_SERVER_AGENT "\r\n"
+    "Content-Type: application/json\r\nCache-Control: no-store\r\n"
+    "Content-Length: " HTTP_SRV_STR(HTTP_SRV_403_LEN) "\r\nConnection: close\r\n\r\n"
+    HTTP_SRV_403_BODY;
+_Static_assert(sizeof HTTP_SRV_403_BODY - 1u == HTTP_SRV_403_LEN, "403 Content-Length");
+
+static err_t http_srv_forbidden(http_srv_conn_t *c)
+{
+    c->state = HS_SEND;
+    /* a fresh connection's send buffer (TCP_SND_BUF) holds it whole */
+    if (tcp_write(c->pcb, http_srv_403, (u16_t)(sizeof http_srv_403 - 1u), 0) != ERR_OK) {
+        return http_srv_abort(c);
+    }
+    (void)tcp_output(c->pcb);
+    return http_srv_done(c);
+}
+
 /* ------------------------------------------------------------ requests */
 
 static err_t http_srv_serve_get(http_srv_conn_t *c)
@@ -352,6 +505,9 @@ static err_t http_srv_head_done(http_srv_conn_t *c)
     }
     if (c->method != HM_POST) {
         return http_srv_serve_get(c);
+    }
+    if (http_srv_cross_origin(c)) {
+        return http_srv_forbidden(c);             /* before http_api sees it */
     }
     u8_t auto_wnd = 1;
     uint32_t cl = c->has_cl ? c->body_left : 0u;  /* RFC 7230 3.3.3 rule 6 */
@@ -492,7 +648,7 @@ static unsigned http_srv_parse(http_srv_conn_t *c, char ch)
         if (ch == '\n') {                        /* bare LF: RFC 7230 3.5 */
             c->parse = HP_NAME;
             c->pos = 0;
-            c->name_match = 0x7u;
+            c->name_match = HTTP_SRV_NAMES_ALL;
             return 0;
         }
         return 400u;
@@ -503,7 +659,7 @@ static unsigned http_srv_parse(http_srv_conn_t *c, char ch)
         }
         c->parse = HP_NAME;
         c->pos = 0;
-        c->name_match = 0x7u;
+        c->name_match = HTTP_SRV_NAMES_ALL;
         return 0;
     case HP_NAME:
         if (c->pos == 0u && (ch == '\r' || ch == '\n')) {
@@ -515,7 +671,7 @@ static unsigned http_srv_parse(http_srv_conn_t *c, char ch)
         }
         if (ch == ':') {
             c->field = 0xffu;
-            for (unsigned i = 0; i < 3u; i++) {
+            for (unsigned i = 0; i < HTTP_SRV_NAMES; i++) {
                 if ((c->name_match & (1u << i)) && strlen(http_srv_names[i]) == c->pos) {
                     c->field = (uint8_t)i;
                 }
@@ -532,6 +688,18 @@ static unsigned http_srv_parse(http_srv_conn_t *c, char ch)
                 c->has_cl = true;
             } else if (c->field == HTTP_SRV_NAME_TE) {
                 c->has_te = true;
+            } else if (c->field == HTTP_SRV_NAME_ORIGIN) {
+                c->origins++;
+            }
+            c->val_ws = c->val_bad = false;
+            c->val_role = HA_IGNORE;
+            if (c->field == HTTP_SRV_NAME_HOST || c->field == HTTP_SRV_NAME_ORIGIN) {
+                if (c->auth_owner == 0u) {
+                    c->auth_owner = (uint8_t)(c->field + 1u);
+                    c->val_role = HA_STORE;
+                } else if (c->auth_owner != c->field + 1u) {
+                    c->val_role = HA_COMPARE;
+                }
             }
             c->parse = HP_VALUE;
             c->pos = 0;
@@ -542,7 +710,7 @@ static unsigned http_srv_parse(http_srv_conn_t *c, char ch)
         }
         {
             char lc = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
-            for (unsigned i = 0; i < 3u; i++) {
+            for (unsigned i = 0; i < HTTP_SRV_NAMES; i++) {
                 const char *nm = http_srv_names[i];
                 if (c->pos >= strlen(nm) || nm[c->pos] != lc) {
                     c->name_match &= (uint8_t)~(1u << i);
@@ -555,12 +723,13 @@ static unsigned http_srv_parse(http_srv_conn_t *c, char ch)
         return 0;
     case HP_VALUE:
         if (ch == '\r' || ch == '\n') {
+            http_srv_value_end(c);
             if (ch == '\r') {
                 c->parse = HP_LINE_LF;
             } else {
                 c->parse = HP_NAME;
                 c->pos = 0;
-                c->name_match = 0x7u;
+                c->name_match = HTTP_SRV_NAMES_ALL;
             }
             return 0;
         }
@@ -579,6 +748,9 @@ static unsigned http_srv_parse(http_srv_conn_t *c, char ch)
             if (c->body_left > 0xfffffu) {
                 c->body_left = 0xfffffu;         /* "too long" is all http_api needs to know */
             }
+        } else if (c->field == HTTP_SRV_NAME_HOST || c->field == HTTP_SRV_NAME_ORIGIN ||
+                   c->field == HTTP_SRV_NAME_SFS) {
+            http_srv_value_byte(c, ch);
         }
         return 0;
     case HP_HEAD_LF:

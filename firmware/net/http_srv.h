@@ -25,6 +25,10 @@
  *  - GET, HEAD (the same header, no body: RFC 7231 4.3.2) and POST;
  *    other methods 501; HTTP/1.1 without exactly one Host is 400 (RFC 7230
  *    5.4); absolute-form targets (5.3.2) are served by their path;
+ *  - a POST that a browser made for another site's page is 403 and never
+ *    reaches http_api: Sec-Fetch-Site "cross-site", or an Origin (RFC 6454)
+ *    that is not "http://" + the request's Host; no Origin is served
+ *    (curl, wget); see http_srv.c;
  *  - one request per connection (HTTP/1.0 responses, Connection: close).
  *    After the response the server half-closes (FIN) and discards whatever
  *    else the client sends until its FIN or HTTP_SRV_LINGER_MS: no RST

@@ -9,10 +9,12 @@
 // a press of the simulator's button (SIGUSR1 to --sim-pid) raises the count
 // on the page and in /api/status, "Set from this computer" sets the device
 // clock to this machine's, the throughput chart has points, the error banner
-// stays hidden, light and dark colour schemes both apply, and the browser
+// stays hidden, a form on a page of another origin that POSTs to the device is
+// refused (403, the LED unchanged), light and dark colour schemes both apply, and the browser
 // logged no console error or page exception.
 // Exit status: 0 all passed, 1 a check failed, 2 bad usage or no puppeteer.
 // Limits: every wait is bounded (WAIT_MS); the whole run takes about 10 s.
+import http from "node:http";
 import process from "node:process";
 
 const WAIT_MS = 10000;
@@ -144,6 +146,37 @@ try {
   const banner = await page.$eval("#msg", (e) => e.classList.contains("show") ? e.textContent : "");
   if (banner === "") ok("no error banner");
   else fail("error banner shown: " + banner);
+
+  // the cross-site form POST of the CSRF finding: a page of another origin (a
+  // server on 127.0.0.1 here) auto-submits a form to the device; Chromium
+  // sends it with Origin http://127.0.0.1:PORT and Sec-Fetch-Site cross-site,
+  // the device answers 403 and LED 3 stays off
+  {
+    const led3 = (await api()).leds[3];
+    const dev = new URL(opt.url).origin;
+    const srv = http.createServer((req, res) => {
+      res.writeHead(200, {"Content-Type": "text/html"});
+      res.end(`<form method="post" action="${dev}/api/led"><input name="n" value="3">` +
+              `<input name="state" value="toggle"></form><script>document.forms[0].submit()</script>`);
+    });
+    await new Promise((r) => srv.listen(0, "127.0.0.1", r));
+    const evil = await browser.newPage();
+    try {
+      const posted = evil.waitForResponse((r) => r.url() === dev + "/api/led" && r.request().method() === "POST",
+                                          {timeout: WAIT_MS});
+      await evil.goto("http://127.0.0.1:" + srv.address().port + "/", {timeout: WAIT_MS});
+      const r = await posted;
+      const body = await r.text().catch(() => "");
+      const origin = r.request().headers()["origin"] || "";
+      const after = (await api()).leds[3];
+      if (r.status() === 403 && after === led3 && origin.startsWith("http://127.0.0.1:"))
+        ok("cross-site form POST (Origin " + origin + "): " + r.status() + " " + body + ", LED 3 unchanged");
+      else fail("cross-site form POST (Origin " + origin + "): " + r.status() + " " + body + ", LED 3 " + led3 + " -> " + after);
+    } finally {
+      await evil.close();
+      srv.close();
+    }
+  }
 
   if (opt.shot) {
     await page.screenshot({path: opt.shot});

@@ -19,17 +19,10 @@ e2e_need ip busybox curl python3 stdbuf timeout
 e2e_need_sim
 e2e_init
 
-NS=stm32net-dos-$$
-SIM_LOG=$E2E_TMP/sim.log
-DEV=192.168.7.1
-e2e_netns_add "$NS"
-nsx() { ip netns exec "$NS" "$@"; }
-trap 'rc=$?; [ $rc -eq 0 ] && [ $E2E_BAD -eq 0 ] || e2e_dump "simulator log" "$SIM_LOG"; e2e_cleanup' EXIT
+e2e_tap_client stm32net-dos
 
-e2e_tap_lease "$NS" "$SIM_LOG"
-
-mem() { nsx curl -sS -m 5 "http://$DEV/api/mem" 2>&1 || true; }
-used() { sed -n "s/.*\"$1\":{\"used\":\([0-9]*\).*/\1/p" <<<"$2"; }
+mem() { e2e_api_mem; }
+used() { e2e_mem_used "$@"; }
 alive() {  # what: the simulator runs and answers a complete GET
   kill -0 "$E2E_SIM_PID" 2>/dev/null || { e2e_no "$1: the simulator exited ($(tail -n 3 "$SIM_LOG" | tr '\n' ' '))"; return; }
   code=$(nsx curl -sS -m 5 -o /dev/null -w '%{http_code}' "http://$DEV/api/status" 2>&1) || true

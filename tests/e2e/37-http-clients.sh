@@ -3,7 +3,8 @@
 # curl's HEAD, a request-target in absolute form, a 1 KB head in 7-byte
 # segments, HTTP/1.1 without Host, an oversized head, the 408 of a stalled
 # request and the graceful close (FIN, no RST) after an error reply while the
-# client is still sending. Raw-socket cases: tests/e2e/http_raw.py.
+# client is still sending, a cross-site POST (foreign Origin) refused with 403.
+# Raw-socket cases: tests/e2e/http_raw.py.
 # Layer: e2e test. Needs root, build/stm32net-sim, iproute2, busybox, curl,
 # python3. Network: namespace stm32net-http-<pid> only, deleted on exit.
 set -euo pipefail
@@ -42,6 +43,22 @@ e2e_expect "1.1 KB of headers" 431 "$code"
 long=$(head -c 200 /dev/zero | tr '\0' a)
 code=$(nsx curl -sS -m 5 -o /dev/null -w '%{http_code}' "http://$DEV/$long" || true)
 e2e_expect "200-byte request-target" 414 "$code"
+
+# a cross-site POST (any page in the browser could submit it as a form): 403
+# and the LED stays off (RFC 6454 Origin); the same POST without Origin is
+# served, as for any script
+code=$(nsx curl -sS -m 5 -o "$E2E_TMP/xo" -w '%{http_code}' -H 'Origin: http://evil.example' \
+  -d 'n=1&state=on' "http://$DEV/api/led" || true)
+e2e_expect "POST /api/led with Origin: http://evil.example" "403 {\"error\":\"cross-origin request refused\"}" \
+  "$code $(cat "$E2E_TMP/xo" 2>/dev/null)"
+leds=$(nsx curl -sS -m 5 "http://$DEV/api/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["leds"])' || true)
+e2e_expect "LEDs after the refused POST" "[0, 0, 0, 0]" "$leds"
+code=$(nsx curl -sS -m 5 -o /dev/null -w '%{http_code}' -H "Origin: http://$DEV" \
+  -d 'n=1&state=on' "http://$DEV/api/led" || true)
+leds=$(nsx curl -sS -m 5 "http://$DEV/api/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["leds"])' || true)
+e2e_expect "same-origin POST /api/led: status, LEDs" "200 [0, 1, 0, 0]" "$code $leds"
+code=$(nsx curl -sS -m 5 -o /dev/null -w '%{http_code}' -d 'n=1&state=off' "http://$DEV/api/led" || true)
+e2e_expect "POST /api/led without Origin" 200 "$code"
 
 raw() { nsx timeout 20 python3 "$E2E_ROOT/tests/e2e/http_raw.py" "$DEV" "$1" 2>&1 || true; }
 r() { sed -n "s/^HTTP $1 //p" <<<"$out"; }

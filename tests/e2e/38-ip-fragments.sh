@@ -17,16 +17,9 @@ e2e_need ip busybox curl python3 stdbuf timeout
 e2e_need_sim
 e2e_init
 
-NS=stm32net-frag-$$
-SIM_LOG=$E2E_TMP/sim.log
-DEV=192.168.7.1
-e2e_netns_add "$NS"
-nsx() { ip netns exec "$NS" "$@"; }
-trap 'rc=$?; [ $rc -eq 0 ] && [ $E2E_BAD -eq 0 ] || e2e_dump "simulator log" "$SIM_LOG"; e2e_cleanup' EXIT
-
-e2e_tap_lease "$NS" "$SIM_LOG"
-mem() { nsx curl -sS -m 5 "http://$DEV/api/mem" 2>&1 || true; }
-used() { sed -n "s/.*\"$1\":{\"used\":\([0-9]*\).*/\1/p" <<<"$2"; }
+e2e_tap_client stm32net-frag
+mem() { e2e_api_mem; }
+used() { e2e_mem_used "$@"; }
 idle=$(mem)
 pings() {  # SIZE COUNT -> replies received
   { nsx busybox ping -c "$2" -W 2 -s "$1" "$DEV" 2>&1 || true; } |

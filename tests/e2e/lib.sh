@@ -329,3 +329,22 @@ e2e_tap_lease() {
   ip netns exec "$ns" timeout 30 busybox udhcpc -i tap0 -s "$E2E_TMP/udhcpc-lease.sh" -n -q -t 5 -T 2 -f \
     >/dev/null 2>&1 || e2e_fail "udhcpc got no lease on tap0"
 }
+
+# e2e_tap_client PREFIX: the usual TAP-mode test set-up after e2e_init: NS
+# (PREFIX-<pid>), SIM_LOG, DEV; nsx CMD... runs CMD in NS; the simulator on
+# tap0 with a DHCP lease for the client side; on failure (exit status or
+# E2E_BAD) the simulator log is printed; cleanup on exit.
+e2e_tap_client() {
+  NS=$1-$$
+  SIM_LOG=$E2E_TMP/sim.log
+  DEV=192.168.7.1
+  e2e_netns_add "$NS"
+  trap 'rc=$?; [ $rc -eq 0 ] && [ $E2E_BAD -eq 0 ] || e2e_dump "simulator log" "$SIM_LOG"; e2e_cleanup' EXIT
+  e2e_tap_lease "$NS" "$SIM_LOG"
+}
+nsx() { ip netns exec "$NS" "$@"; }
+
+# e2e_api_mem: GET /api/mem from inside NS (lwIP's pools and heap in use);
+# e2e_mem_used NAME JSON: the "used" figure of pool NAME (or heap) in JSON.
+e2e_api_mem() { nsx curl -sS -m 5 "http://$DEV/api/mem" 2>&1 || true; }
+e2e_mem_used() { sed -n "s/.*\"$1\":{\"used\":\([0-9]*\).*/\1/p" <<<"$2"; }

@@ -23,4 +23,14 @@ static inline void fuzz_common_init(void)
     setenv("CMOCKA_TEST_ABORT", "1", 1);
 }
 
+/* LLVMFuzzerInitialize for a target that needs nothing more than the above */
+#define FUZZ_DEFAULT_INITIALIZE                            \
+    int LLVMFuzzerInitialize(int *argc, char ***argv)      \
+    {                                                      \
+        (void)argc;                                        \
+        (void)argv;                                        \
+        fuzz_common_init();                                \
+        return 0;                                          \
+    }
+
 #endif

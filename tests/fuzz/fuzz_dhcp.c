@@ -43,13 +43,7 @@ static void arp_from(const uint8_t ip[4], const uint8_t mac[6])
     harness_out_clear();
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fuzz_common_init();
-    return 0;
-}
+FUZZ_DEFAULT_INITIALIZE
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

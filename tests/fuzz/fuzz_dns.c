@@ -26,13 +26,7 @@
 #define FUZZ_DNS_MAX_MSGS 6u
 #define FUZZ_DNS_MAX_LEN  (HARNESS_FRAME_MAX - 42u)
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fuzz_common_init();
-    return 0;
-}
+FUZZ_DEFAULT_INITIALIZE
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

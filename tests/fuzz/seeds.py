@@ -202,6 +202,13 @@ def net_seeds():
                                           b"n=1&state=on"))
     write("net", "http-time", http_session(b"POST /api/time HTTP/1.1\r\nHost: 192.168.7.1\r\nContent-Length: 16\r\n\r\n"
                                            b"epoch=1700000000"))
+    # the cross-site POST check (http_srv.c): a same-origin POST with Origin before
+    # Host, and one a foreign page's form would send
+    write("net", "http-led-origin", http_session(b"POST /api/led HTTP/1.1\r\nOrigin: http://192.168.7.1\r\n"
+                                                 b"Host: 192.168.7.1\r\nContent-Length: 12\r\n\r\nn=1&state=on"))
+    write("net", "http-led-cross", http_session(b"POST /api/led HTTP/1.1\r\nHost: 192.168.7.1\r\n"
+                                                b"Origin: http://evil.example\r\nSec-Fetch-Site: cross-site\r\n"
+                                                b"Content-Length: 12\r\n\r\nn=1&state=on"))
     write("net", "http-get-led", http_session(b"GET /api/led HTTP/1.0\r\n\r\n"))
     write("net", "http-head", http_session(b"HEAD / HTTP/1.1\r\nHost: 192.168.7.1\r\n\r\n"))
     write("net", "http-no-host", http_session(b"GET /api/status HTTP/1.1\r\n\r\n"))

@@ -821,6 +821,131 @@ static void test_info(void **state)
     assert_header(&r, "Allow: GET");
 }
 
+/* ------------------------------------------------------------ cross-site POSTs */
+
+/* A POST /api/led with extra header lines (each ending in CRLF). */
+static void post_with(const char *host, const char *extra, const char *body, resp_t *r)
+{
+    char req[1400];
+    snprintf(req, sizeof req,
+             "POST /api/led HTTP/1.1\r\nHost: %s\r\n%s"
+             "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %zu\r\n\r\n%s",
+             host, extra, strlen(body), body);
+    request(req, r);
+}
+
+/* The finding: any page in the host's browser could auto-submit a form to
+ * the device (no CORS preflight for a form POST). A POST whose Origin is not
+ * the device as the request names it (its Host), or that the browser marks
+ * Sec-Fetch-Site: cross-site, is 403 and acts on nothing (RFC 6454 7, Fetch
+ * Metadata); without Origin (curl, wget) it is served. */
+static void test_cross_origin_post_is_403(void **state)
+{
+    (void)state;
+    resp_t r;
+    static const char *const refused[] = {
+        "Origin: http://evil.example\r\n",
+        "Origin: null\r\n",                                  /* opaque origin: sandboxed frame */
+        "Origin: https://192.168.7.1\r\n",                   /* another scheme, another origin */
+        "Origin: http://192.168.7.1:8080\r\n",               /* another port */
+        "Origin: http://192.168.7.10\r\n",                   /* Host is a prefix of it */
+        "Origin: http://192.168.7\r\n",                      /* it is a prefix of Host */
+        "Origin: http://192.168.7.1/\r\n",                   /* not a serialized origin */
+        "Origin: http://192.168.7.1 x\r\n",
+        "Origin: http://\r\n",
+        "Origin:\r\n",
+        "Origin: http://192.168.7.1\r\nOrigin: http://192.168.7.1\r\n",   /* RFC 6454 7.3: one */
+        "Sec-Fetch-Site: cross-site\r\n",
+        "sec-fetch-site: Cross-Site \r\n",
+        "Origin: http://192.168.7.1\r\nSec-Fetch-Site: cross-site\r\n",
+    };
+    for (unsigned i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        post_with("192.168.7.1", refused[i], "n=1&state=on", &r);
+        if (r.status != 403) {
+            fail_msg("%s: status %d", refused[i], r.status);
+        }
+        assert_error(&r, 403, "cross-origin request refused");
+        assert_header(&r, "Cache-Control: no-store");
+        assert_no_change();                               /* the LED stays off */
+    }
+    /* the bootloader request of the finding */
+    request("POST /api/bootloader HTTP/1.1\r\nHost: 192.168.7.1\r\nOrigin: http://evil.example\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 11\r\n\r\nconfirm=yes", &r);
+    assert_error(&r, 403, "cross-origin request refused");
+    fake_board_ms += 2u * APP_BOOTLOADER_DELAY_MS;
+    app_poll();
+    assert_false(app_bootloader_due());
+    /* Origin before Host: compared the other way round */
+    request("POST /api/time HTTP/1.1\r\nOrigin: http://evil.example\r\nHost: 192.168.7.1\r\n"
+            "Content-Length: 8\r\n\r\nepoch=99", &r);
+    assert_error(&r, 403, "cross-origin request refused");
+    assert_no_change();
+    /* HTTP/1.0 without Host: nothing to compare Origin with */
+    request("POST /api/led HTTP/1.0\r\nOrigin: http://192.168.7.1\r\nContent-Length: 12\r\n\r\n"
+            "n=1&state=on", &r);
+    assert_error(&r, 403, "cross-origin request refused");
+    assert_no_change();
+}
+
+static void test_same_origin_and_originless_posts_are_served(void **state)
+{
+    (void)state;
+    resp_t r;
+    struct { const char *host, *extra; } ok[] = {
+        { "192.168.7.1", "" },                                            /* curl, wget */
+        { "192.168.7.1", "Origin: http://192.168.7.1\r\n" },              /* the page's fetch() */
+        { "192.168.7.1", "Origin: http://192.168.7.1\r\nSec-Fetch-Site: same-origin\r\n" },
+        { "stm32net.usb", "Origin: http://stm32net.usb\r\n" },
+        { "STM32NET.local", "Origin:  HTTP://stm32net.LOCAL \r\n" },      /* no case, OWS */
+        { "127.0.0.1:18080", "Origin: http://127.0.0.1:18080\r\n" },      /* a forwarded port */
+        { "192.168.7.1", "Sec-Fetch-Site: same-site\r\n" },
+        { "192.168.7.1", "Sec-Fetch-Site: none\r\n" },                    /* typed by the user */
+    };
+    for (unsigned i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        post_with(ok[i].host, ok[i].extra, "n=2&state=toggle", &r);
+        if (r.status != 200) {
+            fail_msg("Host %s, %s: status %d", ok[i].host, ok[i].extra, r.status);
+        }
+        assert_true(fake_board_leds[2] == (i % 2u == 0u));
+    }
+    /* Origin first, then Host */
+    request("POST /api/led HTTP/1.1\r\nOrigin: http://192.168.7.1\r\nHost: 192.168.7.1\r\n"
+            "Content-Length: 12\r\n\r\nn=3&state=on", &r);
+    assert_int_equal(r.status, 200);
+    assert_true(fake_board_leds[3]);
+    /* GET is safe (RFC 7231 4.2.1) and the same-origin policy hides its answer */
+    char req[256];
+    snprintf(req, sizeof req, "GET /api/status HTTP/1.1\r\nHost: 192.168.7.1\r\n"
+                              "Origin: http://evil.example\r\nSec-Fetch-Site: cross-site\r\n\r\n");
+    request(req, &r);
+    assert_int_equal(r.status, 200);
+}
+
+/* Over-long values are compared within the same few bytes: a Host longer
+ * than the kept authority makes a POST with Origin 403 (never an overflow),
+ * one without Origin is served; an Origin of ~900 bytes is a plain mismatch. */
+static void test_long_origin_and_host_are_bounded(void **state)
+{
+    (void)state;
+    resp_t r;
+    char host[200], extra[800];
+    memset(host, 'h', sizeof host - 1u);
+    host[sizeof host - 1u] = '\0';
+    snprintf(extra, sizeof extra, "Origin: http://%s\r\n", host);
+    post_with(host, extra, "n=1&state=on", &r);
+    assert_error(&r, 403, "cross-origin request refused");
+    assert_no_change();
+    post_with(host, "", "n=1&state=on", &r);
+    assert_int_equal(r.status, 200);
+    assert_true(fake_board_leds[1]);
+    memset(extra, 'o', sizeof extra);
+    memcpy(extra, "Origin: http://192.168.7.1", 26);
+    memcpy(extra + sizeof extra - 3u, "\r\n", 3);
+    post_with("192.168.7.1", extra, "n=0&state=on", &r);
+    assert_error(&r, 403, "cross-origin request refused");
+    assert_false(fake_board_leds[0]);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -849,6 +974,9 @@ int main(void)
         T(test_heap_short_gives_503),
         T(test_many_requests_no_leak),
         T(test_status_worst_case_fits),
+        T(test_cross_origin_post_is_403),
+        T(test_same_origin_and_originless_posts_are_served),
+        T(test_long_origin_and_host_are_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -205,6 +205,33 @@ static void test_methods_versions_codings(void **state)
     assert_int_equal(exchange("\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n", 1000), 200);  /* RFC 7230 3.5 */
 }
 
+/* The Origin / Sec-Fetch-Site check (cross-site POSTs, see http_srv.c) is
+ * byte-wise like the rest of the head: the same answer in any segmentation,
+ * Origin before or after Host. */
+static void test_origin_check_any_segmentation(void **state)
+{
+    (void)state;
+    static const size_t segs[] = { 1000, 13, 2, 1 };
+    for (unsigned i = 0; i < sizeof segs / sizeof segs[0]; i++) {
+        assert_int_equal(exchange("POST /api/led HTTP/1.1\r\nHost: 192.168.7.1\r\n"
+                                  "Origin: http://evil.example\r\nContent-Length: 12\r\n\r\n"
+                                  "n=1&state=on", segs[i]), 403);
+        assert_non_null(strstr((const char *)cl.rx, "Content-Type: application/json"));
+        assert_false(fake_board_leds[1]);
+        assert_int_equal(exchange("POST /api/led HTTP/1.1\r\nOrigin: http://192.168.7.1\r\n"
+                                  "Host: 192.168.7.1\r\nContent-Length: 12\r\n\r\n"
+                                  "n=1&state=on", segs[i]), 200);
+        assert_true(fake_board_leds[1]);
+        assert_int_equal(exchange("POST /api/led HTTP/1.1\r\nHost: 192.168.7.1\r\n"
+                                  "Sec-Fetch-Site: cross-site\r\nContent-Length: 13\r\n\r\n"
+                                  "n=1&state=off", segs[i]), 403);
+        assert_true(fake_board_leds[1]);
+        assert_int_equal(exchange("POST /api/led HTTP/1.1\r\nHost: 192.168.7.1\r\n"
+                                  "Content-Length: 13\r\n\r\nn=1&state=off", segs[i]), 200);
+        assert_false(fake_board_leds[1]);
+    }
+}
+
 /* After an error reply the client may go on sending the rest of its
  * request: it is read and dropped, the device's FIN comes after the reply,
  * and no RST (RFC 7230 6.6). */
@@ -386,6 +413,7 @@ int main(void)
         T(test_oversized_heads),
         T(test_methods_versions_codings),
         T(test_graceful_close_after_error),
+        T(test_origin_check_any_segmentation),
         T(test_incomplete_request_gets_408),
         T(test_stalled_clients_hold_nothing),
         T(test_limit_closes_longest_idle),
