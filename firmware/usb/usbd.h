@@ -76,6 +76,10 @@ bool usbd_remote_wakeup_enabled(void);      /* DEVICE_REMOTE_WAKEUP, USB 2.0 9.4
  * and unknown event types. Completions, SETUPs and resets are never dropped
  * for lack of room (only suspend/resume are coalesced). */
 uint32_t usbd_events_lost(void);
+/* Free-running count of every driver event reported so far (any type, even
+ * ones not used): the main loop compares it to skip passes on wake-ups that
+ * brought nothing (main.c). */
+uint32_t usbd_event_count(void);
 /* No control transfer in progress on ep0 (the last one's status stage is done) */
 bool usbd_ep0_idle(void);
 

@@ -112,6 +112,10 @@ bool chip_rom_entry(chip_rom_entry_t *e);
 void chip_rom_report(FILE *f);
 
 const chip_stats_t *chip_stats(void);
+/* Profiling (make bench only): fn is called for every executed block with its
+ * start address, instruction count and cycle estimate (exception entry and
+ * return cycles are not in any block); NULL turns it off (the default). */
+void chip_set_block_observer(void (*fn)(uint32_t addr, uint32_t insns, uint32_t cycles));
 void chip_stats_reset(void);
 
 /* For tests and reports: core register r0..r15 (16 = xPSR, 17 = PRIMASK)

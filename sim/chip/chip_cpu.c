@@ -103,6 +103,8 @@ typedef struct {
 } blk_t;
 enum { K_NONE = 0, K_COND = 1 };
 static blk_t blk_cache[CHIP_FLASH_SIZE / 2u];
+/* the bench tool's per-function profile (chip_set_block_observer); NULL elsewhere */
+static void (*block_observer)(uint32_t addr, uint32_t insns, uint32_t cycles);
 
 /* ------------------------------------------------------------ registers */
 
@@ -310,6 +312,14 @@ static void account(uint32_t addr, uint32_t size)
     }
     prev_end = addr + size;
     prev_kind = b->kind;
+    if (block_observer != NULL) {
+        block_observer(addr, b->insns, (uint32_t)c);
+    }
+}
+
+void chip_set_block_observer(void (*fn)(uint32_t addr, uint32_t insns, uint32_t cycles))
+{
+    block_observer = fn;
 }
 
 /* ---------------------------------------------------------- exceptions */

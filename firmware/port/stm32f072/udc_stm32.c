@@ -107,20 +107,55 @@ void USB_IRQHandler(void);
  * ~16 writing); any other buffer takes the byte path. The
  * RAM side is read/written with memcpy of 2 bytes, which the compiler makes
  * a single ldrh/strh once it knows the alignment (no aliasing questions). */
+/* Word-aligned RAM side (the frame buffers, pbuf payloads): one 32-bit load
+ * or store for two cells. Pointers, not indexes, and a function of its own:
+ * GCC 12 -Os otherwise keeps the loop's values on the stack (measured with
+ * make bench MODE=chip: ~4.5 instructions a cell instead of 8-10; noinline
+ * because LTO would inline them back into the big loop). Returns
+ * the bytes done (n rounded down to 4). */
+__attribute__((noinline)) static unsigned udc_stm32_pma_write4(uint32_t pma, const uint8_t *src, unsigned n)
+{
+    const uint8_t *s = __builtin_assume_aligned(src, 4), *end = s + (n & ~3u);
+    while (s != end) {
+        uint32_t w;
+        memcpy(&w, s, 4u);
+        REG16(pma) = (uint16_t)w;
+        REG16(pma + 2u) = (uint16_t)(w >> 16);
+        s += 4;
+        pma += 4u;
+    }
+    return n & ~3u;
+}
+
+__attribute__((noinline)) static unsigned udc_stm32_pma_read4(uint32_t pma, uint8_t *dst, unsigned n)
+{
+    uint8_t *d = __builtin_assume_aligned(dst, 4), *end = d + (n & ~3u);
+    while (d != end) {
+        uint32_t w = (uint32_t)REG16(pma) | (uint32_t)REG16(pma + 2u) << 16;
+        memcpy(d, &w, 4u);
+        d += 4;
+        pma += 4u;
+    }
+    return n & ~3u;
+}
+
 static void udc_stm32_pma_write(uint16_t off, const uint8_t *src, uint16_t n)
 {
-    unsigned i, even = n & ~1u;   /* unsigned: no 16-bit wrap code in the loops */
+    unsigned i = 0, even = n & ~1u;   /* unsigned: no 16-bit wrap code in the loops */
+    if (((uintptr_t)src & 3u) == 0u) {
+        i = udc_stm32_pma_write4(USB_PMA_BASE + (uint32_t)off, src, n);
+    }
     if (((uintptr_t)src & 1u) == 0u) {
         /* little-endian: byte i is the low half of its cell (RM0091 30.6.2).
          * Not unrolled: GCC 12 -Os then spills the halves to the stack. */
         const uint8_t *s2 = __builtin_assume_aligned(src, 2);
-        for (i = 0; i != even; i += 2u) {
+        for (; i != even; i += 2u) {
             uint16_t h;
             memcpy(&h, s2 + i, 2u);
             PMA16(off + i) = h;
         }
     } else {
-        for (i = 0; i != even; i += 2u) {
+        for (; i != even; i += 2u) {
             PMA16(off + i) = (uint16_t)(src[i] | (src[i + 1u] << 8));
         }
     }
@@ -131,15 +166,18 @@ static void udc_stm32_pma_write(uint16_t off, const uint8_t *src, uint16_t n)
 
 static void udc_stm32_pma_read(uint16_t off, uint8_t *dst, uint16_t n)
 {
-    unsigned i, even = n & ~1u;
+    unsigned i = 0, even = n & ~1u;
+    if (((uintptr_t)dst & 3u) == 0u) {
+        i = udc_stm32_pma_read4(USB_PMA_BASE + (uint32_t)off, dst, n);
+    }
     if (((uintptr_t)dst & 1u) == 0u) {
         uint8_t *d2 = __builtin_assume_aligned(dst, 2);
-        for (i = 0; i != even; i += 2u) {
+        for (; i != even; i += 2u) {
             uint16_t h = PMA16(off + i);
             memcpy(d2 + i, &h, 2u);
         }
     } else {
-        for (i = 0; i != even; i += 2u) {
+        for (; i != even; i += 2u) {
             uint16_t w = PMA16(off + i);
             dst[i] = (uint8_t)w;
             dst[i + 1u] = (uint8_t)(w >> 8);

@@ -7,7 +7,10 @@
  * high-water mark.
  *   build/chip-bench ELF STACK_RESERVE_BYTES
  * Output: one line per figure, "chip <metric> <value> <unit>", nothing else on
- * stdout (errors on stderr, exit 1), so runs can be compared.
+ * stdout (errors on stderr, exit 1), so runs can be compared. The profile
+ * lines "chip prof_<case>_<function> <cycles> cycles <insns> insns <share>%"
+ * name the costliest functions (self cost) per ICMP echo of 64 bytes and per
+ * received / sent 1460-byte TCP segment.
  *
  * Layer: tooling (host only). Runs the chip in virtual time (deterministic:
  * the same ELF gives the same numbers) and plays the host itself through the
@@ -42,16 +45,28 @@ static void die(const char *what)
     exit(1);
 }
 
-/* one chip pass; virtual time jumps to the next event when it sleeps */
+/* One chip run. Virtual time jumps to the next timed event (a SysTick ms)
+ * only when the chip was already asleep and the host still found nothing
+ * to do: a host on the bus sends the next packet as soon as the endpoint
+ * is armed again (19 per ms at full speed), not a millisecond later, so a
+ * frame's 24 packets must not cost 24 ticks of the firmware's main loop. */
+static bool chip_asleep;
+
+static void host_acted(void)
+{
+    chip_asleep = false;
+}
+
 static void step(void)
 {
+    if (chip_asleep) {
+        chip_advance_idle();
+    }
     chip_state_t s = chip_run(200000);
     if (s == CHIP_FAULT) {
         die("chip fault");
     }
-    if (s == CHIP_IDLE) {
-        chip_advance_idle();
-    }
+    chip_asleep = s == CHIP_IDLE;
 }
 
 static void poll_fn(void)
@@ -80,6 +95,146 @@ static void report(const char *name, mark_t m)
     metric(n, chip_stats()->instructions - m.insns, "instructions");
     snprintf(n, sizeof n, "%s_cycles", name);
     metric(n, chip_stats()->cycles - m.cycles, "cycles");
+}
+
+/* ------------------------------------------------ per-function profile */
+/* Self cost (instructions, cycles) of each function of the ELF's symbol
+ * table (STT_FUNC with a size; ELF32 layout of the System V ABI), summed
+ * from the chip's executed blocks: a block is charged to the function its
+ * first instruction lies in (a block never spans a branch, so a function's
+ * blocks are its own). Exception entry/return cycles belong to no block and
+ * show as "[exceptions]". The ELF is untrusted input: every offset checked;
+ * a file without a usable symbol table gives no profile, not an error. */
+#define PROF_SYMS 4096u
+#define PROF_TOP 12u    /* functions printed per case */
+#define PROF_FILE (4u * 1024u * 1024u)
+typedef struct {
+    uint32_t lo, hi;  /* [lo, hi) without the Thumb bit */
+    char name[40];
+} prof_sym_t;
+static prof_sym_t prof_sym[PROF_SYMS];
+static unsigned prof_n;
+typedef struct {
+    uint64_t insns[PROF_SYMS + 1u], cycles[PROF_SYMS + 1u];  /* [prof_n]: outside any function */
+} prof_t;
+static prof_t prof_now;
+
+static uint32_t rd32le(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static int prof_cmp(const void *a, const void *b)
+{
+    const prof_sym_t *x = a, *y = b;
+    return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+static void prof_load(const char *path)
+{
+    static uint8_t file[PROF_FILE];
+    FILE *fp = fopen(path, "rb");
+    if (fp == NULL) {
+        return;
+    }
+    size_t n = fread(file, 1, sizeof file, fp);
+    fclose(fp);
+    if (n < 52u) {
+        return;
+    }
+    uint32_t shoff = rd32le(file + 32);
+    unsigned shentsize = (unsigned)(file[46] | file[47] << 8), shnum = (unsigned)(file[48] | file[49] << 8);
+    if (shentsize < 40u || shoff > n || (uint64_t)shnum * shentsize > n - shoff) {
+        return;
+    }
+    for (unsigned i = 0; i < shnum; i++) {
+        const uint8_t *sh = file + shoff + (size_t)i * shentsize;
+        if (rd32le(sh + 4) != 2u) {
+            continue;  /* SHT_SYMTAB */
+        }
+        uint32_t off = rd32le(sh + 16), size = rd32le(sh + 20), link = rd32le(sh + 24);
+        if (off > n || size > n - off || link >= shnum) {
+            return;
+        }
+        const uint8_t *str = file + shoff + (size_t)link * shentsize;
+        uint32_t soff = rd32le(str + 16), ssize = rd32le(str + 20);
+        if (soff > n || ssize > n - soff) {
+            return;
+        }
+        for (uint32_t k = 0; k + 16u <= size && prof_n < PROF_SYMS; k += 16u) {
+            const uint8_t *sym = file + off + k;
+            uint32_t name = rd32le(sym), value = rd32le(sym + 4) & ~1u, sz = rd32le(sym + 8);
+            if ((sym[12] & 0x0Fu) != 2u || sz == 0u || name >= ssize) {
+                continue;  /* STT_FUNC with a size only */
+            }
+            prof_sym_t *d = &prof_sym[prof_n++];
+            d->lo = value;
+            d->hi = value + sz;
+            snprintf(d->name, sizeof d->name, "%.*s", (int)strnlen((const char *)file + soff + name,
+                     ssize - name), (const char *)file + soff + name);
+        }
+        qsort(prof_sym, prof_n, sizeof prof_sym[0], prof_cmp);
+        return;
+    }
+}
+
+static void prof_block(uint32_t addr, uint32_t insns, uint32_t cycles)
+{
+    unsigned lo = 0, hi = prof_n, at = prof_n;
+    addr &= ~1u;
+    if (addr < CHIP_SRAM_BASE && addr >= CHIP_FLASH_BASE) {
+        while (lo < hi) {  /* last symbol starting at or below addr */
+            unsigned mid = (lo + hi) / 2u;
+            if (prof_sym[mid].lo <= addr) {
+                lo = mid + 1u;
+            } else {
+                hi = mid;
+            }
+        }
+        if (lo > 0u && addr < prof_sym[lo - 1u].hi) {
+            at = lo - 1u;
+        }
+    }
+    prof_now.insns[at] += insns;
+    prof_now.cycles[at] += cycles;
+}
+
+/* prints the `top` costliest functions between snapshots a and b, over
+ * `per` units (segments), as "chip prof_<tag>_<function> <cycles> cycles
+ * <insns> insns <share>%" */
+static void prof_print(const char *tag, const prof_t *a, const prof_t *b, mark_t ma, mark_t mb,
+                       unsigned per, unsigned top)
+{
+    static bool used[PROF_SYMS + 1u];
+    uint64_t total = mb.cycles - ma.cycles, inblocks = 0;
+    if (prof_n == 0u || per == 0u || total == 0u) {
+        return;
+    }
+    memset(used, 0, sizeof used);
+    for (unsigned i = 0; i <= prof_n; i++) {
+        inblocks += b->cycles[i] - a->cycles[i];
+    }
+    for (unsigned r = 0; r < top; r++) {
+        unsigned best = PROF_SYMS + 1u;
+        uint64_t bc = 0;
+        for (unsigned i = 0; i <= prof_n; i++) {
+            uint64_t c = b->cycles[i] - a->cycles[i];
+            if (!used[i] && c > bc) {
+                bc = c;
+                best = i;
+            }
+        }
+        if (best > prof_n) {
+            break;
+        }
+        used[best] = true;
+        printf("chip prof_%s_%s %llu cycles %llu insns %.1f%%\n", tag,
+               best == prof_n ? "[other]" : prof_sym[best].name, (unsigned long long)(bc / per),
+               (unsigned long long)((b->insns[best] - a->insns[best]) / per), 100.0 * (double)bc / (double)total);
+    }
+    uint64_t exc = total > inblocks ? total - inblocks : 0u;
+    printf("chip prof_%s_[exceptions] %llu cycles 0 insns %.1f%%\n", tag, (unsigned long long)(exc / per),
+           100.0 * (double)exc / (double)total);
 }
 
 static int ctl(uint8_t type, uint8_t req, uint16_t value, uint16_t index, uint8_t *data,
@@ -195,6 +350,7 @@ static void send_frame(const uint8_t *f, uint16_t len)
         if (r != USBIP_BE_ACK) {
             die("bulk OUT refused");
         }
+        host_acted();
         off = (uint16_t)(off + n);
         if (n < 64u) {
             return;  /* short packet (or ZLP) ended the frame */
@@ -217,6 +373,7 @@ static uint16_t recv_frame(uint8_t *f)
         if (r != USBIP_BE_ACK) {
             die("bulk IN failed");
         }
+        host_acted();
         len = (uint16_t)(len + n);
         if (n < 64u) {
             return len;
@@ -378,6 +535,7 @@ static bool tcp_in(const uint8_t *f, uint16_t n, uint16_t dport, uint32_t *seq, 
 /* steady-state marks of http_get's full 1460-byte segments (device tx) */
 static mark_t tx_first, tx_last;
 static uint32_t tx_segs;
+static prof_t prof_tx_first, prof_tx_last, prof_a;
 
 /* Device rx: a hand-driven connection to lwiperf (port 5001) that sends
  * full 1460-byte segments inside the device's advertised window. The
@@ -413,6 +571,7 @@ static uint64_t tcp_rx_bench(unsigned segs, uint64_t *insns)
     for (unsigned i = 0; i < warm + segs; i++) {
         if (i == warm) {
             m = mark();
+            prof_a = prof_now;
         }
         /* wait for room in the device's window (RFC 9293 3.8.6) */
         for (unsigned tries = 0; snd + 1460u - acked > wnd; tries++) {
@@ -441,6 +600,7 @@ static uint64_t tcp_rx_bench(unsigned segs, uint64_t *insns)
     }
     uint64_t cycles = chip_stats()->cycles - m.cycles;
     *insns = chip_stats()->instructions - m.insns;
+    prof_print("rx", &prof_a, &prof_now, m, mark(), segs, PROF_TOP);
     /* close: our FIN, then the device's FIN acknowledged */
     tcp_out(f, 40001, 5001, snd, rcv, 0x11, NULL, 0, false);
     snd++;
@@ -525,8 +685,10 @@ static uint32_t http_get(void)
                  * checksummed, framed and sent, plus our ACK taken in */
                 if (tx_segs++ == 0u) {
                     tx_first = mark();
+                    prof_tx_first = prof_now;
                 }
                 tx_last = mark();
+                prof_tx_last = prof_now;
             }
             if (fl & 0x01u) {
                 rcv++;  /* FIN */
@@ -565,6 +727,8 @@ int main(int argc, char **argv)
     uint32_t sp0 = 0;
     (void)chip_read_mem(CHIP_FLASH_BASE, &sp0, 4);
     usbip_sched_init(&chip_backend, poll_fn);
+    prof_load(argv[1]);
+    chip_set_block_observer(prof_block);
 
     mark_t m = mark();
     for (unsigned i = 0; i < 100u && chip_run(100000) != CHIP_IDLE; i++) {
@@ -589,8 +753,12 @@ int main(int argc, char **argv)
         snprintf(name, sizeof name, "icmp_echo_%u", sizes[i]);
         echo(sizes[i], (uint16_t)(100u + i));  /* warm: ARP cache, pools */
         m = mark();
+        prof_a = prof_now;
         echo(sizes[i], (uint16_t)(200u + i));
         report(name, m);
+        if (sizes[i] == 64u) {
+            prof_print("icmp64", &prof_a, &prof_now, m, mark(), 1u, PROF_TOP);
+        }
         if (sizes[i] == 1514u) {
             cyc1514 = chip_stats()->cycles - m.cycles;
         }
@@ -616,6 +784,7 @@ int main(int argc, char **argv)
         metric("tcp_tx_1460_insns_per_segment", i, "instructions");
         metric("tcp_tx_1460_cycles_per_segment", c, "cycles");
         metric("tcp_tx_cpu_limit_kbit_s", c ? 48000000ull * 1460u * 8u / c / 1000u : 0u, "kbit/s");
+        prof_print("tx", &prof_tx_first, &prof_tx_last, tx_first, tx_last, tx_segs - 1u, PROF_TOP);
     } else {
         fprintf(stderr, "chip-bench: GET / sent fewer than 2 full segments: no tx figure\n");
     }
