@@ -23,10 +23,9 @@ SECS=${IPERF_SECS:-2}
 e2e_netns_add "$NS"
 nsx() { ip netns exec "$NS" "$@"; }
 
-bad=0
-ok() { printf '  ok    %s\n' "$*"; }
-no() { printf '  FAIL  %s\n' "$*"; bad=1; }
-trap 'rc=$?; [ $rc -eq 0 ] && [ "$bad" -eq 0 ] || e2e_dump "simulator log" "$SIM_LOG"; e2e_cleanup' EXIT
+ok() { e2e_ok "$@"; }
+no() { e2e_no "$@"; }
+trap 'rc=$?; [ $rc -eq 0 ] && [ $E2E_BAD -eq 0 ] || e2e_dump "simulator log" "$SIM_LOG"; e2e_cleanup' EXIT
 
 e2e_tap_sim "$NS" "$SIM_LOG"
 nsx ip addr add 192.168.7.2/24 dev tap0
@@ -62,5 +61,5 @@ else
   no "iperf.bytes after the run: '$b1' (client sent $bytes)"
 fi
 
-[ "$bad" -eq 0 ] || exit 1
+[ $E2E_BAD -eq 0 ] || exit 1
 e2e_log "PASS"

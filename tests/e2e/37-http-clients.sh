@@ -16,14 +16,7 @@ e2e_need ip busybox curl python3 stdbuf timeout
 e2e_need_sim
 e2e_init
 
-NS=stm32net-http-$$
-SIM_LOG=$E2E_TMP/sim.log
-DEV=192.168.7.1
-e2e_netns_add "$NS"
-nsx() { ip netns exec "$NS" "$@"; }
-trap 'rc=$?; [ $rc -eq 0 ] && [ $E2E_BAD -eq 0 ] || e2e_dump "simulator log" "$SIM_LOG"; e2e_cleanup' EXIT
-
-e2e_tap_lease "$NS" "$SIM_LOG"
+e2e_tap_client stm32net-http
 
 # HEAD: the GET's status and Content-Length, no body (RFC 7231 4.3.2)
 get_len=$(nsx curl -sS -m 5 -o /dev/null -w '%{size_download}' "http://$DEV/")
