@@ -245,6 +245,10 @@ bench_usb() {
       # budget per tick evidently does not hold such a transfer back).
       if [ "$dev" = reference ] && [[ "$bps" =~ ^[0-9]+$ ]] && [ "$bps" -gt 9728000 ]; then
         n="usbip-vudc full speed: ABOVE the 9.728 Mbit/s bus limit, so vudc does not enforce the full-speed byte budget for NTB-sized URBs; not a bus figure"
+      elif [ "$dev" = reference ] && [ "$cls" = ncm ]; then
+        # the 250 Hz note is about one Ethernet frame per URB (f_ecm); an NTB
+        # carries several frames per URB, so the tick does not hold f_ncm back
+        n="usbip-vudc full speed: one NTB of several frames per URB, so vudc's 250 Hz tick does not hold it back; its byte budget is not enforced either: not a bus ceiling"
       fi
       tp_line "$dev" "$cls" "$d" "$bps" "$n"
     done
