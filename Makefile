@@ -20,7 +20,7 @@ BUILD := build
 
 # Fetch lwIP before any rule is read that names its files. `test` and `run`
 # install the packages first and then run make again, which fetches then.
-NO_FETCH_GOALS := help clean deps test run
+NO_FETCH_GOALS := help clean deps test run bench soak fuzz
 ifneq ($(filter-out $(NO_FETCH_GOALS),$(or $(MAKECMDGOALS),all)),)
   ifeq ($(LWIP_DIR),$(LWIP_DEFAULT))
     # the script's stamp records the version and our patch set
@@ -83,7 +83,7 @@ FSDATA_C := $(BUILD)/gen/fsdata_stm32net.c
 # libFuzzer targets: make fuzz, make fuzz-replay (tests/fuzz/fuzz.mk).
 -include tests/fuzz/fuzz.mk
 
-.PHONY: all deps lwip unit cross-check sim run test e2e clean help guest screenshot docs-screenshot bench soak
+.PHONY: all deps lwip unit cross-check sim run test e2e clean help guest screenshot docs-screenshot bench bench-run soak soak-run
 all: sim
 
 help:
@@ -198,13 +198,19 @@ CHIP_BENCH_SRCS := sim/chip/bench/chip_bench.c $(filter-out sim/chip/chip_sim.c,
                    usbip_bridge/usbip_sched.c
 $(CHIP_BENCH): $(patsubst %.c,$(BUILD)/sim/%.o,$(CHIP_BENCH_SRCS))
 	$(CC) -o $@ $^ $(UNICORN_LIBS)
-bench: sim firmware $(CHIP_BENCH)
+# bench, soak and fuzz install what they need first, as test and run do
+# (on a fresh machine the packages and lwIP come before the rules that use them)
+bench: deps
+	@$(MAKE) --no-print-directory bench-run
+bench-run: sim firmware $(CHIP_BENCH)
 	@$(MAKE) --no-print-directory firmware USB_CLASS=ncm >/dev/null   # the chip's NCM image (build/firmware-ncm)
 	@$(CHIP_BENCH) $(FW_ELF) $(FW_STACK) > $(BUILD)/chip-bench.txt && cat $(BUILD)/chip-bench.txt
 	@if [ "$(MODE)" != chip ]; then bash scripts/bench.sh $(or $(MODE),all); fi
 
 # Long mixed load and faults in TAP mode (scripts/soak.sh). Needs root.
-soak: sim
+soak: deps
+	@$(MAKE) --no-print-directory soak-run
+soak-run: sim
 	@bash scripts/soak.sh
 
 screenshot: sim

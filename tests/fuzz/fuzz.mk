@@ -59,11 +59,13 @@ $(eval $(call FUZZ_target,usb_ncm,$(FUZZ_NCM_SRCS)))
 $(eval $(call FUZZ_target,ncm_ntb,$(FUZZ_NCM_SRCS)))
 $(eval $(call FUZZ_target,usbip,usbip_bridge/usbip_server.c usbip_bridge/usbip_sched.c usbip_bridge/usbip_backend_sim.c usbip_bridge/usbip_proto.c hal_stub/udc_sim.c firmware/usb/usbd.c firmware/usb/usb_desc.c firmware/usb/ecm.c firmware/usb/usb_buf.c firmware/usb/usb_cdc.c firmware/usb/dfu_rt.c firmware/ident.c firmware/link_stats.c tests/unit/fake_board.c))
 
-.PHONY: fuzz fuzz-build fuzz-replay
+.PHONY: fuzz fuzz-run fuzz-build fuzz-replay
 fuzz-build: $(FUZZ_BINS)
 
 fuzz-replay: fuzz-build
 	@bash tests/fuzz/replay.sh $(BUILD)/fuzz $(FUZZ_NAMES)
 
-fuzz: fuzz-build
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-run
+fuzz-run: fuzz-build
 	@bash tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(or $(FUZZ_TARGETS_RUN),$(FUZZ_NAMES))
