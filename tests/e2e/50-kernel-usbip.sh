@@ -30,13 +30,7 @@ esac
 case " $E2E_SIM_ARGS " in *" --chip "*) CLASS_ARGS=() ;; esac
 source "$(dirname "$0")/lib.sh"
 
-e2e_need qemu-system-x86_64 cpio gzip timeout stdbuf
-e2e_need_sim
-e2e_init
-e2e_guest_build
-
-SIM_LOG=$E2E_TMP/sim.log
-CONSOLE=$E2E_TMP/console.log
+e2e_guest_test_init
 PCAP=$E2E_TMP/usb-link.pcap
 USBPCAP=$E2E_TMP/usb-urbs.pcap
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-90}   # the whole test must stay under 2 minutes

@@ -14,13 +14,7 @@ set -euo pipefail
 E2E_NAME=53-kernel-mdns
 source "$(dirname "$0")/lib.sh"
 
-e2e_need qemu-system-x86_64 cpio gzip timeout stdbuf gcc base64
-e2e_need_sim
-e2e_init
-e2e_guest_build
-
-SIM_LOG=$E2E_TMP/sim.log
-CONSOLE=$E2E_TMP/console.log
+e2e_guest_test_init gcc base64
 PCAP=$E2E_TMP/usb-link.pcap
 gcc -std=c11 -Wall -Wextra -Werror -static -Os -s -o "$E2E_TMP/mdnsq" "$E2E_ROOT/tests/e2e/mdnsq.c" ||
   e2e_fail "cannot build the static querier (needs gcc and libc6-dev's libc.a)"

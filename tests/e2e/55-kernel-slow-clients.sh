@@ -17,13 +17,7 @@ E2E_NAME=55-kernel-slow-clients
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/slow-clients-judge.sh"
 
-e2e_need qemu-system-x86_64 cpio gzip timeout stdbuf
-e2e_need_sim
-e2e_init
-e2e_guest_build
-
-SIM_LOG=$E2E_TMP/sim.log
-CONSOLE=$E2E_TMP/console.log
+e2e_guest_test_init
 LIMIT_MS=${SLOW_LIMIT_MS:-200}
 e2e_usbip_sim "$SIM_LOG"
 port=$E2E_PORT busid=$E2E_BUSID

@@ -20,13 +20,7 @@ E2E_SIM_ARGS=${E2E_SIM_ARGS:-}
 E2E_DETACH_LOG=${E2E_DETACH_LOG:-enter the ROM DFU bootloader}
 source "$(dirname "$0")/lib.sh"
 
-e2e_need qemu-system-x86_64 cpio gzip timeout stdbuf
-e2e_need_sim
-e2e_init
-e2e_guest_build
-
-SIM_LOG=$E2E_TMP/sim.log
-CONSOLE=$E2E_TMP/console.log
+e2e_guest_test_init
 # shellcheck disable=SC2086  # E2E_SIM_ARGS: words, no spaces in them
 e2e_usbip_sim "$SIM_LOG" --after-detach replug $E2E_SIM_ARGS
 port=$E2E_PORT

@@ -348,3 +348,15 @@ nsx() { ip netns exec "$NS" "$@"; }
 # e2e_mem_used NAME JSON: the "used" figure of pool NAME (or heap) in JSON.
 e2e_api_mem() { nsx curl -sS -m 5 "http://$DEV/api/mem" 2>&1 || true; }
 e2e_mem_used() { sed -n "s/.*\"$1\":{\"used\":\([0-9]*\).*/\1/p" <<<"$2"; }
+
+# e2e_guest_test_init [TOOL...]: the set-up every real-kernel test starts with:
+# qemu and the other tools it needs (plus TOOLs), build/stm32net-sim, the temp
+# folder, the cached guest image; SIM_LOG and CONSOLE name the logs in it.
+e2e_guest_test_init() {
+  e2e_need qemu-system-x86_64 cpio gzip timeout stdbuf "$@"
+  e2e_need_sim
+  e2e_init
+  e2e_guest_build
+  SIM_LOG=$E2E_TMP/sim.log
+  CONSOLE=$E2E_TMP/console.log
+}
